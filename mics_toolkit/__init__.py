@@ -1,0 +1,49 @@
+"""mics_toolkit: household survey microdata of the MICS kind to design-based estimates.
+
+Public API::
+
+    import mics_toolkit as mt
+    data = mt.read("wm.sav")
+    design = mt.SurveyDesign(data, weight="wmweight", strata="stratum", psu="HH1")
+    design.mean("LS2", by="HH7", where="WB4 <= 24")
+"""
+
+from mics_toolkit.design import Design
+from mics_toolkit.errors import (
+    DesignError,
+    ExpressionError,
+    LinkError,
+    MicsError,
+    MicsWarning,
+    NormalisedTotalWarning,
+    OptionError,
+    OutputError,
+    ReadError,
+    SpecError,
+    SpecialCodeWarning,
+    VariableError,
+    WeightError,
+)
+from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "Design",
+    "DesignError",
+    "ExpressionError",
+    "LinkError",
+    "MicsError",
+    "MicsWarning",
+    "NormalisedTotalWarning",
+    "OptionError",
+    "OutputError",
+    "ReadError",
+    "SpecError",
+    "SpecialCodeWarning",
+    "SurveyDesign",
+    "VariableError",
+    "WeightError",
+    "__version__",
+]

@@ -1,0 +1,204 @@
+"""Validation of the columns that define a sample design.
+
+Each function checks one design column (weight, strata, PSU, fpc) of a data frame and either
+returns its values as a clean numpy array or raises the project's exception naming the variable,
+the data source and the offending rows or codes. Used by :class:`mics_toolkit.design.Design`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mics_toolkit.errors import DesignError, VariableError, WeightError, close_matches
+
+__all__ = [
+    "check_column",
+    "check_fpc",
+    "check_nesting",
+    "check_weights",
+    "describe_codes",
+    "numeric_values",
+]
+
+
+def describe_codes(codes, limit: int = 10) -> str:
+    """Format a list of codes for a message: the first ``limit`` and a count of the rest."""
+    codes = list(codes)
+    shown = ", ".join(str(c) for c in codes[:limit])
+    if len(codes) > limit:
+        shown += f" ... ({len(codes) - limit} more)"
+    return shown
+
+
+def check_column(frame: pd.DataFrame, name: str, *, role: str, source: str | None) -> None:
+    """Raise :class:`VariableError` if ``name`` is not a column of ``frame``.
+
+    The message names the role (weight, strata ...), the data source and close names.
+    """
+    if not isinstance(name, str):
+        raise VariableError(
+            f"the {role} variable must be given as a column name (a string), not {name!r}",
+            variable=str(name),
+            file=source,
+        )
+    if name in frame.columns:
+        return
+    matches = close_matches(name, [str(c) for c in frame.columns])
+    hint = f"; did you mean {', '.join(repr(m) for m in matches)}?" if matches else ""
+    where = f" in {source}" if source else ""
+    raise VariableError(
+        f"{role} variable {name!r} not found{where}{hint}",
+        variable=name,
+        file=source,
+        close_matches=matches,
+    )
+
+
+def numeric_values(series: pd.Series) -> np.ndarray | None:
+    """Return ``series`` as a float64 array with NaN for missing, or None if not numeric."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return None
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype="float64", na_value=np.nan)
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        return None
+    return series.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def check_weights(frame: pd.DataFrame, name: str, *, source: str | None) -> np.ndarray:
+    """Return the weight column as float64, rejecting non-numeric, missing, infinite or
+    negative values with a :class:`WeightError` that counts the bad rows.
+
+    Zero weights are allowed: MICS files carry non-responding units with weight 0, and those
+    rows keep their PSUs in the design.
+    """
+    check_column(frame, name, role="weight", source=source)
+    values = numeric_values(frame[name])
+    where = f" in {source}" if source else ""
+    if values is None:
+        raise WeightError(
+            f"weight variable {name!r}{where} is not numeric (dtype {frame[name].dtype})",
+            variable=name,
+            n_bad=len(frame),
+        )
+    problems = []
+    n_bad = 0
+    for label, mask in (
+        ("missing", np.isnan(values)),
+        ("infinite", np.isinf(values)),
+        ("negative", values < 0),
+    ):
+        count = int(mask.sum())
+        if count:
+            rows = np.flatnonzero(mask)[:5]
+            problems.append(f"{count} {label} (first rows: {describe_codes(rows.tolist(), 5)})")
+            n_bad += count
+    if problems:
+        raise WeightError(
+            f"weight variable {name!r}{where} has bad values: {'; '.join(problems)}. "
+            "Weights must be finite and non-negative; give non-responding units weight 0 "
+            "or exclude them with where=.",
+            variable=name,
+            n_bad=n_bad,
+        )
+    return values
+
+
+def check_codes(frame: pd.DataFrame, name: str, *, role: str, source: str | None):
+    """Return integer codes (0..k-1, sorted by value) and the unique values of a design column.
+
+    Missing values are rejected with a :class:`DesignError` counting them.
+    """
+    check_column(frame, name, role=role, source=source)
+    series = frame[name]
+    missing = series.isna().to_numpy()
+    if missing.any():
+        where = f" in {source}" if source else ""
+        raise DesignError(
+            f"{role} variable {name!r}{where} is missing on {int(missing.sum())} rows "
+            f"(first rows: {describe_codes(np.flatnonzero(missing)[:5].tolist(), 5)}); "
+            "every row needs a design code",
+            codes=[],
+        )
+    codes, uniques = pd.factorize(series, sort=True)
+    return codes.astype(np.intp), np.asarray(uniques)
+
+
+def check_nesting(
+    stratum: np.ndarray,
+    psu: np.ndarray,
+    psu_values: np.ndarray,
+    *,
+    psu_name: str,
+    strata_name: str,
+    source: str | None,
+) -> None:
+    """Raise :class:`DesignError` when a PSU code appears in more than one stratum."""
+    pairs = np.unique(np.column_stack([psu, stratum]), axis=0)
+    counts = np.bincount(pairs[:, 0], minlength=len(psu_values))
+    repeated = np.flatnonzero(counts > 1)
+    if repeated.size:
+        where = f" in {source}" if source else ""
+        codes = psu_values[repeated].tolist()
+        raise DesignError(
+            f"{len(codes)} PSU codes of {psu_name!r}{where} appear in more than one stratum of "
+            f"{strata_name!r}: {describe_codes(codes)}. If PSUs are numbered within each stratum, "
+            "pass nest=True; otherwise the PSU or stratum codes are wrong.",
+            codes=codes,
+        )
+
+
+def check_fpc(
+    frame: pd.DataFrame,
+    name: str,
+    stratum: np.ndarray,
+    n_psu: np.ndarray,
+    stratum_values: np.ndarray,
+    *,
+    source: str | None,
+) -> np.ndarray:
+    """Return, per stratum, the finite population correction ``1 - f_h``.
+
+    The column holds either the number of PSUs in the stratum population (values > 1) or the
+    first-stage sampling fraction (values in (0, 1]), as R's ``svydesign(fpc=)`` accepts.
+    It must be constant within strata; a population count below the sampled PSU count is an
+    error.
+    """
+    check_column(frame, name, role="fpc", source=source)
+    values = numeric_values(frame[name])
+    where = f" in {source}" if source else ""
+    if values is None or np.isnan(values).any() or (values <= 0).any():
+        raise DesignError(
+            f"fpc variable {name!r}{where} must be positive numbers without missing values",
+            codes=[],
+        )
+    n_strata = len(n_psu)
+    low = np.full(n_strata, np.inf)
+    high = np.full(n_strata, -np.inf)
+    np.minimum.at(low, stratum, values)
+    np.maximum.at(high, stratum, values)
+    varying = np.flatnonzero(~np.isclose(low, high, rtol=1e-12, atol=0))
+    if varying.size:
+        raise DesignError(
+            f"fpc variable {name!r}{where} varies within strata "
+            f"{describe_codes(stratum_values[varying].tolist())}; it must be constant per stratum",
+            codes=stratum_values[varying].tolist(),
+        )
+    fraction = low <= 1
+    if fraction.any() and not fraction.all():
+        raise DesignError(
+            f"fpc variable {name!r}{where} mixes sampling fractions (<= 1) and population "
+            "counts (> 1); use one kind for all strata",
+            codes=[],
+        )
+    if fraction.all():
+        return 1.0 - low
+    too_small = np.flatnonzero(low < n_psu)
+    if too_small.size:
+        raise DesignError(
+            f"fpc variable {name!r}{where} gives fewer population PSUs than sampled PSUs in strata "
+            f"{describe_codes(stratum_values[too_small].tolist())}",
+            codes=stratum_values[too_small].tolist(),
+        )
+    return (low - n_psu) / low

@@ -1,0 +1,459 @@
+"""Design-based estimators: mean, proportion, total and ratio, for every domain in one pass.
+
+Each function takes a :class:`~mics_toolkit.design.Design` and returns the package's result
+frame (see :mod:`mics_toolkit.estimate.frame`). All four are ratios of weighted totals
+linearised with Binder's (1983) method; the variance is the stratified with-replacement
+variance of PSU scores (:mod:`mics_toolkit.estimate.variance`).
+
+Domain conventions (domain.md section 2): rows outside a domain, including rows with a missing
+analysis value, get score 0 but keep their PSUs, which count in ``n_h`` and in the stratum
+means, as R's ``svyby``/``subset`` and ``na.rm=TRUE``, Stata's ``subpop()`` and SPSS.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+
+from mics_toolkit.design import Design
+from mics_toolkit.errors import (
+    NormalisedTotalWarning,
+    OptionError,
+    SpecialCodeWarning,
+    VariableError,
+    check_option,
+)
+from mics_toolkit.estimate.deff import design_effect, ratio_srs_variance, total_srs_variance
+from mics_toolkit.estimate.domains import Domains, domains_of
+from mics_toolkit.estimate.frame import result_frame
+from mics_toolkit.estimate.intervals import (
+    korn_graubard_interval,
+    logit_interval,
+    multiplier,
+    symmetric_interval,
+)
+from mics_toolkit.estimate.scores import RowValues, cell_totals, ratio_scores, total_scores
+from mics_toolkit.estimate.variance import stratified_variance
+
+__all__ = ["CI_METHODS", "CI_OPTIONS", "DF_OPTIONS", "mean", "proportion", "ratio", "total"]
+
+CiType = Literal["t", "normal", "mics"]
+CiMethod = Literal["logit", "korn-graubard", "wald"]
+DfRule = Literal["design", "domain"]
+CI_OPTIONS: tuple[str, ...] = ("t", "normal", "mics")
+CI_METHODS: tuple[str, ...] = ("logit", "korn-graubard", "wald")
+DF_OPTIONS: tuple[str, ...] = ("design", "domain")
+
+_COMMON_DOC = """
+    by : str or list of str, optional
+        Variables whose value combinations define the domains (cross-classified); one result
+        row per combination present in the data, in sorted order. Rows with a missing ``by``
+        value belong to no domain.
+    where : str or array-like of bool, optional
+        Restrict the estimate to a subpopulation: an expression of the safe expression
+        language (``"WB4 <= 24 and HH6 == 1"``) or a boolean array with one value per row.
+        The excluded rows keep their PSUs in the design.
+    level : float
+        Confidence level of the interval, default 0.95.
+    ci : {"t", "normal", "mics"}
+        ``"t"`` (default): Student t with ``df`` degrees of freedom (Stata, SPSS);
+        ``"normal"``: Normal quantile (R's ``confint`` default); ``"mics"``: estimate -+ 2 SE,
+        as MICS sampling-error tables (``level`` is then not used).
+    df : {"design", "domain"}
+        ``"design"`` (default): PSUs minus strata of the full design (Stata ``subpop()``,
+        SPSS); ``"domain"``: PSUs minus strata among the domain's rows, R's ``degf()`` of the
+        subset design.
+"""
+
+
+def _check_common(level: float, ci: str, df: str) -> None:
+    check_option("ci", ci, CI_OPTIONS)
+    check_option("df", df, DF_OPTIONS)
+    if not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise OptionError(
+            f"level={level!r} is not valid; give a confidence level between 0 and 1 (e.g. 0.95)",
+            option="level",
+            value=level,
+            valid=(),
+        )
+
+
+def _numeric(design: Design, variable: str, estimator: str) -> np.ndarray:
+    values = design.numeric(variable)
+    if values is None:
+        dtype = design.frame[variable].dtype
+        where = f" in {design.source}" if design.source else ""
+        raise VariableError(
+            f"cannot take the {estimator} of {variable!r}{where}: it is not numeric "
+            f"(dtype {dtype}); use proportion() for a categorical variable",
+            variable=variable,
+            file=design.source,
+        )
+    return values
+
+
+def _warn_special_codes(design: Design, variable: str, values: np.ndarray, estimator: str):
+    """Warn when the analysed values still hold codes classified from labels (99 'No response')."""
+    meta = design.meta
+    codes = getattr(meta, "special_codes", None) if meta is not None else None
+    if not codes or variable not in codes:
+        return
+    found = []
+    for code, category in codes[variable].items():
+        if category not in ("no_response", "dont_know", "not_applicable"):
+            continue
+        try:
+            count = int(np.count_nonzero(values == float(code)))
+        except (TypeError, ValueError):
+            continue
+        if count:
+            label = ""
+            labels = getattr(meta, "value_labels", {}).get(variable, {})
+            if code in labels:
+                label = f" '{labels[code]}'"
+            found.append(f"{code:g}{label} ({category}): {count} rows")
+    if found:
+        warnings.warn(
+            f"the {estimator} of {variable!r} includes special codes classified from its value "
+            f"labels: {'; '.join(found)}. Exclude them with where= or read the file with "
+            "special_codes='missing'.",
+            SpecialCodeWarning,
+            stacklevel=4,
+        )
+
+
+def _degrees_of_freedom(design: Design, cells, df_rule: str, shape) -> np.ndarray:
+    if df_rule == "design":
+        return np.full(shape, float(design.degrees_of_freedom))
+    # R's degf() of the subset design: PSUs minus strata among rows of positive weight.
+    n_domains, n_vars = shape
+    out = np.empty(shape)
+    cell_stratum = design.psu_stratum[cells.cell_psu]
+    for k in range(n_vars):
+        used = cells.n_positive[:, k] > 0
+        n_psu = np.bincount(cells.cell_domain[used], minlength=n_domains)
+        pairs = np.unique(cells.cell_domain[used] * design.n_strata + cell_stratum[used])
+        n_strata = np.bincount(pairs // design.n_strata, minlength=n_domains)
+        out[:, k] = n_psu - n_strata
+    return out
+
+
+def _estimate(
+    design: Design,
+    domains: Domains,
+    values: RowValues,
+    *,
+    kind: str,
+    level: float,
+    ci: str,
+    ci_method: str | None,
+    df_rule: str,
+    levels=None,
+    attrs: dict,
+):
+    n_domains = domains.n_domains
+    cells = cell_totals(design, values, n_domains)
+    if kind == "total":
+        estimate, scores = total_scores(cells)
+    else:
+        estimate, scores = ratio_scores(cells)
+    variance = stratified_variance(design, cells, scores)
+    n_positive = cells.by_domain(cells.n_positive)
+    weight_total = values.domain_sum(values.weight[:, None] * values.valid, n_domains)
+    if kind == "total":
+        srs = total_srs_variance(values, n_domains, weight_total, estimate, n_positive)
+    else:
+        srs = ratio_srs_variance(
+            values, n_domains, estimate, weight_total, cells.denominator_total, n_positive
+        )
+    n_valid = cells.by_domain(cells.n_valid)
+    empty = n_valid == 0
+    estimate = np.where(empty, np.nan, estimate)
+    variance = np.where(empty, np.nan, variance)
+    se = np.sqrt(variance)
+    deff = design_effect(variance, srs)
+    dof = _degrees_of_freedom(design, cells, df_rule, estimate.shape)
+    q = multiplier(level, ci, dof)
+    if ci_method == "logit":
+        lower, upper = logit_interval(estimate, se, q)
+    elif ci_method == "korn-graubard":
+        lower, upper = korn_graubard_interval(estimate, variance, n_positive, dof, level, ci)
+    else:
+        lower, upper = symmetric_interval(estimate, se, q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = se / estimate
+    statistics = {
+        "estimate": estimate,
+        "se": se,
+        "ci_lower": lower,
+        "ci_upper": upper,
+        "cv": cv,
+        "deff": deff,
+        "deft": np.sqrt(deff),
+        "df": dof,
+        "n_unweighted": n_positive,
+        "n_weighted": weight_total,
+    }
+    conventions = {
+        **design.conventions(),
+        **attrs,
+        "level": level,
+        "ci": ci,
+        "ci_method": ci_method,
+        "df": df_rule,
+        "deff": "with replacement on the domain's n (R deff='replace')",
+    }
+    return result_frame(domains.table, statistics, levels=levels, attrs=conventions)
+
+
+def _where_text(where) -> str | None:
+    return where if isinstance(where, str) else (None if where is None else "<array>")
+
+
+def mean(
+    design: Design,
+    variable: str,
+    by=None,
+    where=None,
+    level: float = 0.95,
+    ci: CiType = "t",
+    df: DfRule = "design",
+):
+    """Weighted mean of a numeric variable in each domain, with its design-based SE.
+
+    Parameters
+    ----------
+    design : Design
+    variable : str
+        A numeric column. Missing values put the row outside the domain.
+    {common}
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, then ``estimate, se, ci_lower, ci_upper, cv, deff, deft, df,
+        n_unweighted, n_weighted``. ``n_unweighted`` counts the domain's rows with a value
+        and positive weight; ``n_weighted`` sums their weights.
+
+    Raises
+    ------
+    VariableError
+        ``variable`` or a ``by`` column is unknown (close names suggested) or not numeric.
+    ExpressionError
+        ``where`` cannot be parsed or is not a filter.
+
+    Warns
+    -----
+    SpecialCodeWarning
+        The values include codes classified from labels as no response, DK or not applicable.
+
+    Notes
+    -----
+    ``estimate = R = sum(w y) / sum(w)`` over the domain; the score of row i is
+    ``z_i = w_i (y_i - R) / sum(w)``, summed to PSU totals and passed to the stratified
+    with-replacement variance. R: ``svyby(~y, ~by, design, svymean, na.rm=TRUE,
+    deff="replace")``; Stata: ``svy, subpop(): mean y, over(by)``.
+
+    References
+    ----------
+    Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
+    surveys. International Statistical Review 51, 279-292.
+    """
+    _check_common(level, ci, df)
+    domains = domains_of(design, by, where)
+    y = _numeric(design, variable, "mean")
+    valid = ~np.isnan(y)
+    _warn_special_codes(design, variable, y[valid & (domains.index >= 0)], "mean")
+    values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
+    return _estimate(
+        design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
+        df_rule=df, attrs={"estimator": "mean", "variable": variable,
+                           "by": list(domains.by), "where": _where_text(where)},
+    )
+
+
+def total(
+    design: Design,
+    variable: str,
+    by=None,
+    where=None,
+    level: float = 0.95,
+    ci: CiType = "t",
+    df: DfRule = "design",
+):
+    """Weighted total of a numeric variable in each domain, with its design-based SE.
+
+    Parameters
+    ----------
+    design : Design
+    variable : str
+        A numeric column. Missing values put the row outside the domain.
+    {common}
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`mean`.
+
+    Warns
+    -----
+    NormalisedTotalWarning
+        The weights sum to the number of rows of positive weight (normalised MICS weights):
+        the total is not a population count.
+    SpecialCodeWarning
+        As :func:`mean`.
+
+    Notes
+    -----
+    ``estimate = Y = sum(w y)``; the score of row i is ``z_i = w_i y_i``. R:
+    ``svyby(~y, ~by, design, svytotal, na.rm=TRUE, deff="replace")``.
+    """
+    _check_common(level, ci, df)
+    domains = domains_of(design, by, where)
+    y = _numeric(design, variable, "total")
+    valid = ~np.isnan(y)
+    _warn_special_codes(design, variable, y[valid & (domains.index >= 0)], "total")
+    _warn_normalised(design)
+    values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
+    return _estimate(
+        design, domains, values, kind="total", level=level, ci=ci, ci_method=None,
+        df_rule=df, attrs={"estimator": "total", "variable": variable,
+                           "by": list(domains.by), "where": _where_text(where)},
+    )
+
+
+def ratio(
+    design: Design,
+    numerator: str,
+    denominator: str,
+    by=None,
+    where=None,
+    level: float = 0.95,
+    ci: CiType = "t",
+    df: DfRule = "design",
+):
+    """Ratio of two weighted totals ``sum(w y) / sum(w x)`` in each domain.
+
+    Parameters
+    ----------
+    design : Design
+    numerator, denominator : str
+        Numeric columns y and x. A row missing either is outside the domain.
+    {common}
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`mean`; ``n_weighted`` is the sum of weights of the rows used.
+
+    Notes
+    -----
+    ``R = Y / X``; the score of row i is ``z_i = w_i (y_i - R x_i) / X``. The design effect
+    compares with ``V_srs = W sum(w e^2) / ((n - 1) X^2)``, ``e = y - R x``, as R's
+    ``svyratio(deff="replace")``. R: ``svyby(~y, ~by, design, svyratio, denominator=~x)``.
+    """
+    _check_common(level, ci, df)
+    domains = domains_of(design, by, where)
+    y = _numeric(design, numerator, "ratio")
+    x = _numeric(design, denominator, "ratio")
+    valid = ~np.isnan(y) & ~np.isnan(x)
+    inside = valid & (domains.index >= 0)
+    _warn_special_codes(design, numerator, y[inside], "ratio")
+    _warn_special_codes(design, denominator, x[inside], "ratio")
+    values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x[:, None])
+    return _estimate(
+        design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
+        df_rule=df, attrs={"estimator": "ratio", "numerator": numerator,
+                           "denominator": denominator, "by": list(domains.by),
+                           "where": _where_text(where)},
+    )
+
+
+def proportion(
+    design: Design,
+    variable: str,
+    by=None,
+    where=None,
+    level: float = 0.95,
+    ci: CiType = "t",
+    ci_method: CiMethod | None = None,
+    df: DfRule = "design",
+):
+    """Proportion of each category of a variable in each domain (fractions, 0-1).
+
+    Parameters
+    ----------
+    design : Design
+    variable : str
+        Any column (numeric codes, strings or categorical). Its categories are the values
+        present in the data, sorted; missing values put the row outside the domain.
+    {common}
+    ci_method : {"logit", "korn-graubard", "wald"}, optional
+        Interval for a proportion. Default ``"logit"``, or ``"wald"`` with ``ci="mics"``
+        (which prints estimate -+ 2 SE and accepts only ``"wald"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``level`` (the category), then the result columns; one row per
+        domain and category.
+
+    Notes
+    -----
+    The proportion of category l is the mean of the indicator ``1[y == l]``; its SE, design
+    effect and counts are those of that mean. Logit interval:
+    ``expit(logit(p) -+ q SE / (p (1 - p)))`` (R ``svyciprop(method="xlogit")``, Stata
+    ``svy: proportion``); Korn-Graubard: R ``svyciprop(method="beta")`` with
+    ``n`` the domain's unweighted count.
+
+    References
+    ----------
+    Korn, E. L. and Graubard, B. I. (1998). Confidence intervals for proportions with small
+    expected number of positive counts estimated from survey data. Survey Methodology 24,
+    193-201.
+    """
+    _check_common(level, ci, df)
+    if ci == "mics":
+        if ci_method not in (None, "wald"):
+            raise OptionError(
+                f"ci='mics' prints estimate -+ 2 SE and cannot be combined with "
+                f"ci_method={ci_method!r}; leave ci_method out or use 'wald'",
+                option="ci_method",
+                value=ci_method,
+                valid=("wald",),
+            )
+        ci_method = "wald"
+    elif ci_method is None:
+        ci_method = "logit"
+    else:
+        check_option("ci_method", ci_method, CI_METHODS)
+    domains = domains_of(design, by, where)
+    codes, levels = design.codes(variable, role="analysis")
+    valid = codes >= 0
+    n_levels = max(len(levels), 1)
+    indicator = np.zeros((design.n_rows, n_levels))
+    indicator[np.flatnonzero(valid), codes[valid]] = 1.0
+    valid_matrix = np.repeat(valid[:, None], n_levels, axis=1)
+    values = RowValues.build(design, domains.index, indicator, valid_matrix)
+    return _estimate(
+        design, domains, values, kind="ratio", level=level, ci=ci,
+        ci_method=ci_method if ci_method != "wald" else None, df_rule=df, levels=levels,
+        attrs={"estimator": "proportion", "variable": variable, "by": list(domains.by),
+               "where": _where_text(where), "interval": ci_method},
+    )
+
+
+def _warn_normalised(design: Design) -> None:
+    w = design.weights
+    n_positive = int(np.count_nonzero(w > 0))
+    if n_positive and abs(w.sum() - n_positive) <= 0.01 * n_positive:
+        warnings.warn(
+            f"the weights {design.weight!r} sum to {w.sum():.6g}, the number of rows with "
+            "positive weight: they look normalised (as MICS weights are), so a total is not a "
+            "population count. Use expansion weights for population totals.",
+            NormalisedTotalWarning,
+            stacklevel=4,
+        )
+
+
+for _function in (mean, total, ratio, proportion):
+    _function.__doc__ = _function.__doc__.replace("    {common}\n", _COMMON_DOC.lstrip("\n"))
