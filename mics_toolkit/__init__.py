@@ -25,6 +25,7 @@ from mics_toolkit.errors import (
     WeightError,
 )
 from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign
+from mics_toolkit.io import Metadata, SurveyData, describe, read, read_metadata, write
 
 __version__ = "0.1.0"
 
@@ -34,6 +35,7 @@ __all__ = [
     "DesignError",
     "ExpressionError",
     "LinkError",
+    "Metadata",
     "MicsError",
     "MicsWarning",
     "NormalisedTotalWarning",
@@ -42,8 +44,13 @@ __all__ = [
     "ReadError",
     "SpecError",
     "SpecialCodeWarning",
+    "SurveyData",
     "SurveyDesign",
     "VariableError",
     "WeightError",
     "__version__",
+    "describe",
+    "read",
+    "read_metadata",
+    "write",
 ]

@@ -25,6 +25,7 @@ from mics_toolkit.design.checks import (
     numeric_values,
 )
 from mics_toolkit.errors import DesignError, check_option
+from mics_toolkit.io import Metadata, to_survey_data
 
 __all__ = ["LONELY_PSU_OPTIONS", "Design", "LonelyPsu"]
 
@@ -68,7 +69,8 @@ class Design:
     Attributes
     ----------
     frame : pandas.DataFrame
-    meta : Metadata or None
+    meta : Metadata
+        Labels and special codes (empty for a plain DataFrame).
     weights : numpy.ndarray
         Float weights, one per row.
     stratum_index : numpy.ndarray
@@ -96,7 +98,7 @@ class Design:
     source: str | None = None
 
     frame: pd.DataFrame = field(init=False, repr=False)
-    meta: Any = field(init=False, repr=False)
+    meta: Metadata = field(init=False, repr=False)
     weights: np.ndarray = field(init=False, repr=False)
     stratum_index: np.ndarray = field(init=False, repr=False)
     psu_index: np.ndarray = field(init=False, repr=False)
@@ -262,13 +264,7 @@ class Design:
         )
 
 
-def _split_data(data) -> tuple[pd.DataFrame, Any]:
-    """Return (frame, meta) from a DataFrame or a SurveyData-like object."""
-    if isinstance(data, pd.DataFrame):
-        return data, None
-    frame = getattr(data, "frame", None)
-    if isinstance(frame, pd.DataFrame):
-        return frame, getattr(data, "meta", None)
-    raise TypeError(
-        f"data must be a pandas DataFrame or a SurveyData, not {type(data).__name__}"
-    )
+def _split_data(data) -> tuple[pd.DataFrame, Metadata]:
+    """Return (frame, meta) from a DataFrame (empty metadata) or a SurveyData."""
+    survey = to_survey_data(data)
+    return survey.frame, survey.meta

@@ -36,6 +36,7 @@ from mics_toolkit.estimate.intervals import (
 )
 from mics_toolkit.estimate.scores import RowValues, cell_totals, ratio_scores, total_scores
 from mics_toolkit.estimate.variance import stratified_variance
+from mics_toolkit.io import special_code_counts
 
 __all__ = ["CI_METHODS", "CI_OPTIONS", "DF_OPTIONS", "mean", "proportion", "ratio", "total"]
 
@@ -96,32 +97,23 @@ def _numeric(design: Design, variable: str, estimator: str) -> np.ndarray:
 
 def _warn_special_codes(design: Design, variable: str, values: np.ndarray, estimator: str):
     """Warn when the analysed values still hold codes classified from labels (99 'No response')."""
-    meta = design.meta
-    codes = getattr(meta, "special_codes", None) if meta is not None else None
-    if not codes or variable not in codes:
+    if design.meta is None:
         return
-    found = []
-    for code, category in codes[variable].items():
-        if category not in ("no_response", "dont_know", "not_applicable"):
-            continue
-        try:
-            count = int(np.count_nonzero(values == float(code)))
-        except (TypeError, ValueError):
-            continue
-        if count:
-            label = ""
-            labels = getattr(meta, "value_labels", {}).get(variable, {})
-            if code in labels:
-                label = f" '{labels[code]}'"
-            found.append(f"{code:g}{label} ({category}): {count} rows")
-    if found:
-        warnings.warn(
-            f"the {estimator} of {variable!r} includes special codes classified from its value "
-            f"labels: {'; '.join(found)}. Exclude them with where= or read the file with "
-            "special_codes='missing'.",
-            SpecialCodeWarning,
-            stacklevel=4,
-        )
+    found = special_code_counts(design.meta, variable, values)
+    if not found:
+        return
+    labels = design.meta.value_labels.get(variable, {})
+    described = "; ".join(
+        f"{code}" + (f" '{labels[code]}'" if code in labels else "") + f" ({category}): {count} rows"
+        for code, (category, count) in found.items()
+    )
+    warnings.warn(
+        f"the {estimator} of {variable!r} includes special codes classified from its value "
+        f"labels: {described}. Exclude them with where= or read the file with "
+        "special_codes='missing'.",
+        SpecialCodeWarning,
+        stacklevel=4,
+    )
 
 
 def _degrees_of_freedom(design: Design, cells, df_rule: str, shape) -> np.ndarray:
@@ -179,7 +171,11 @@ def _estimate(
     if ci_method == "logit":
         lower, upper = logit_interval(estimate, se, q)
     elif ci_method == "korn-graubard":
-        lower, upper = korn_graubard_interval(estimate, variance, n_positive, dof, level, ci)
+        # R's svyciprop(method="beta") takes n = nrow() of the subset design: every row of
+        # the domain, whatever its weight or the missingness of the variable.
+        inside = domains.index[domains.index >= 0]
+        n_rows = np.bincount(inside, minlength=n_domains).astype(float)[:, None]
+        lower, upper = korn_graubard_interval(estimate, variance, n_rows, dof, level, ci)
     else:
         lower, upper = symmetric_interval(estimate, se, q)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -402,8 +398,9 @@ def proportion(
     The proportion of category l is the mean of the indicator ``1[y == l]``; its SE, design
     effect and counts are those of that mean. Logit interval:
     ``expit(logit(p) -+ q SE / (p (1 - p)))`` (R ``svyciprop(method="xlogit")``, Stata
-    ``svy: proportion``); Korn-Graubard: R ``svyciprop(method="beta")`` with
-    ``n`` the domain's unweighted count.
+    ``svy: proportion``); Korn-Graubard: R ``svyciprop(method="beta")``, whose
+    ``n`` in the ``(t_{n-1} / t_df)^2`` factor counts every row of the domain (``by`` and
+    ``where``), including rows of zero weight or with a missing value, as R's ``nrow()``.
 
     References
     ----------

@@ -1,0 +1,49 @@
+"""Reading and writing survey files, their metadata and special codes.
+
+- :func:`read` opens SPSS (``.sav``, ``.zsav``) and Stata (``.dta``) files into a
+  :class:`SurveyData` (DataFrame plus :class:`Metadata`); :func:`read_metadata` reads labels only.
+- :func:`write` saves data with labels and user-missing declarations, atomically.
+- :mod:`~mics_toolkit.io.missing` classifies value labels into special codes ("No response",
+  "DK", "Not applicable", top codes, "Other") in English, Russian and Kazakh.
+- :func:`describe` gives one row per variable, for ``mics inspect``.
+"""
+
+from mics_toolkit.io.describe import DESCRIBE_COLUMNS, describe
+from mics_toolkit.io.metadata import (
+    Metadata,
+    SurveyData,
+    UserMissing,
+    metadata_for_frame,
+    normalise_code,
+    to_survey_data,
+)
+from mics_toolkit.io.missing import (
+    CATEGORIES,
+    MISSING_CATEGORIES,
+    classify_label,
+    classify_special_codes,
+    classify_value_labels,
+    special_code_counts,
+)
+from mics_toolkit.io.read import read, read_metadata
+from mics_toolkit.io.write import write
+
+__all__ = [
+    "CATEGORIES",
+    "DESCRIBE_COLUMNS",
+    "MISSING_CATEGORIES",
+    "Metadata",
+    "SurveyData",
+    "UserMissing",
+    "classify_label",
+    "classify_special_codes",
+    "classify_value_labels",
+    "describe",
+    "metadata_for_frame",
+    "normalise_code",
+    "read",
+    "read_metadata",
+    "special_code_counts",
+    "to_survey_data",
+    "write",
+]

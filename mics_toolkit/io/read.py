@@ -1,0 +1,377 @@
+"""Reading SPSS (``.sav``, ``.zsav``) and Stata (``.dta``) survey files.
+
+:func:`read` opens one file with pyreadstat and returns a :class:`SurveyData`: the values in a
+pandas DataFrame (original variable names and case) and a :class:`Metadata` with variable
+labels, value labels, declared user-missing values and the special codes classified from the
+value labels (:mod:`mics_toolkit.io.missing`). It applies SPSS semantics to declared user-missing
+values (they become missing unless asked otherwise) and leaves labelled special codes as values
+unless asked otherwise. The file is only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from mics_toolkit.errors import ReadError, VariableError, check_option, close_matches
+from mics_toolkit.io.metadata import FileFormat, Metadata, SurveyData, UserMissing, normalise_code
+from mics_toolkit.io.missing import MISSING_CATEGORIES, classify_special_codes
+
+__all__ = ["SUFFIXES", "read", "read_metadata"]
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES: dict[str, FileFormat] = {".sav": "sav", ".zsav": "zsav", ".dta": "dta"}
+_USER_MISSING = ("missing", "keep")
+_SPECIAL_CODES = ("keep", "missing")
+_PYREADSTAT_ERRORS = (
+    pyreadstat.ReadstatError,
+    pyreadstat.PyreadstatError,
+    UnicodeError,
+    OSError,
+)
+
+
+def read(
+    path: str | os.PathLike[str],
+    columns: Sequence[str] | None = None,
+    *,
+    user_missing: Literal["missing", "keep"] = "missing",
+    special_codes: Literal["keep", "missing"] = "keep",
+    special_code_overrides: Mapping[str, Mapping[Any, str | None]] | None = None,
+    encoding: str | None = None,
+) -> SurveyData:
+    """Read an SPSS or Stata survey file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.sav``, ``.zsav`` or ``.dta`` file (extension in any case).
+    columns : sequence of str, optional
+        Read only these variables, in this order (exact names). Default: all, in file order.
+    user_missing : {"missing", "keep"}, default "missing"
+        ``"missing"``: values declared user-missing in an SPSS file (discrete values and
+        ranges) become NaN, as SPSS treats them. ``"keep"``: the raw codes are kept as values;
+        the declarations stay in ``meta.user_missing`` either way.
+    special_codes : {"keep", "missing"}, default "keep"
+        ``"keep"``: codes classified from value labels as no response, don't know or not
+        applicable stay as values (an estimator averaging them warns). ``"missing"``: they
+        become NaN. Top codes ("95+") and "Other" are values in both cases.
+    special_code_overrides : mapping, optional
+        Variable -> {code: category or None}; changes the classification for this call, see
+        :func:`mics_toolkit.io.missing.classify_special_codes`.
+    encoding : str, optional
+        Character encoding of the file's text, for files that do not record it (Stata before
+        version 14, old SPSS files), e.g. ``"cp1251"`` or ``"utf-8"``. Passed to pyreadstat.
+
+    Returns
+    -------
+    SurveyData
+        ``frame``: one column per variable; numeric columns float64, or int64 for Stata
+        integer columns without missing values; strings as pandas strings; dates as
+        datetime64. ``meta``: see :class:`Metadata`.
+
+    Raises
+    ------
+    ReadError
+        The file does not exist, is a directory, has an unknown extension, cannot be parsed
+        (corrupt, truncated, not a survey file) or ``encoding`` is unknown. ``path`` names it.
+    VariableError
+        A name in ``columns`` or in ``special_code_overrides`` is not in the file; the error
+        lists close names (case-insensitive).
+    OptionError
+        ``user_missing`` or ``special_codes`` is not one of its documented values.
+
+    Notes
+    -----
+    Semantics chosen, and their equivalents:
+
+    - SPSS user-missing: a value ``x`` of variable ``v`` is missing when ``x`` equals one of
+      the declared discrete values or ``low <= x <= high`` for a declared range (SPSS
+      ``MISSING VALUES``; pyreadstat ``user_missing=False`` gives the same frame). R's
+      ``haven::read_sav(user_na = FALSE)`` is the same default.
+    - Stata extended missing values (``.a`` ... ``.z``) have no numeric value: they are
+      always NaN in the frame, whatever ``user_missing``; the tags found in the data and their
+      value labels are in ``meta.user_missing[v].extended``.
+    - Special codes: see :mod:`mics_toolkit.io.missing`. Only ``no_response``,
+      ``dont_know`` and ``not_applicable`` are turned into NaN by ``special_codes="missing"``.
+
+    Examples
+    --------
+    >>> data = read("wm.sav", columns=["HH1", "HH2", "LS2", "wmweight"])  # doctest: +SKIP
+    >>> data.meta.special_codes["LS2"]  # doctest: +SKIP
+    {99: 'no_response'}
+    """
+    check_option("user_missing", user_missing, _USER_MISSING)
+    check_option("special_codes", special_codes, _SPECIAL_CODES)
+    file_name, file_format, reader = _check_path(path)
+    wanted = _check_columns_argument(columns)
+
+    all_names: list[str] | None = None
+    if wanted is not None:
+        all_names = _file_names(file_name, reader, encoding)
+        _check_names(wanted, all_names, file_name)
+
+    frame, raw = _call(
+        reader,
+        file_name,
+        usecols=wanted,
+        user_missing=True,
+        dates_as_pandas_datetime=True,
+        encoding=encoding,
+    )
+    names = [str(c) for c in frame.columns]
+    value_labels, user_declared = _labels_and_missing(raw, file_format)
+    _numeric_objects_to_float(frame, raw, user_declared, value_labels)
+
+    if user_missing == "missing":
+        for name, declared in user_declared.items():
+            if declared.values or declared.ranges:
+                _blank(frame, name, declared.mask(frame[name]))
+
+    classified = classify_special_codes(
+        value_labels,
+        special_code_overrides,
+        variables=all_names if all_names is not None else names,
+        file=file_name,
+    )
+    classified = {name: codes for name, codes in classified.items() if name in frame.columns}
+    if special_codes == "missing":
+        for name, codes in classified.items():
+            missing_codes = [code for code, cat in codes.items() if cat in MISSING_CATEGORIES]
+            if missing_codes:
+                _blank(frame, name, _isin(frame[name], missing_codes))
+
+    if wanted is not None and wanted != names:
+        frame = frame.loc[:, wanted]
+    meta = Metadata(
+        file=file_name,
+        file_format=file_format,
+        file_label=raw.file_label or "",
+        variable_labels={k: v for k, v in raw.column_names_to_labels.items() if v},
+        value_labels=value_labels,
+        user_missing=user_declared,
+        special_codes=classified,
+        encoding=encoding if encoding is not None else raw.file_encoding,
+    )
+    logger.info("read %s: %d rows x %d variables", file_name, *frame.shape)
+    return SurveyData(frame, meta)
+
+
+def read_metadata(
+    path: str | os.PathLike[str],
+    *,
+    special_code_overrides: Mapping[str, Mapping[Any, str | None]] | None = None,
+    encoding: str | None = None,
+) -> tuple[list[str], int, Metadata]:
+    """Read only the metadata of a survey file (no values).
+
+    Parameters
+    ----------
+    path, special_code_overrides, encoding
+        As for :func:`read`.
+
+    Returns
+    -------
+    names : list of str
+        Variable names in file order.
+    n_rows : int
+        Number of rows the file declares (-1 when unknown).
+    meta : Metadata
+
+    Raises
+    ------
+    ReadError, VariableError
+        As for :func:`read`.
+    """
+    file_name, file_format, reader = _check_path(path)
+    frame, raw = _call(reader, file_name, metadataonly=True, user_missing=True, encoding=encoding)
+    names = [str(c) for c in frame.columns]
+    value_labels, user_declared = _labels_and_missing(raw, file_format)
+    classified = classify_special_codes(
+        value_labels, special_code_overrides, variables=names, file=file_name
+    )
+    meta = Metadata(
+        file=file_name,
+        file_format=file_format,
+        file_label=raw.file_label or "",
+        variable_labels={k: v for k, v in raw.column_names_to_labels.items() if v},
+        value_labels=value_labels,
+        user_missing=user_declared,
+        special_codes=classified,
+        encoding=encoding if encoding is not None else raw.file_encoding,
+    )
+    n_rows = raw.number_rows if raw.number_rows is not None else -1
+    return names, int(n_rows), meta
+
+
+def _file_names(file_name: str, reader: Any, encoding: str | None) -> list[str]:
+    """Variable names of a file, in file order, from a metadata-only read."""
+    frame, _ = _call(reader, file_name, metadataonly=True, encoding=encoding)
+    return [str(c) for c in frame.columns]
+
+
+def _check_path(path: str | os.PathLike[str]) -> tuple[str, FileFormat, Any]:
+    """Check that ``path`` is an existing file of a known format; return name, format, reader."""
+    try:
+        file_name = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path must be a str or path-like, not {type(path).__name__}") from None
+    if isinstance(file_name, bytes):
+        file_name = os.fsdecode(file_name)
+    suffix = Path(file_name).suffix.lower()
+    if os.path.isdir(file_name):
+        raise ReadError(f"cannot read {file_name}: it is a directory, not a file", path=file_name)
+    if not os.path.exists(file_name):
+        raise ReadError(f"cannot read {file_name}: the file does not exist", path=file_name)
+    if suffix not in SUFFIXES:
+        raise ReadError(
+            f"cannot read {file_name}: unknown extension {suffix or '(none)'!r}; "
+            "expected .sav, .zsav or .dta",
+            path=file_name,
+        )
+    file_format = SUFFIXES[suffix]
+    reader = pyreadstat.read_dta if file_format == "dta" else pyreadstat.read_sav
+    return file_name, file_format, reader
+
+
+def _call(reader: Any, file_name: str, **options: Any) -> tuple[pd.DataFrame, Any]:
+    """Call a pyreadstat reader, turning its errors into :class:`ReadError`."""
+    try:
+        return reader(file_name, **options)
+    except _PYREADSTAT_ERRORS as error:
+        encoding = options.get("encoding")
+        extra = f" (encoding {encoding!r})" if encoding else ""
+        text = str(error)
+        if "encoding" in text or "character set" in text:
+            advice = (
+                "Its text is not in the encoding used; pass encoding= with the file's "
+                "encoding (e.g. 'utf-8', 'cp1251', 'latin-1')."
+            )
+        else:
+            advice = "The file may be corrupt, truncated or not an SPSS/Stata file."
+        raise ReadError(
+            f"cannot read {file_name}{extra}: {text}. {advice}", path=file_name
+        ) from error
+
+
+def _check_columns_argument(columns: Sequence[str] | None) -> list[str] | None:
+    if columns is None:
+        return None
+    names = [columns] if isinstance(columns, str) else list(columns)
+    if not names:
+        raise ValueError("columns is empty; pass None to read every variable")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"columns must hold variable names (str), not {type(name).__name__}")
+    return list(dict.fromkeys(names))
+
+
+def _check_names(wanted: Sequence[str], available: Sequence[str], file_name: str) -> None:
+    present = set(available)
+    unknown = [name for name in wanted if name not in present]
+    if not unknown:
+        return
+    first = unknown[0]
+    matches = close_matches(first, available)
+    hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+    others = f" (also not found: {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
+    raise VariableError(
+        f"variable {first!r} is not in {file_name}{hint}{others}",
+        variable=first,
+        file=file_name,
+        close_matches=matches,
+    )
+
+
+def _labels_and_missing(
+    raw: Any, file_format: FileFormat
+) -> tuple[dict[str, dict[Any, str]], dict[str, UserMissing]]:
+    """Value labels and declared user-missing values from pyreadstat's metadata.
+
+    For Stata files, value labels keyed by a letter are labels of extended missing values
+    (``.a`` ... ``.z``); they move to ``UserMissing.extended``.
+    """
+    value_labels: dict[str, dict[Any, str]] = {}
+    extended: dict[str, dict[str, str]] = {}
+    for name, labels in raw.variable_value_labels.items():
+        ordinary = {}
+        for code, label in labels.items():
+            if file_format == "dta" and isinstance(code, str):
+                extended.setdefault(name, {})[f".{code}"] = label
+            else:
+                ordinary[normalise_code(code)] = label
+        value_labels[name] = ordinary
+    declared: dict[str, UserMissing] = {}
+    for name, ranges in (raw.missing_ranges or {}).items():
+        values, spans = [], []
+        for span in ranges:
+            low, high = span["lo"], span["hi"]
+            if low == high:
+                values.append(low)
+            else:
+                spans.append((low, high))
+        declared[name] = UserMissing(values=tuple(values), ranges=tuple(spans))
+    for name, tags in (raw.missing_user_values or {}).items():
+        if file_format != "dta":
+            continue
+        found = extended.setdefault(name, {})
+        for tag in tags:
+            found.setdefault(f".{tag}", "")
+    for name, tags in extended.items():
+        previous = declared.get(name, UserMissing())
+        declared[name] = UserMissing(
+            values=previous.values, ranges=previous.ranges, extended=dict(sorted(tags.items()))
+        )
+    return value_labels, declared
+
+
+def _numeric_objects_to_float(
+    frame: pd.DataFrame,
+    raw: Any,
+    declared: Mapping[str, UserMissing],
+    value_labels: Mapping[str, Mapping[Any, str]],
+) -> None:
+    """Turn numeric columns that pyreadstat returned as objects into float64, in place.
+
+    pyreadstat returns a Stata integer column holding a missing value as an object column of
+    Python ints and NaN, and an extended missing value as its letter (``"a"``); both become
+    float64 with NaN.
+    """
+    types = raw.readstat_variable_types
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype != object or types.get(name) == "string":
+            continue
+        values = series.to_numpy(dtype=object, copy=True)
+        if name in declared and declared[name].extended:
+            is_tag = np.fromiter(
+                (isinstance(v, str) for v in values.tolist()), dtype=bool, count=values.size
+            )
+            values[is_tag] = np.nan
+        try:
+            frame[name] = values.astype(float)
+        except (TypeError, ValueError):  # e.g. a date column holding an extended missing value
+            logger.debug("column %s kept as object", name)
+
+
+def _isin(series: pd.Series, codes: Sequence[Any]) -> np.ndarray:
+    """Boolean array: ``series`` equals one of ``codes`` (numbers and strings kept apart)."""
+    return UserMissing(values=tuple(codes)).mask(series)
+
+
+def _blank(frame: pd.DataFrame, name: str, mask: np.ndarray) -> None:
+    """Set ``frame[name]`` to missing where ``mask``, in place (integers become float64)."""
+    if not mask.any():
+        return
+    series = frame[name]
+    if series.dtype.kind in "biu":
+        series = series.astype(float)
+    frame[name] = series.mask(mask)

@@ -1,0 +1,263 @@
+"""Writing survey data to SPSS (``.sav``, ``.zsav``) and Stata (``.dta``) files.
+
+:func:`write` saves a :class:`SurveyData` (or a DataFrame with optional :class:`Metadata`) with
+its variable labels, value labels and, for SPSS, declared user-missing values, through
+pyreadstat. The file is written to a temporary file in the destination folder and renamed over
+the destination only when complete, so an error never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from mics_toolkit.errors import MicsWarning, OutputError
+from mics_toolkit.io.metadata import Metadata, SurveyData, normalise_code, to_survey_data
+from mics_toolkit.io.read import SUFFIXES
+
+__all__ = ["write"]
+
+_STATA_VERSION = 14  # pyreadstat's name for dta format 118 (Stata 14 and later, UTF-8)
+_WRITER_ERRORS = (
+    pyreadstat.ReadstatError,
+    pyreadstat.PyreadstatError,
+    OSError,
+    UnicodeError,
+    ValueError,
+    TypeError,
+)
+
+
+def write(
+    data: SurveyData | pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    meta: Metadata | None = None,
+    file_label: str | None = None,
+) -> Path:
+    """Write survey data to an SPSS or Stata file, atomically.
+
+    Parameters
+    ----------
+    data : SurveyData or pandas.DataFrame
+        Values to write; column names become variable names.
+    path : str or path-like
+        Destination; the extension chooses the format: ``.sav`` (SPSS), ``.zsav`` (SPSS,
+        zlib-compressed) or ``.dta`` (Stata 14+ format 118, UTF-8), in any case. An existing
+        file is replaced.
+    meta : Metadata, optional
+        Metadata to write instead of ``data.meta`` (or with a DataFrame).
+    file_label : str, optional
+        File label; default ``meta.file_label``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a directory, its folder does not exist or is not writable, the extension
+        is unknown, or the data cannot be stored in the format (e.g. a Stata value label on a
+        non-integer code, an invalid Stata variable name). ``path`` names the destination.
+
+    Warns
+    -----
+    MicsWarning
+        Writing ``.dta`` when the metadata declares SPSS user-missing values: Stata cannot
+        declare them, so they are not written.
+
+    Notes
+    -----
+    - What is written: variable labels, value labels of the frame's columns, and for SPSS the
+      declared user-missing values and ranges (``meta.user_missing``; SPSS allows up to three
+      discrete values, or one range and one discrete value). Special codes are not stored:
+      they are classified again from the value labels on reading.
+    - Data read with ``user_missing="missing"`` hold NaN where user-missing codes were, so the
+      codes themselves are not written back (they become system-missing); read with
+      ``user_missing="keep"`` to round-trip them.
+    - Integer-valued numeric columns get an SPSS display format ``Fw.0``.
+    - Atomicity: pyreadstat writes ``.<name>.<random>.tmp`` in the destination folder, which is
+      then renamed over ``path`` (:func:`os.replace`); on any error the temporary file is
+      removed and an existing ``path`` is left untouched.
+    """
+    survey = to_survey_data(data, meta)
+    frame, metadata = survey.frame, survey.meta
+    destination = Path(os.fspath(path))
+    file_format = _check_destination(destination)
+    for column in frame.columns:
+        if not isinstance(column, str):
+            raise OutputError(
+                f"cannot write {destination}: column name {column!r} is not a string",
+                path=str(destination),
+            )
+
+    columns = list(frame.columns)
+    present = set(columns)
+    options: dict[str, Any] = {
+        "file_label": file_label if file_label is not None else metadata.file_label,
+        "column_labels": {c: metadata.variable_labels.get(c) for c in columns},
+    }
+    value_labels = {
+        name: dict(labels) for name, labels in metadata.value_labels.items() if name in present
+    }
+    if file_format == "dta":
+        _check_stata_value_labels(frame, value_labels, destination)
+        options["version"] = _STATA_VERSION
+        declared = sorted(
+            name
+            for name, um in metadata.user_missing.items()
+            if name in present and (um.values or um.ranges)
+        )
+        if declared:
+            warnings.warn(
+                f"{destination}: Stata files cannot declare user-missing values; the "
+                f"declarations of {', '.join(declared)} were not written",
+                MicsWarning,
+                stacklevel=2,
+            )
+    else:
+        options["compress"] = file_format == "zsav"
+        missing_ranges = _spss_missing_ranges(metadata, present)
+        if missing_ranges:
+            options["missing_ranges"] = missing_ranges
+        formats = _spss_integer_formats(frame)
+        if formats:
+            options["variable_format"] = formats
+    if value_labels:
+        options["variable_value_labels"] = value_labels
+
+    writer = pyreadstat.write_dta if file_format == "dta" else pyreadstat.write_sav
+    _write_atomically(writer, frame, destination, options)
+    return destination
+
+
+def _check_destination(destination: Path) -> str:
+    """Check the destination path; return the format from its extension."""
+    suffix = destination.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise OutputError(
+            f"cannot write {destination}: unknown extension {suffix or '(none)'!r}; "
+            "expected .sav, .zsav or .dta",
+            path=str(destination),
+        )
+    if destination.is_dir():
+        raise OutputError(
+            f"cannot write {destination}: it is a directory; give a file name",
+            path=str(destination),
+        )
+    folder = destination.parent
+    if not folder.is_dir():
+        raise OutputError(
+            f"cannot write {destination}: the folder {folder} does not exist",
+            path=str(destination),
+        )
+    return SUFFIXES[suffix]
+
+
+def _check_stata_value_labels(
+    frame: pd.DataFrame, value_labels: dict[str, dict[Any, str]], destination: Path
+) -> None:
+    """Stata labels integer codes of numeric variables only."""
+    for name, labels in value_labels.items():
+        if frame[name].dtype.kind not in "biuf":
+            raise OutputError(
+                f"cannot write {destination}: variable {name!r} is not numeric, and Stata "
+                "value labels apply to numeric variables only",
+                path=str(destination),
+            )
+        bad = [code for code in labels if not isinstance(normalise_code(code), int)]
+        if bad:
+            raise OutputError(
+                f"cannot write {destination}: value labels of {name!r} have non-integer "
+                f"codes {', '.join(map(repr, bad))}; Stata labels integers only",
+                path=str(destination),
+            )
+
+
+def _spss_missing_ranges(metadata: Metadata, present: set[str]) -> dict[str, list[Any]]:
+    """pyreadstat's ``missing_ranges`` from the declared user-missing values."""
+    out: dict[str, list[Any]] = {}
+    for name, declared in metadata.user_missing.items():
+        if name not in present or not (declared.values or declared.ranges):
+            continue
+        entries: list[Any] = [{"lo": lo, "hi": hi} for lo, hi in declared.ranges]
+        entries += list(declared.values)
+        out[name] = entries
+    return out
+
+
+def _spss_integer_formats(frame: pd.DataFrame) -> dict[str, str]:
+    """``Fw.0`` display formats for numeric columns holding only integers."""
+    formats = {}
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype.kind not in "biuf" or series.dtype.kind == "b":
+            continue
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        values = values[~np.isnan(values)]
+        if values.size == 0 or not np.all(np.isfinite(values)):
+            continue
+        if not np.all(values == np.round(values)):
+            continue
+        largest = float(np.max(np.abs(values)))
+        if largest >= 1e15:
+            continue
+        width = len(str(int(largest))) + int(bool(np.any(values < 0)))
+        formats[name] = f"F{max(width, 1)}.0"
+    return formats
+
+
+def _write_atomically(
+    writer: Any, frame: pd.DataFrame, destination: Path, options: dict[str, Any]
+) -> None:
+    """Write to a temporary file beside ``destination``, then rename it over ``destination``."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise OutputError(
+            f"cannot write {destination}: the folder {destination.parent} is not writable "
+            f"({error.strerror or error})",
+            path=str(destination),
+        ) from error
+    os.close(handle)
+    try:
+        try:
+            writer(frame, temporary, **options)
+        except _WRITER_ERRORS as error:
+            raise OutputError(
+                f"cannot write {destination}: {error}", path=str(destination)
+            ) from error
+        os.chmod(temporary, _file_mode(destination))
+        try:
+            os.replace(temporary, destination)
+        except OSError as error:
+            raise OutputError(
+                f"cannot write {destination}: {error.strerror or error}", path=str(destination)
+            ) from error
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _file_mode(destination: Path) -> int:
+    """Permissions for the new file: those of the file replaced, else 0o666 less the umask."""
+    try:
+        return destination.stat().st_mode & 0o7777
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask

@@ -1,0 +1,132 @@
+"""Reading real files nobody on the project wrote: Stata's nhanes2 and the DHS model men's recode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mics_toolkit.errors import VariableError
+from mics_toolkit.io import describe, read, read_metadata
+
+
+@pytest.fixture(scope="module")
+def nhanes2_path(reference_dir):
+    path = reference_dir / "nhanes2" / "nhanes2.dta"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+@pytest.fixture(scope="module")
+def men_path(reference_dir):
+    path = reference_dir / "dhs-model" / "ZZMR61FL.DTA"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+@pytest.fixture(scope="module")
+def nhanes2(nhanes2_path):
+    return read(nhanes2_path)
+
+
+@pytest.fixture(scope="module")
+def men(men_path):
+    return read(men_path)
+
+
+def test_nhanes2_shape_labels_and_types(nhanes2):
+    frame, meta = nhanes2.frame, nhanes2.meta
+    assert frame.shape == (10351, 58)
+    assert meta.file_format == "dta"
+    assert meta.variable_labels["strata"] == "stratum identifier, 1-32"
+    assert meta.variable_labels["psu"] == "primary sampling unit, 1 or 2"
+    assert meta.variable_labels["sex"] == "1=male, 2=female"
+    assert meta.value_labels["region"] == {1: "NE", 2: "MW", 3: "S", 4: "W"}
+    assert meta.value_labels["sex"] == {1: "Male", 2: "Female"}
+    assert meta.value_labels["agegrp"][6] == "70+"
+    # every column is numeric: Stata integer columns with missing values are float64
+    assert all(dtype.kind in "if" for dtype in frame.dtypes)
+    assert frame["highlead"].dtype == np.float64
+    assert int(frame["highlead"].isna().sum()) == 5403
+    assert frame["strata"].nunique() == 31 and frame["psu"].nunique() == 2
+    assert int(frame["finalwgt"].sum()) == 117_157_513
+
+
+def test_nhanes2_top_code_and_other_are_classified(nhanes2):
+    assert nhanes2.meta.special_codes == {"agegrp": {6: "top_code"}, "race": {3: "other"}}
+
+
+def test_nhanes2_columns(nhanes2_path, nhanes2):
+    subset = read(nhanes2_path, columns=["finalwgt", "strata", "psu", "region"])
+    assert list(subset.frame.columns) == ["finalwgt", "strata", "psu", "region"]
+    assert subset.frame.equals(nhanes2.frame[["finalwgt", "strata", "psu", "region"]])
+    assert set(subset.meta.value_labels) == {"region"}
+
+
+def test_men_recode_shape_and_design_variables(men):
+    frame, meta = men.frame, men.meta
+    assert frame.shape == (3621, 526)
+    for name in ("mv005", "mv021", "mv023"):
+        assert name in frame.columns
+        assert frame[name].notna().all()
+    assert meta.variable_labels["mv005"] == "men's sample weight (6 decimals)"
+    assert meta.variable_labels["mv021"] == "primary sampling unit"
+    assert meta.value_labels["mv023"][1] == "region 1 - urban"
+    assert len(meta.value_labels["mv023"]) == 8
+    assert frame["mv023"].nunique() == 8
+    assert meta.value_labels["mv025"] == {1: "urban", 2: "rural"}
+    assert frame["mcaseid"].iloc[0].strip() == "1  2  3"
+    numeric = [c for c in frame.columns if c not in ("mcaseid", "mv000")]
+    assert all(frame[c].dtype.kind in "if" for c in numeric)
+
+
+def test_men_recode_special_codes(men):
+    codes = men.meta.special_codes
+    assert codes["mv527"] == {
+        199: "no_response",
+        299: "no_response",
+        399: "no_response",
+        499: "no_response",
+        998: "dont_know",
+    }
+    assert codes["mv853a"] == {95: "top_code", 98: "dont_know"}
+    assert "mv015" not in codes or 4 not in codes["mv015"]  # 4 "refused" is a result code
+    table = describe(men).set_index("name")
+    assert table.loc["mv483a", "special_codes"] == "98=dont_know (672)"
+
+
+def test_men_recode_columns_and_case_suggestion(men_path):
+    subset = read(men_path, columns=["mv005", "mv021", "mv023", "mv012"])
+    assert subset.frame.shape == (3621, 4)
+    with pytest.raises(VariableError) as caught:
+        read(men_path, columns=["MV005"])
+    assert caught.value.close_matches[0] == "mv005"
+    assert str(men_path) in str(caught.value)
+
+
+def test_read_metadata_only(men_path):
+    names, n_rows, meta = read_metadata(men_path)
+    assert len(names) == 526 and n_rows == 3621
+    assert meta.value_labels["mv025"] == {1: "urban", 2: "rural"}
+
+
+@pytest.mark.parametrize("which", ["nhanes2_path", "men_path"])
+def test_reference_files_are_not_modified(request, which):
+    path = request.getfixturevalue(which)
+    before = (path.stat().st_mtime_ns, path.stat().st_size, path.read_bytes())
+    read(path, columns=[read_metadata(path)[0][0]])
+    read(path, special_codes="missing", user_missing="keep")
+    after = (path.stat().st_mtime_ns, path.stat().st_size, path.read_bytes())
+    assert after == before
+
+
+def test_truncated_reference_file(men_path, tmp_path):
+    from mics_toolkit.errors import ReadError
+
+    payload = men_path.read_bytes()
+    bad = tmp_path / "ZZMR61FL.DTA"
+    bad.write_bytes(payload[: len(payload) // 3])
+    with pytest.raises(ReadError) as caught:
+        read(bad)
+    assert caught.value.path == str(bad)
