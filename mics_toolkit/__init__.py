@@ -24,7 +24,7 @@ from mics_toolkit.errors import (
     VariableError,
     WeightError,
 )
-from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign
+from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign, with_labels
 from mics_toolkit.io import Metadata, SurveyData, describe, read, read_metadata, write
 
 __version__ = "0.1.0"
@@ -52,5 +52,6 @@ __all__ = [
     "describe",
     "read",
     "read_metadata",
+    "with_labels",
     "write",
 ]

@@ -8,6 +8,7 @@
 - :func:`describe` gives one row per variable, for ``mics inspect``.
 """
 
+from mics_toolkit.io.atomic import check_output_path, write_atomically
 from mics_toolkit.io.describe import DESCRIBE_COLUMNS, describe
 from mics_toolkit.io.metadata import (
     Metadata,
@@ -35,6 +36,7 @@ __all__ = [
     "Metadata",
     "SurveyData",
     "UserMissing",
+    "check_output_path",
     "classify_label",
     "classify_special_codes",
     "classify_value_labels",
@@ -46,4 +48,5 @@ __all__ = [
     "special_code_counts",
     "to_survey_data",
     "write",
+    "write_atomically",
 ]

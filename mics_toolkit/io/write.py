@@ -8,9 +8,7 @@ the destination only when complete, so an error never leaves a half-written file
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import pandas as pd
 import pyreadstat
 
 from mics_toolkit.errors import MicsWarning, OutputError
+from mics_toolkit.io.atomic import check_output_path, write_atomically
 from mics_toolkit.io.metadata import Metadata, SurveyData, normalise_code, to_survey_data
 from mics_toolkit.io.read import SUFFIXES
 
@@ -137,7 +136,9 @@ def write(
         options["variable_value_labels"] = value_labels
 
     writer = pyreadstat.write_dta if file_format == "dta" else pyreadstat.write_sav
-    _write_atomically(writer, frame, destination, options)
+    write_atomically(
+        destination, lambda temporary: writer(frame, temporary, **options), errors=_WRITER_ERRORS
+    )
     return destination
 
 
@@ -150,17 +151,7 @@ def _check_destination(destination: Path) -> str:
             "expected .sav, .zsav or .dta",
             path=str(destination),
         )
-    if destination.is_dir():
-        raise OutputError(
-            f"cannot write {destination}: it is a directory; give a file name",
-            path=str(destination),
-        )
-    folder = destination.parent
-    if not folder.is_dir():
-        raise OutputError(
-            f"cannot write {destination}: the folder {folder} does not exist",
-            path=str(destination),
-        )
+    check_output_path(destination)
     return SUFFIXES[suffix]
 
 
@@ -215,49 +206,3 @@ def _spss_integer_formats(frame: pd.DataFrame) -> dict[str, str]:
         width = len(str(int(largest))) + int(bool(np.any(values < 0)))
         formats[name] = f"F{max(width, 1)}.0"
     return formats
-
-
-def _write_atomically(
-    writer: Any, frame: pd.DataFrame, destination: Path, options: dict[str, Any]
-) -> None:
-    """Write to a temporary file beside ``destination``, then rename it over ``destination``."""
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise OutputError(
-            f"cannot write {destination}: the folder {destination.parent} is not writable "
-            f"({error.strerror or error})",
-            path=str(destination),
-        ) from error
-    os.close(handle)
-    try:
-        try:
-            writer(frame, temporary, **options)
-        except _WRITER_ERRORS as error:
-            raise OutputError(
-                f"cannot write {destination}: {error}", path=str(destination)
-            ) from error
-        os.chmod(temporary, _file_mode(destination))
-        try:
-            os.replace(temporary, destination)
-        except OSError as error:
-            raise OutputError(
-                f"cannot write {destination}: {error.strerror or error}", path=str(destination)
-            ) from error
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _file_mode(destination: Path) -> int:
-    """Permissions for the new file: those of the file replaced, else 0o666 less the umask."""
-    try:
-        return destination.stat().st_mode & 0o7777
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
