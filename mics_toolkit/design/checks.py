@@ -135,9 +135,9 @@ def check_nesting(
     source: str | None,
 ) -> None:
     """Raise :class:`DesignError` when a PSU code appears in more than one stratum."""
-    pairs = np.unique(np.column_stack([psu, stratum]), axis=0)
-    counts = np.bincount(pairs[:, 0], minlength=len(psu_values))
-    repeated = np.flatnonzero(counts > 1)
+    first = np.empty(len(psu_values), dtype=stratum.dtype)
+    first[psu] = stratum
+    repeated = np.unique(psu[stratum != first[psu]])
     if repeated.size:
         where = f" in {source}" if source else ""
         codes = psu_values[repeated].tolist()

@@ -210,13 +210,15 @@ class Design:
 
         This is R's ``degf()`` of the full design and the df of Stata and SPSS.
         """
-        return self.domain_degrees_of_freedom(self.weights > 0)
+        if "degrees_of_freedom" not in self._cache:
+            self._cache["degrees_of_freedom"] = self.domain_degrees_of_freedom(self.weights > 0)
+        return self._cache["degrees_of_freedom"]
 
     def domain_degrees_of_freedom(self, rows: np.ndarray) -> int:
         """PSUs minus strata among ``rows`` (a boolean mask), as R's ``degf()`` of a subset."""
-        psus = np.unique(self.psu_index[rows])
-        strata = np.unique(self.psu_stratum[psus])
-        return int(psus.size - strata.size)
+        used = np.bincount(self.psu_index[rows], minlength=self.n_psu_total) > 0
+        strata = np.bincount(self.psu_stratum[used], minlength=self.n_strata) > 0
+        return int(used.sum() - strata.sum())
 
     def column(self, name: str, *, role: str = "analysis") -> pd.Series:
         """Return column ``name``, raising VariableError with close names when absent."""

@@ -33,7 +33,14 @@ def ratio_srs_variance(
     denominator_total: np.ndarray,
     n_positive: np.ndarray,
 ) -> np.ndarray:
-    """``V_srs`` of ratios, means and proportions, shape (G, K)."""
+    """``V_srs`` of ratios, means and proportions, shape (G, K).
+
+    For a categorical variable (proportions) ``sum(w e^2) = W p (1 - p)`` exactly, so
+    ``V_srs = p (1 - p) / (n - 1)`` without another pass over the rows.
+    """
+    if values.codes is not None:
+        with np.errstate(invalid="ignore"):
+            return np.where(n_positive > 1, ratio * (1 - ratio) / (n_positive - 1), np.nan)
     residual = values.numerator - ratio[values.domain] * values.denominator
     residual = np.where(values.valid, residual, 0.0)
     squares = _squares(values, residual, n_domains)

@@ -74,10 +74,17 @@ def domains_of(design: Design, by=None, where=None) -> Domains:
     """
     names = _by_names(by)
     n_rows = design.n_rows
-    mask = where_mask(where, design.frame, n_rows=n_rows)
+    mask = None if where is None else where_mask(where, design.frame, n_rows=n_rows)
 
     if not names:
-        index = np.where(mask, 0, -1).astype(np.intp)
+        if mask is None:
+            index = design._cache.get("all_rows")
+            if index is None:
+                index = np.zeros(n_rows, dtype=np.intp)
+                index.flags.writeable = False
+                design._cache["all_rows"] = index
+        else:
+            index = np.where(mask, 0, -1).astype(np.intp)
         return Domains(index=index, table=pd.DataFrame(index=range(1)), by=())
 
     key = ("domains", names)
@@ -100,10 +107,13 @@ def domains_of(design: Design, by=None, where=None) -> Domains:
             rest //= size
         table = pd.DataFrame({name: _as_column(columns[name], design.frame[name])
                               for name in names})
+        base.flags.writeable = False
         cached = (base, table)
         design._cache[key] = cached
     base, table = cached
-    index = np.where(mask, base, -1)
+    # without a filter the cached array itself is returned (read-only), so that later
+    # steps can recognise the same partition of rows
+    index = base if mask is None else np.where(mask, base, -1)
     return Domains(index=index, table=table.copy(), by=names)
 
 

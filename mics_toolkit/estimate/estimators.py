@@ -153,7 +153,7 @@ def _estimate(
         estimate, scores = ratio_scores(cells)
     variance = stratified_variance(design, cells, scores)
     n_positive = cells.by_domain(cells.n_positive)
-    weight_total = values.domain_sum(values.weight[:, None] * values.valid, n_domains)
+    weight_total = cells.weight_total
     if kind == "total":
         srs = total_srs_variance(values, n_domains, weight_total, estimate, n_positive)
     else:
@@ -425,12 +425,7 @@ def proportion(
         check_option("ci_method", ci_method, CI_METHODS)
     domains = domains_of(design, by, where)
     codes, levels = design.codes(variable, role="analysis")
-    valid = codes >= 0
-    n_levels = max(len(levels), 1)
-    indicator = np.zeros((design.n_rows, n_levels))
-    indicator[np.flatnonzero(valid), codes[valid]] = 1.0
-    valid_matrix = np.repeat(valid[:, None], n_levels, axis=1)
-    values = RowValues.build(design, domains.index, indicator, valid_matrix)
+    values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))
     return _estimate(
         design, domains, values, kind="ratio", level=level, ci=ci,
         ci_method=ci_method if ci_method != "wald" else None, df_rule=df, levels=levels,

@@ -51,14 +51,17 @@ def result_frame(
     n_domains = len(domain_table)
     n_levels = 1 if levels is None else len(levels)
     repeat = np.repeat(np.arange(n_domains), n_levels)
-    out = domain_table.iloc[repeat].reset_index(drop=True)
+    columns: dict[str, object] = {
+        name: domain_table[name].to_numpy()[repeat] for name in domain_table.columns
+    }
     if levels is not None:
-        out["level"] = pd.Series(np.tile(np.asarray(levels, dtype=object), n_domains)).infer_objects()
+        columns["level"] = np.tile(np.asarray(levels), n_domains)
     for name in RESULT_COLUMNS:
         values = np.asarray(statistics[name]).reshape(-1)
-        if name == "n_unweighted":
-            out[name] = values.astype(np.int64)
-        else:
-            out[name] = values.astype(np.float64)
+        columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
+    out = pd.DataFrame(columns)
+    for name in domain_table.columns:
+        if out[name].dtype != domain_table[name].dtype:
+            out[name] = out[name].astype(domain_table[name].dtype)
     out.attrs["mics"] = dict(attrs or {})
     return out

@@ -33,8 +33,12 @@ def multiplier(level: float, ci: str, df: np.ndarray | float) -> np.ndarray:
     upper = (1 + level) / 2
     if ci == "normal":
         return np.full(df.shape, stats.norm.ppf(upper))
+    # one quantile per distinct df (usually a single design df)
+    distinct, inverse = np.unique(df, return_inverse=True)
     with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(upper, np.where(df > 0, df, 1)), np.nan)
+        quantiles = np.where(distinct > 0, stats.t.ppf(upper, np.where(distinct > 0, distinct, 1)),
+                             np.nan)
+    return quantiles[inverse].reshape(df.shape)
 
 
 def symmetric_interval(estimate, se, q) -> tuple[np.ndarray, np.ndarray]:

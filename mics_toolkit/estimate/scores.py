@@ -27,6 +27,8 @@ __all__ = ["CellTotals", "RowValues", "cell_totals", "ratio_scores", "total_scor
 
 # Largest domains x PSUs grid for which cells are found with a dense bincount.
 _DENSE_CELL_LIMIT = 4_000_000
+# Domain partitions whose cells are kept on the design.
+_CELL_CACHE_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class CellTotals:
         Number of valid rows, and of valid rows with positive weight, in the cell.
     row_cell : numpy.ndarray
         Cell of each domain row (in the order of :class:`RowValues`).
+    weight : numpy.ndarray, shape (C, K), or None
+        Sum of weights of the valid rows; None when it equals ``denominator`` (b = 1).
     """
 
     n_domains: int
@@ -54,6 +58,12 @@ class CellTotals:
     n_valid: np.ndarray
     n_positive: np.ndarray
     row_cell: np.ndarray
+    weight: np.ndarray | None = None
+
+    @property
+    def weight_total(self) -> np.ndarray:
+        """Sum of weights of the valid rows per domain and variable, shape (G, K)."""
+        return self.by_domain(self.denominator if self.weight is None else self.weight)
 
     def by_domain(self, cell_values: np.ndarray) -> np.ndarray:
         """Sum a (C, K) array of cell values to a (G, K) array of domain values."""
@@ -91,6 +101,13 @@ class RowValues:
         Whether the row counts for variable k.
     numerator, denominator : numpy.ndarray, shape (n, K)
         ``a`` and ``b``, set to 0 where not valid.
+    codes : numpy.ndarray or None
+        For a categorical variable (:meth:`categorical`), the category code of each row
+        (-1 where missing): the numerator of column k is then ``1[code == k]`` and the
+        denominator is 1, which :func:`cell_totals` sums in one pass over the rows.
+    unit_denominator : bool
+        True when ``b = 1`` on valid rows (means, proportions, totals), so the sum of
+        weights equals the denominator sum.
     """
 
     rows: np.ndarray
@@ -99,6 +116,30 @@ class RowValues:
     valid: np.ndarray
     numerator: np.ndarray
     denominator: np.ndarray
+    codes: np.ndarray | None = None
+    unit_denominator: bool = True
+
+    @classmethod
+    def categorical(
+        cls, design: Design, domain: np.ndarray, codes: np.ndarray, n_levels: int
+    ) -> RowValues:
+        """Rows of a categorical variable with codes ``0 .. n_levels - 1`` (-1 missing):
+        K = n_levels indicator columns ``1[code == k]`` over a denominator of 1."""
+        rows, take = _domain_rows(domain)
+        row_codes = take(codes)
+        ok = row_codes >= 0
+        indicator = np.zeros((rows.size, n_levels))
+        indicator[np.flatnonzero(ok), row_codes[ok]] = 1.0
+        valid = np.repeat(ok[:, None], n_levels, axis=1)
+        return cls(
+            rows=rows,
+            domain=take(domain),
+            weight=take(design.weights),
+            valid=valid,
+            numerator=indicator,
+            denominator=valid.astype(float),
+            codes=row_codes,
+        )
 
     @classmethod
     def build(
@@ -113,17 +154,18 @@ class RowValues:
 
         ``denominator=None`` means ``b = 1`` (means, proportions and totals).
         """
-        rows = np.flatnonzero(domain >= 0)
-        ok = valid[rows]
-        a = np.where(ok, numerator[rows], 0.0)
-        b = ok.astype(float) if denominator is None else np.where(ok, denominator[rows], 0.0)
+        rows, take = _domain_rows(domain)
+        ok = take(valid)
+        a = np.where(ok, take(numerator), 0.0)
+        b = ok.astype(float) if denominator is None else np.where(ok, take(denominator), 0.0)
         return cls(
             rows=rows,
-            domain=domain[rows],
-            weight=design.weights[rows],
+            domain=take(domain),
+            weight=take(design.weights),
             valid=ok,
             numerator=a,
             denominator=b,
+            unit_denominator=denominator is None,
         )
 
     def domain_sum(self, values: np.ndarray, n_domains: int) -> np.ndarray:
@@ -132,6 +174,15 @@ class RowValues:
         for k in range(values.shape[1]):
             out[:, k] = np.bincount(self.domain, weights=values[:, k], minlength=n_domains)
         return out
+
+
+def _domain_rows(domain: np.ndarray):
+    """Positions of the rows in some domain and a function selecting them from an array;
+    when every row is in a domain the arrays are used as they are, without copies."""
+    rows = np.flatnonzero(domain >= 0)
+    if rows.size == domain.size:
+        return rows, lambda array: array
+    return rows, lambda array: array[rows]
 
 
 def cell_totals(design: Design, values: RowValues, n_domains: int) -> CellTotals:
@@ -145,6 +196,71 @@ def cell_totals(design: Design, values: RowValues, n_domains: int) -> CellTotals
     n_domains : int
         Number of domains G.
     """
+    row_cell, cell_domain, cell_psu = _cells(design, values, n_domains)
+    n_cells = len(cell_domain)
+    w = values.weight
+    n_vars = values.valid.shape[1]
+    shape = (n_cells, n_vars)
+    if values.codes is not None:
+        # categorical: one pass for all levels; denominators and counts are shared
+        ok = values.codes >= 0
+        ok_float = ok.astype(float)
+        num = np.bincount(
+            row_cell[ok] * n_vars + values.codes[ok], weights=w[ok], minlength=n_cells * n_vars
+        ).reshape(shape)
+        one = np.bincount(row_cell, weights=w * ok_float, minlength=n_cells)
+        den = np.repeat(one[:, None], n_vars, axis=1)
+        counts = np.bincount(row_cell, weights=ok_float, minlength=n_cells)
+        positives = np.bincount(row_cell, weights=ok_float * (w > 0), minlength=n_cells)
+        n_valid = np.repeat(counts.astype(np.int64)[:, None], n_vars, axis=1)
+        n_positive = np.repeat(positives.astype(np.int64)[:, None], n_vars, axis=1)
+        weight = None
+    else:
+        ok = values.valid
+        positive = ok & (w > 0)[:, None]
+        unit = values.unit_denominator
+        weight = None if unit else np.empty(shape)
+        num = np.empty(shape)
+        den = np.empty(shape)
+        n_valid = np.empty(shape, dtype=np.int64)
+        n_positive = np.empty(shape, dtype=np.int64)
+        for k in range(n_vars):
+            num[:, k] = np.bincount(row_cell, weights=w * values.numerator[:, k],
+                                    minlength=n_cells)
+            den[:, k] = np.bincount(row_cell, weights=w * values.denominator[:, k],
+                                    minlength=n_cells)
+            n_valid[:, k] = np.bincount(row_cell, weights=ok[:, k], minlength=n_cells)
+            n_positive[:, k] = np.bincount(row_cell, weights=positive[:, k], minlength=n_cells)
+            if not unit:
+                weight[:, k] = np.bincount(row_cell, weights=w * ok[:, k], minlength=n_cells)
+    return CellTotals(
+        n_domains=n_domains,
+        cell_domain=cell_domain,
+        cell_psu=cell_psu,
+        numerator=num,
+        denominator=den,
+        n_valid=n_valid,
+        n_positive=n_positive,
+        row_cell=row_cell,
+        weight=weight,
+    )
+
+
+def _cells(design: Design, values: RowValues, n_domains: int):
+    """(row_cell, cell_domain, cell_psu) of the domain rows, cached on the design for the
+    last few domain partitions (a table asks many variables over the same domains)."""
+    cache = design._cache.setdefault("cells", {})
+    if not values.domain.flags.writeable:
+        # a partition cached by domains_of: immutable, and kept alive by this cache
+        token = ("same array", id(values.domain), n_domains)
+    else:
+        token = ("same values", hash(values.domain.tobytes()), n_domains)
+    hit = cache.get(token)
+    if hit is not None and (
+        hit[0] is values.domain
+        or (np.array_equal(hit[0], values.domain) and np.array_equal(hit[1], values.rows))
+    ):
+        return hit[2]
     n_psu_total = design.n_psu_total
     key = values.domain.astype(np.int64) * n_psu_total + design.psu_index[values.rows]
     grid = n_domains * n_psu_total
@@ -155,33 +271,12 @@ def cell_totals(design: Design, values: RowValues, n_domains: int) -> CellTotals
         row_cell = compact[key]
     else:
         cell_key, row_cell = np.unique(key, return_inverse=True)
-    n_cells = len(cell_key)
-    cell_domain = (cell_key // n_psu_total).astype(np.intp)
-    cell_psu = (cell_key % n_psu_total).astype(np.intp)
-
-    w = values.weight
-    ok = values.valid
-    positive = ok & (w > 0)[:, None]
-    shape = (n_cells, ok.shape[1])
-    num = np.empty(shape)
-    den = np.empty(shape)
-    n_valid = np.empty(shape, dtype=np.int64)
-    n_positive = np.empty(shape, dtype=np.int64)
-    for k in range(ok.shape[1]):
-        num[:, k] = np.bincount(row_cell, weights=w * values.numerator[:, k], minlength=n_cells)
-        den[:, k] = np.bincount(row_cell, weights=w * values.denominator[:, k], minlength=n_cells)
-        n_valid[:, k] = np.bincount(row_cell, weights=ok[:, k], minlength=n_cells)
-        n_positive[:, k] = np.bincount(row_cell, weights=positive[:, k], minlength=n_cells)
-    return CellTotals(
-        n_domains=n_domains,
-        cell_domain=cell_domain,
-        cell_psu=cell_psu,
-        numerator=num,
-        denominator=den,
-        n_valid=n_valid,
-        n_positive=n_positive,
-        row_cell=row_cell,
-    )
+    cells = (row_cell, (cell_key // n_psu_total).astype(np.intp),
+             (cell_key % n_psu_total).astype(np.intp))
+    if len(cache) >= _CELL_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[token] = (values.domain, values.rows, cells)
+    return cells
 
 
 def ratio_scores(cells: CellTotals) -> tuple[np.ndarray, np.ndarray]:
