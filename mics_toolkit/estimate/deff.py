@@ -43,7 +43,7 @@ def ratio_srs_variance(
             return np.where(n_positive > 1, ratio * (1 - ratio) / (n_positive - 1), np.nan)
     residual = values.numerator - ratio[values.domain] * values.denominator
     residual = np.where(values.valid, residual, 0.0)
-    squares = _squares(values, residual, n_domains)
+    squares = _squares(values, residual, n_domains, weight_total * ratio**2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(
             n_positive > 1,
@@ -63,17 +63,20 @@ def total_srs_variance(
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total / weight_total
     residual = np.where(values.valid, values.numerator - mean[values.domain], 0.0)
-    squares = _squares(values, residual, n_domains)
+    squares = _squares(values, residual, n_domains, weight_total * mean**2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n_positive > 1, weight_total * squares / (n_positive - 1), np.nan)
 
 
-def _squares(values: RowValues, residual: np.ndarray, n_domains: int) -> np.ndarray:
-    """``sum(w e^2)`` per domain, set to 0 where the residuals are rounding noise (a constant
-    variable), so that the design effect of a constant is NaN, not noise over noise."""
+def _squares(
+    values: RowValues, residual: np.ndarray, n_domains: int, scale: np.ndarray
+) -> np.ndarray:
+    """``sum(w e^2)`` per domain, set to 0 where the residuals are rounding noise relative to
+    ``scale`` (``W * estimate^2``: a constant variable), so that the design effect of a
+    constant is NaN, not noise over noise."""
     squares = values.domain_sum(values.weight[:, None] * residual**2, n_domains)
-    scale = values.domain_sum(values.weight[:, None] * values.numerator**2, n_domains)
-    return np.where(squares <= _ROUNDING**2 * scale, 0.0, squares)
+    with np.errstate(invalid="ignore"):
+        return np.where(squares <= _ROUNDING**2 * scale, 0.0, squares)
 
 
 # Residuals smaller than this, relative to the values, are rounding noise.

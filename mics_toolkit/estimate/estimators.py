@@ -95,11 +95,15 @@ def _numeric(design: Design, variable: str, estimator: str) -> np.ndarray:
     return values
 
 
-def _warn_special_codes(design: Design, variable: str, values: np.ndarray, estimator: str):
-    """Warn when the analysed values still hold codes classified from labels (99 'No response')."""
-    if design.meta is None:
+def _warn_special_codes(design: Design, variable: str, values, estimator: str):
+    """Warn when the analysed values still hold codes classified from labels (99 'No response').
+
+    ``values`` is a function returning the analysed values, called only when the variable
+    has classified codes.
+    """
+    if not design.meta.special_codes.get(variable):
         return
-    found = special_code_counts(design.meta, variable, values)
+    found = special_code_counts(design.meta, variable, values())
     if not found:
         return
     labels = design.meta.value_labels.get(variable, {})
@@ -260,7 +264,7 @@ def mean(
     domains = domains_of(design, by, where)
     y = _numeric(design, variable, "mean")
     valid = ~np.isnan(y)
-    _warn_special_codes(design, variable, y[valid & (domains.index >= 0)], "mean")
+    _warn_special_codes(design, variable, lambda: y[valid & (domains.index >= 0)], "mean")
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
     return _estimate(
         design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
@@ -308,7 +312,7 @@ def total(
     domains = domains_of(design, by, where)
     y = _numeric(design, variable, "total")
     valid = ~np.isnan(y)
-    _warn_special_codes(design, variable, y[valid & (domains.index >= 0)], "total")
+    _warn_special_codes(design, variable, lambda: y[valid & (domains.index >= 0)], "total")
     _warn_normalised(design)
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
     return _estimate(
@@ -352,9 +356,8 @@ def ratio(
     y = _numeric(design, numerator, "ratio")
     x = _numeric(design, denominator, "ratio")
     valid = ~np.isnan(y) & ~np.isnan(x)
-    inside = valid & (domains.index >= 0)
-    _warn_special_codes(design, numerator, y[inside], "ratio")
-    _warn_special_codes(design, denominator, x[inside], "ratio")
+    _warn_special_codes(design, numerator, lambda: y[valid & (domains.index >= 0)], "ratio")
+    _warn_special_codes(design, denominator, lambda: x[valid & (domains.index >= 0)], "ratio")
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x[:, None])
     return _estimate(
         design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,

@@ -217,7 +217,8 @@ def cell_totals(design: Design, values: RowValues, n_domains: int) -> CellTotals
         weight = None
     else:
         ok = values.valid
-        positive = ok & (w > 0)[:, None]
+        zero_weight = w == 0
+        positive = ok & ~zero_weight[:, None] if zero_weight.any() else None
         unit = values.unit_denominator
         weight = None if unit else np.empty(shape)
         num = np.empty(shape)
@@ -230,7 +231,11 @@ def cell_totals(design: Design, values: RowValues, n_domains: int) -> CellTotals
             den[:, k] = np.bincount(row_cell, weights=w * values.denominator[:, k],
                                     minlength=n_cells)
             n_valid[:, k] = np.bincount(row_cell, weights=ok[:, k], minlength=n_cells)
-            n_positive[:, k] = np.bincount(row_cell, weights=positive[:, k], minlength=n_cells)
+            if positive is None:
+                n_positive[:, k] = n_valid[:, k]
+            else:
+                n_positive[:, k] = np.bincount(row_cell, weights=positive[:, k],
+                                               minlength=n_cells)
             if not unit:
                 weight[:, k] = np.bincount(row_cell, weights=w * ok[:, k], minlength=n_cells)
     return CellTotals(
