@@ -52,16 +52,13 @@ def result_frame(
     n_levels = 1 if levels is None else len(levels)
     repeat = np.repeat(np.arange(n_domains), n_levels)
     columns: dict[str, object] = {
-        name: domain_table[name].to_numpy()[repeat] for name in domain_table.columns
+        name: series.array.take(repeat) for name, series in domain_table.items()
     }
     if levels is not None:
         columns["level"] = np.tile(np.asarray(levels), n_domains)
     for name in RESULT_COLUMNS:
         values = np.asarray(statistics[name]).reshape(-1)
         columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
-    out = pd.DataFrame(columns)
-    for name in domain_table.columns:
-        if out[name].dtype != domain_table[name].dtype:
-            out[name] = out[name].astype(domain_table[name].dtype)
+    out = pd.DataFrame(columns, copy=False)
     out.attrs["mics"] = dict(attrs or {})
     return out

@@ -266,9 +266,10 @@ def _cells(design: Design, values: RowValues, n_domains: int):
         or (np.array_equal(hit[0], values.domain) and np.array_equal(hit[1], values.rows))
     ):
         return hit[2]
-    n_psu_total = design.n_psu_total
-    key = values.domain.astype(np.int64) * n_psu_total + design.psu_index[values.rows]
-    grid = n_domains * n_psu_total
+    # PSU-major cell keys: survey files are sorted by cluster, so the cell sums of a pass
+    # over the rows touch memory almost sequentially
+    key = design.psu_index[values.rows].astype(np.int64) * n_domains + values.domain
+    grid = n_domains * design.n_psu_total
     if grid <= max(_DENSE_CELL_LIMIT, 4 * len(key)):
         present = np.bincount(key, minlength=grid) > 0
         cell_key = np.flatnonzero(present)
@@ -276,8 +277,8 @@ def _cells(design: Design, values: RowValues, n_domains: int):
         row_cell = compact[key]
     else:
         cell_key, row_cell = np.unique(key, return_inverse=True)
-    cells = (row_cell, (cell_key // n_psu_total).astype(np.intp),
-             (cell_key % n_psu_total).astype(np.intp))
+    cells = (row_cell, (cell_key % n_domains).astype(np.intp),
+             (cell_key // n_domains).astype(np.intp))
     if len(cache) >= _CELL_CACHE_SIZE:
         cache.pop(next(iter(cache)))
     cache[token] = (values.domain, values.rows, cells)
