@@ -41,8 +41,8 @@ def ratio_srs_variance(
     if values.codes is not None:
         with np.errstate(invalid="ignore"):
             return np.where(n_positive > 1, ratio * (1 - ratio) / (n_positive - 1), np.nan)
+    # a and b are 0 on rows that are not valid, so their residual is 0 already
     residual = values.numerator - ratio[values.domain] * values.denominator
-    residual = np.where(values.valid, residual, 0.0)
     squares = _squares(values, residual, n_domains, weight_total * ratio**2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(

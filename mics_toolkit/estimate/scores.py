@@ -211,14 +211,21 @@ def cell_totals(design: Design, values: RowValues, n_domains: int) -> CellTotals
         one = np.bincount(row_cell, weights=w * ok_float, minlength=n_cells)
         den = np.repeat(one[:, None], n_vars, axis=1)
         counts = np.bincount(row_cell, weights=ok_float, minlength=n_cells)
-        positives = np.bincount(row_cell, weights=ok_float * (w > 0), minlength=n_cells)
+        if (ok & (w == 0)).any():
+            positives = np.bincount(row_cell, weights=ok_float * (w > 0), minlength=n_cells)
+        else:
+            positives = counts
         n_valid = np.repeat(counts.astype(np.int64)[:, None], n_vars, axis=1)
         n_positive = np.repeat(positives.astype(np.int64)[:, None], n_vars, axis=1)
         weight = None
     else:
         ok = values.valid
         zero_weight = w == 0
-        positive = ok & ~zero_weight[:, None] if zero_weight.any() else None
+        # counts of positive-weight rows differ from valid counts only if a valid row has
+        # weight 0 (MICS non-response rows usually have no analysis values)
+        positive = None
+        if zero_weight.any() and (ok & zero_weight[:, None]).any():
+            positive = ok & ~zero_weight[:, None]
         unit = values.unit_denominator
         weight = None if unit else np.empty(shape)
         num = np.empty(shape)
