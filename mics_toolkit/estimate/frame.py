@@ -52,7 +52,9 @@ def result_frame(
     n_levels = 1 if levels is None else len(levels)
     repeat = np.repeat(np.arange(n_domains), n_levels)
     columns: dict[str, object] = {
-        name: series.array.take(repeat) for name, series in domain_table.items()
+        name: (series.array.take(repeat) if isinstance(series.dtype, pd.api.extensions.ExtensionDtype)
+               else series.to_numpy()[repeat])
+        for name, series in domain_table.items()
     }
     if levels is not None:
         columns["level"] = np.tile(np.asarray(levels), n_domains)

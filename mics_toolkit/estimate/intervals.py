@@ -19,6 +19,8 @@ Conventions (see the estimators' docstrings):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import special, stats
 
@@ -33,12 +35,15 @@ def multiplier(level: float, ci: str, df: np.ndarray | float) -> np.ndarray:
     upper = (1 + level) / 2
     if ci == "normal":
         return np.full(df.shape, stats.norm.ppf(upper))
-    # one quantile per distinct df (usually a single design df)
-    distinct, inverse = np.unique(df, return_inverse=True)
+    if df.size and np.all(df == df.flat[0]):  # usually a single design df
+        return np.full(df.shape, _t_quantile(upper, float(df.flat[0])))
     with np.errstate(invalid="ignore"):
-        quantiles = np.where(distinct > 0, stats.t.ppf(upper, np.where(distinct > 0, distinct, 1)),
-                             np.nan)
-    return quantiles[inverse].reshape(df.shape)
+        return np.where(df > 0, stats.t.ppf(upper, np.where(df > 0, df, 1)), np.nan)
+
+
+@functools.lru_cache(maxsize=256)
+def _t_quantile(probability: float, df: float) -> float:
+    return float(stats.t.ppf(probability, df)) if df > 0 else np.nan
 
 
 def symmetric_interval(estimate, se, q) -> tuple[np.ndarray, np.ndarray]:
