@@ -114,7 +114,7 @@ def domains_of(design: Design, by=None, where=None) -> Domains:
     # without a filter the cached array itself is returned (read-only), so that later
     # steps can recognise the same partition of rows
     index = base if mask is None else np.where(mask, base, -1)
-    return Domains(index=index, table=table.copy(), by=names)
+    return Domains(index=index, table=table, by=names)  # cached table: read, never modified
 
 
 def _as_column(values: np.ndarray, original: pd.Series) -> pd.Series:
