@@ -25,7 +25,15 @@ from mics_toolkit.errors import (
     WeightError,
 )
 from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign, with_labels
-from mics_toolkit.io import Metadata, SurveyData, describe, read, read_metadata, write
+from mics_toolkit.io import (
+    Metadata,
+    SurveyData,
+    describe,
+    open_survey,
+    read,
+    read_metadata,
+    write,
+)
 
 __version__ = "0.1.0"
 
@@ -50,6 +58,7 @@ __all__ = [
     "WeightError",
     "__version__",
     "describe",
+    "open_survey",
     "read",
     "read_metadata",
     "with_labels",

@@ -6,10 +6,13 @@
 - :mod:`~mics_toolkit.io.missing` classifies value labels into special codes ("No response",
   "DK", "Not applicable", top codes, "Other") in English, Russian and Kazakh.
 - :func:`describe` gives one row per variable, for ``mics inspect``.
+- :func:`open_survey` opens the file set of a survey (``hh``, ``hl``, ``wm``, ``mn``, ``ch``,
+  ``fs``) as a :class:`Survey` that reads columns lazily and links the files on their keys.
 """
 
 from mics_toolkit.io.atomic import check_output_path, write_atomically
 from mics_toolkit.io.describe import DESCRIBE_COLUMNS, describe
+from mics_toolkit.io.fileset import Survey, SurveyConfig, SurveyFile, open_survey
 from mics_toolkit.io.metadata import (
     Metadata,
     SurveyData,
@@ -34,7 +37,10 @@ __all__ = [
     "DESCRIBE_COLUMNS",
     "MISSING_CATEGORIES",
     "Metadata",
+    "Survey",
+    "SurveyConfig",
     "SurveyData",
+    "SurveyFile",
     "UserMissing",
     "check_output_path",
     "classify_label",
@@ -43,6 +49,7 @@ __all__ = [
     "describe",
     "metadata_for_frame",
     "normalise_code",
+    "open_survey",
     "read",
     "read_metadata",
     "special_code_counts",

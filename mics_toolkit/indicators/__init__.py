@@ -1,0 +1,55 @@
+"""Indicator specifications and their computation.
+
+- :mod:`~mics_toolkit.indicators.schema`: the fields of an indicator spec and their validator.
+- :mod:`~mics_toolkit.indicators.spec`: :class:`IndicatorSpec` and YAML loading with line
+  numbers, so every error names ``file:line`` and the key.
+- :mod:`~mics_toolkit.indicators.catalogue`: :func:`load_catalogue`, the shipped catalogue of
+  MICS6 indicators in ``specs/indicators/`` by id.
+- :mod:`~mics_toolkit.indicators.compute`: :func:`prepare_indicators`,
+  :func:`compute_indicators` and :func:`estimate_indicator`, which turn specs and a survey
+  file set (:func:`mics_toolkit.open_survey`) into the engine's result frames.
+"""
+
+from mics_toolkit.indicators.catalogue import DEFAULT_SPECS, Catalogue, load_catalogue
+from mics_toolkit.indicators.compute import (
+    TIDY_COLUMNS,
+    TOTAL,
+    PreparedIndicator,
+    check_indicators,
+    compute_indicators,
+    estimate_indicator,
+    prepare_indicators,
+)
+from mics_toolkit.indicators.schema import (
+    INDICATOR_FIELDS,
+    INDICATOR_TYPES,
+    LANGUAGES,
+    MISSING_TREATMENTS,
+)
+from mics_toolkit.indicators.spec import (
+    IndicatorSpec,
+    load_indicator_file,
+    load_yaml,
+    parse_indicators,
+)
+
+__all__ = [
+    "DEFAULT_SPECS",
+    "INDICATOR_FIELDS",
+    "INDICATOR_TYPES",
+    "LANGUAGES",
+    "MISSING_TREATMENTS",
+    "TIDY_COLUMNS",
+    "TOTAL",
+    "Catalogue",
+    "IndicatorSpec",
+    "PreparedIndicator",
+    "check_indicators",
+    "compute_indicators",
+    "estimate_indicator",
+    "load_catalogue",
+    "load_indicator_file",
+    "load_yaml",
+    "parse_indicators",
+    "prepare_indicators",
+]

@@ -1,0 +1,656 @@
+"""Computing indicators from their specs on a survey file set.
+
+:func:`prepare_indicators` checks every spec against the survey (files present, every variable
+of every expression known), reads once the columns all specs of a file need, evaluates each
+spec's universe, numerator (or variable, or numerator and denominator) and weight expressions,
+and builds one :class:`~mics_toolkit.estimate.SurveyDesign` per file and weight, so specs on
+the same file share a design. Each :class:`PreparedIndicator` then estimates its indicator in
+one pass per breakdown (:meth:`PreparedIndicator.estimate`), returning the engine's result
+frame with the indicator id in front. :func:`compute_indicators` runs many indicators over
+their breakdowns into one long ("tidy") frame, and :func:`estimate_indicator` is the one-call
+form for a single indicator.
+
+Missing answers (domain.md section 1): before a value expression is evaluated, the codes of
+its variables that their value labels classify as no response, don't know or not applicable
+(and the spec's ``missing_codes``) are set missing; the three-valued expression language then
+gives a missing result where the answer decides it. ``missing: exclude`` lets such records
+leave the denominator; ``missing: in_denominator`` counts them as not having the attribute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mics_toolkit.errors import ExpressionError, SpecError, VariableError, close_matches
+from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign
+from mics_toolkit.expr import parse, where_mask
+from mics_toolkit.indicators.spec import IndicatorSpec
+from mics_toolkit.io import MISSING_CATEGORIES, Metadata, SurveyData
+from mics_toolkit.io.fileset import Survey
+
+__all__ = [
+    "TIDY_COLUMNS",
+    "TOTAL",
+    "PreparedIndicator",
+    "check_indicators",
+    "compute_indicators",
+    "estimate_indicator",
+    "prepare_indicators",
+]
+
+logger = logging.getLogger(__name__)
+
+TOTAL = "total"
+"""Value of ``breakdown`` for the whole-universe rows of :func:`compute_indicators`."""
+
+TIDY_COLUMNS: tuple[str, ...] = ("indicator", "breakdown", "category", *RESULT_COLUMNS)
+"""Columns of :func:`compute_indicators`."""
+
+Progress = Callable[[int, int, str], None]
+
+_VALUE_FIELDS = {"percentage": ("numerator",), "mean": ("variable",),
+                 "ratio": ("numerator", "denominator")}
+_PSU, _STRATUM = "PSU", "stratum"
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedIndicator:
+    """One indicator ready to estimate: its design, universe and value columns.
+
+    Attributes
+    ----------
+    spec : IndicatorSpec
+    design : SurveyDesign
+        Shared by the prepared indicators of the same files and weight; its frame holds the
+        design variables, the breakdown variables and the value columns.
+    universe : numpy.ndarray
+        Boolean per row of the design: completed record in the spec's universe.
+    value : str
+        Column of the design holding the 0/1 attribute (percentage), the variable (mean) or
+        the numerator (ratio), NaN where the answer is missing and excluded.
+    denominator : str or None
+        Column of a ratio's denominator.
+    """
+
+    spec: IndicatorSpec
+    design: SurveyDesign
+    universe: np.ndarray
+    value: str
+    denominator: str | None = None
+
+    def estimate(
+        self,
+        by: str | Sequence[str] | None = None,
+        *,
+        level: float = 0.95,
+        ci: str = "t",
+        ci_method: str | None = None,
+        df: str = "design",
+    ) -> pd.DataFrame:
+        """Estimate the indicator, overall or by ``by``.
+
+        Parameters
+        ----------
+        by : str or list of str, optional
+            Breakdown variable(s), columns of :attr:`design` (the spec's breakdowns and those
+            passed to :func:`prepare_indicators`).
+        level, ci, df
+            As for :meth:`SurveyDesign.mean`.
+        ci_method : {"logit", "korn-graubard", "wald"}, optional
+            Interval of a percentage (default logit; ignored for means and ratios).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``indicator`` (the id), the ``by`` columns, then ``estimate, se, ci_lower,
+            ci_upper, cv, deff, deft, df, n_unweighted, n_weighted``; percentages are
+            fractions. ``attrs["mics"]`` holds the conventions and the indicator id.
+
+        Notes
+        -----
+        A percentage is the proportion of category 1 of the 0/1 value within the universe
+        (``SurveyDesign.proportion``, logit interval by default), so
+        ``estimate = sum(w y) / sum(w)`` over universe rows with a known value. When no record
+        of the whole file has the attribute, the category does not exist and the estimate is
+        the mean of the 0/1 value (0, with a zero-width interval). A mean is
+        ``SurveyDesign.mean`` of the value, a ratio ``SurveyDesign.ratio`` of the numerator and
+        denominator, both over the universe.
+        """
+        columns, attrs = self._columns(by, level=level, ci=ci, ci_method=ci_method, df=df)
+        n_rows = len(columns["estimate"])
+        result = pd.DataFrame(
+            {"indicator": np.full(n_rows, self.spec.id, dtype=object), **columns}, copy=False
+        )
+        result.attrs["mics"] = attrs
+        return result
+
+    def _columns(
+        self, by, *, level: float, ci: str, ci_method: str | None, df: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The engine's result as ``{column: array}`` (``by`` columns, then the result
+        columns) and its conventions; pandas work is kept to one frame per call."""
+        spec, design = self.spec, self.design
+        options: dict[str, Any] = {"level": level, "ci": ci, "df": df}
+        rows = None
+        if spec.type == "percentage":
+            result = design.proportion(
+                self.value, by=by, where=self.universe, ci_method=ci_method, **options
+            )
+            is_one = result["level"].to_numpy() == 1
+            if is_one.any():
+                rows = is_one
+            else:  # nobody in the file has the attribute: the mean of the 0/1 value (0)
+                result = design.mean(self.value, by=by, where=self.universe, **options)
+        elif spec.type == "mean":
+            result = design.mean(self.value, by=by, where=self.universe, **options)
+        else:
+            result = design.ratio(
+                self.value, self.denominator, by=by, where=self.universe, **options
+            )
+        attrs = dict(result.attrs.get("mics", {}))
+        result.attrs = {}  # column access would deep-copy the attributes every time
+        attrs.update(
+            indicator=spec.id,
+            indicator_type=spec.type,
+            missing=spec.missing,
+            files=list(spec.files),
+            universe=spec.universe,
+        )
+        columns: dict[str, Any] = {}
+        for name in result.columns:
+            if name == "level":
+                continue
+            values = result[name].array
+            columns[name] = values if rows is None else values[rows]
+        return columns, attrs
+
+
+def check_indicators(
+    survey: Survey,
+    specs: Iterable[IndicatorSpec],
+    breakdowns: Sequence[str] | Mapping[str, Sequence[str]] = (),
+) -> None:
+    """Check specs against a survey without reading data.
+
+    Every file of every spec must be configured and present, and every variable named by an
+    expression, a breakdown of the spec, a key of ``missing_codes`` or ``breakdowns`` (for
+    every spec, or by indicator id) must be available in that file (its own variables,
+    aliases, household and mother's variables).
+
+    Raises
+    ------
+    SpecError
+        An unknown file or variable; the message is located at the spec's file, line and key
+        (``specs/indicators/pr.yaml:12: key 'numerator': unknown variable 'BR9' ...``) and
+        suggests close names.
+    ReadError
+        A file of a spec is configured but absent from the survey folder.
+    VariableError
+        A name in ``breakdowns`` is not available in a spec's file.
+    """
+    for spec in specs:
+        extra = _extra_breakdowns(breakdowns, spec)
+        for file in spec.files:
+            if file not in survey.config.files:
+                matches = close_matches(file, list(survey.config.files))
+                hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+                raise spec.error(
+                    f"{file!r} is not a file of the survey "
+                    f"({', '.join(survey.config.files)}){hint}",
+                    "file",
+                )
+            survey.require(file)
+            available = set(survey.available(file))
+            shown = survey.paths[file].name
+            for key, text in spec.expressions(file).items():
+                for name in sorted(parse(text).variables, key=text.find):
+                    if name not in available:
+                        raise _unknown_variable(survey, spec, file, name, key)
+            for name in spec.breakdowns:
+                if name not in available:
+                    raise _unknown_variable(survey, spec, file, name, "breakdowns")
+            for name in extra:
+                if name not in available:
+                    matches = close_matches(name, survey.available(file))
+                    hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+                    raise VariableError(
+                        f"breakdown {name!r} is not in {shown} or the files it links to "
+                        f"(indicator {spec.id}){hint}",
+                        variable=name,
+                        file=str(survey.paths[file]),
+                        close_matches=matches,
+                    )
+        value_variables: set[str] = set()
+        for file in spec.files:
+            for key in _VALUE_FIELDS[spec.type]:
+                value_variables |= parse(spec.expression(key, file)).variables
+        for name in spec.missing_codes:
+            if name not in value_variables:
+                raise spec.error(
+                    f"{name!r} is not a variable of the indicator's "
+                    f"{' or '.join(_VALUE_FIELDS[spec.type])}; missing codes apply to those only",
+                    "missing_codes",
+                )
+
+
+def _unknown_variable(
+    survey: Survey, spec: IndicatorSpec, file: str, name: str, key: str
+) -> SpecError:
+    matches = close_matches(name, survey.available(file))
+    hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+    return spec.error(
+        f"unknown variable {name!r}: not in {survey.paths[file].name} or the files it links "
+        f"to{hint}",
+        key,
+    )
+
+
+def prepare_indicators(
+    survey: Survey,
+    specs: Iterable[IndicatorSpec],
+    *,
+    breakdowns: Sequence[str] | Mapping[str, Sequence[str]] = (),
+    lonely_psu: str = "fail",
+    progress: Progress | None = None,
+) -> dict[str, PreparedIndicator]:
+    """Read the data the specs need and build their designs.
+
+    Parameters
+    ----------
+    survey : Survey
+        From :func:`mics_toolkit.open_survey`.
+    specs : iterable of IndicatorSpec
+        Ids must be unique.
+    breakdowns : sequence of str, or mapping of indicator id to sequence of str
+        Breakdown variables wanted besides each spec's own (e.g. a report's row groups), for
+        every spec or by indicator id; each must be available in the spec's files.
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+        Passed to :class:`SurveyDesign`.
+    progress : callable, optional
+        Called as ``progress(done, total, message)`` after each group of specs sharing a
+        design.
+
+    Returns
+    -------
+    dict of str to PreparedIndicator
+        By indicator id, in the order of ``specs``.
+
+    Raises
+    ------
+    SpecError
+        As :func:`check_indicators`; an expression of the wrong type (a universe that is
+        not a condition, a percentage numerator that is not a condition or 0/1); an id used
+        twice.
+    ReadError, LinkError, VariableError
+        From reading the files (:meth:`Survey.data`).
+    WeightError, DesignError
+        From building a design (a weight expression giving missing or negative values,
+        strata with one PSU under ``lonely_psu="fail"``).
+
+    Notes
+    -----
+    The design uses the file's weight (or the spec's weight expression; a record whose
+    weight expression is missing gets weight 0 when its file weight is 0, as for households
+    not interviewed), the configured PSU and stratum, first stage with replacement. Only
+    completed records (the file's completion variable, e.g. ``WM17 == 1``) enter a universe;
+    their rows with weight 0 add nothing to any estimate either.
+    """
+    specs = list(specs)
+    seen: dict[str, IndicatorSpec] = {}
+    for spec in specs:
+        if spec.id in seen:
+            raise spec.error(f"indicator {spec.id!r} is given twice", "id")
+        seen[spec.id] = spec
+    check_indicators(survey, specs, breakdowns)
+    # read each file once, with every column any spec needs from it
+    needed: dict[str, set[str]] = {}
+    for spec in specs:
+        for file in spec.files:
+            design_names = survey.design_variables(file).values()
+            needed.setdefault(file, set()).update(
+                spec.variables(file),
+                _extra_breakdowns(breakdowns, spec),
+                (n for n in design_names if n is not None),
+            )
+    household = survey.config.household_file
+    if survey.has(household):  # household variables of every file in the same read
+        household_names = set(survey.variables(household))
+        for file, names in list(needed.items()):
+            if file != household:
+                own = set(survey.variables(file))
+                linked = {n for n in names if n not in own and n in household_names}
+                if linked:
+                    needed.setdefault(household, set()).update(linked)
+    first = [household, survey.config.mother_file]
+    for file in sorted(needed, key=lambda f: (f not in first, first.index(f) if f in first
+                                              else 0)):
+        survey.data(file, sorted(needed[file]))
+    groups: dict[tuple, list[IndicatorSpec]] = {}
+    for spec in specs:
+        key = (spec.files, tuple(spec.expression("weight", f) for f in spec.files))
+        groups.setdefault(key, []).append(spec)
+    prepared: dict[str, PreparedIndicator] = {}
+    for number, ((files, weights), members) in enumerate(groups.items(), start=1):
+        extra = [b for spec in members for b in _extra_breakdowns(breakdowns, spec)]
+        prepared.update(_prepare_group(survey, files, weights, members, extra, lonely_psu))
+        if progress is not None:
+            progress(number, len(groups), f"prepared {', '.join(s.id for s in members)}")
+    return {spec.id: prepared[spec.id] for spec in specs}
+
+
+def _prepare_group(
+    survey: Survey,
+    files: tuple[str, ...],
+    weights: tuple[str | None, ...],
+    specs: list[IndicatorSpec],
+    breakdowns: list[str],
+    lonely_psu: str,
+) -> dict[str, PreparedIndicator]:
+    """Design and columns for specs sharing ``files`` and weight expressions."""
+    by_names = list(dict.fromkeys([*breakdowns, *(b for s in specs for b in s.breakdowns)]))
+    parts: list[pd.DataFrame] = []
+    masks: dict[str, list[np.ndarray]] = {s.id: [] for s in specs}
+    meta: Metadata | None = None
+    strata_present = True
+    weight_name = _weight_name(files, weights, survey)
+    for file, weight_text in zip(files, weights, strict=True):
+        design_names = survey.design_variables(file)
+        base = [design_names["weight"], design_names["psu"]]
+        if design_names["strata"] is None:
+            strata_present = False
+        else:
+            base.append(design_names["strata"])
+        if design_names["completed"] is not None:
+            base.append(design_names["completed"])
+        needed: set[str] = set(by_names)
+        for spec in specs:
+            needed |= spec.variables(file)
+        columns = list(dict.fromkeys([*base, *sorted(needed)]))
+        data = survey.data(file, columns)
+        frame = data.frame
+        if meta is None:
+            meta = data.meta.select(by_names)
+        completed = _completed(survey, file, frame)
+        weight = _weight(survey, specs[0], file, weight_text, frame)
+        part = {
+            _PSU: frame[design_names["psu"]].to_numpy(),
+            weight_name: weight,
+            **{name: frame[name] for name in by_names},
+        }
+        if design_names["strata"] is not None:
+            part[_STRATUM] = frame[design_names["strata"]].to_numpy()
+        for spec in specs:
+            universe = completed.copy()
+            if spec.expression("universe", file) is not None:
+                universe &= _condition(spec, "universe", file, frame)
+            masks[spec.id].append(universe)
+            answers = _answers(spec, file, frame, data.meta)
+            for column, values in _values(spec, file, answers).items():
+                part[column] = values
+        parts.append(pd.DataFrame(part, index=pd.RangeIndex(len(frame))))
+    stacked = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    design = SurveyDesign(
+        SurveyData(stacked, meta if meta is not None else Metadata()),
+        weight=weight_name,
+        strata=_STRATUM if strata_present else None,
+        psu=_PSU,
+        lonely_psu=lonely_psu,
+        source=" + ".join(str(survey.paths[f].name) for f in files),
+    )
+    out = {}
+    for spec in specs:
+        value = _value_column(spec)
+        denominator = _value_column(spec, "denominator") if spec.type == "ratio" else None
+        out[spec.id] = PreparedIndicator(
+            spec=spec,
+            design=design,
+            universe=np.concatenate(masks[spec.id]),
+            value=value,
+            denominator=denominator,
+        )
+    logger.info(
+        "prepared %d indicators on %s (%d rows)", len(specs), "+".join(files), len(stacked)
+    )
+    return out
+
+
+def _extra_breakdowns(
+    breakdowns: Sequence[str] | Mapping[str, Sequence[str]], spec: IndicatorSpec
+) -> list[str]:
+    if isinstance(breakdowns, Mapping):
+        names = breakdowns.get(spec.id, ())
+    else:
+        names = breakdowns
+    return [names] if isinstance(names, str) else list(names)
+
+
+def _weight_name(files: tuple[str, ...], weights: tuple[str | None, ...], survey: Survey) -> str:
+    names = {
+        text if text is not None else survey.config.file(f).weight
+        for f, text in zip(files, weights, strict=True)
+    }
+    return names.pop() if len(names) == 1 else "weight"
+
+
+def _value_column(spec: IndicatorSpec, part: str = "value") -> str:
+    return f"{spec.id} {part}"
+
+
+def _completed(survey: Survey, file: str, frame: pd.DataFrame) -> np.ndarray:
+    survey_file = survey.config.file(file)
+    if survey_file.completed is None:
+        return np.ones(len(frame), dtype=bool)
+    return frame[survey_file.completed].isin(list(survey_file.completed_values)).to_numpy()
+
+
+def _weight(
+    survey: Survey, spec: IndicatorSpec, file: str, text: str | None, frame: pd.DataFrame
+) -> np.ndarray:
+    base = pd.to_numeric(frame[survey.config.file(file).weight], errors="coerce").to_numpy(
+        dtype=float
+    )
+    if text is None:
+        return base
+    values = _evaluate(spec, "weight", file, frame, numeric=True)
+    # households not interviewed have weight 0 but no member count: weight 0, not missing
+    return np.where(np.isnan(values) & (base == 0), 0.0, values)
+
+
+def _evaluate(
+    spec: IndicatorSpec, key: str, file: str, frame: pd.DataFrame, *, numeric: bool
+) -> np.ndarray:
+    text = spec.expression(key, file)
+    try:
+        expression = parse(text)
+        return expression.evaluate_numeric(frame) if numeric else expression.evaluate(frame)
+    except VariableError as error:
+        raise spec.error(str(error), key) from error
+    except ExpressionError as error:
+        raise spec.error(str(error).replace("\n", " "), key) from error
+
+
+def _condition(spec: IndicatorSpec, key: str, file: str, frame: pd.DataFrame) -> np.ndarray:
+    text = spec.expression(key, file)
+    try:
+        return where_mask(text, frame, n_rows=len(frame))
+    except VariableError as error:
+        raise spec.error(str(error), key) from error
+    except ExpressionError as error:
+        raise spec.error(str(error).splitlines()[0], key) from error
+
+
+def _missing_codes(spec: IndicatorSpec, meta: Metadata, variable: str) -> list[Any]:
+    classified = meta.special_codes.get(variable, {})
+    codes = [code for code, category in classified.items() if category in MISSING_CATEGORIES]
+    codes += [c for c in spec.missing_codes.get(variable, ()) if c not in codes]
+    return codes
+
+
+def _answers(
+    spec: IndicatorSpec, file: str, frame: pd.DataFrame, meta: Metadata
+) -> pd.DataFrame:
+    """``frame`` with the missing-answer codes of the value expressions' variables set NaN."""
+    variables: set[str] = set()
+    for key in _VALUE_FIELDS[spec.type]:
+        variables |= parse(spec.expression(key, file)).variables
+    answers = frame
+    for name in sorted(variables):
+        codes = _missing_codes(spec, meta, name)
+        if not codes:
+            continue
+        column = frame[name]
+        hit = column.isin(codes).to_numpy()
+        if hit.any():
+            if answers is frame:
+                answers = frame.copy(deep=False)
+            answers[name] = column.mask(hit)
+    return answers
+
+
+def _values(spec: IndicatorSpec, file: str, answers: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The value column(s) of ``spec`` for one file's rows."""
+    if spec.type == "percentage":
+        values = _evaluate(spec, "numerator", file, answers, numeric=True)
+        known = values[~np.isnan(values)]
+        if not np.isin(known, (0.0, 1.0)).all():
+            raise spec.error(
+                "the numerator of a percentage must be a condition (or give 0 and 1), e.g. "
+                "'BR1 in [1, 2] or BR2 == 1'",
+                "numerator",
+            )
+        if spec.missing == "in_denominator":
+            values = np.where(np.isnan(values), 0.0, values)
+        return {_value_column(spec): values}
+    if spec.type == "mean":
+        return {_value_column(spec): _evaluate(spec, "variable", file, answers, numeric=True)}
+    numerator = _evaluate(spec, "numerator", file, answers, numeric=True)
+    denominator = _evaluate(spec, "denominator", file, answers, numeric=True)
+    return {_value_column(spec): numerator, _value_column(spec, "denominator"): denominator}
+
+
+def estimate_indicator(
+    survey: Survey,
+    spec: IndicatorSpec,
+    by: str | Sequence[str] | None = None,
+    *,
+    lonely_psu: str = "fail",
+    level: float = 0.95,
+    ci: str = "t",
+    ci_method: str | None = None,
+    df: str = "design",
+) -> pd.DataFrame:
+    """Estimate one indicator on a survey, overall or by ``by``.
+
+    Shorthand for ``prepare_indicators(survey, [spec], breakdowns=by)[spec.id].estimate(by)``;
+    see :meth:`PreparedIndicator.estimate` for the result and the formulas.
+
+    Examples
+    --------
+    >>> survey = mt.open_survey("build/kz_mics")  # doctest: +SKIP
+    >>> spec = load_catalogue()["PR.1"]  # doctest: +SKIP
+    >>> estimate_indicator(survey, spec, by="HH6")  # doctest: +SKIP
+    """
+    names = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    prepared = prepare_indicators(survey, [spec], breakdowns=names, lonely_psu=lonely_psu)
+    return prepared[spec.id].estimate(by, level=level, ci=ci, ci_method=ci_method, df=df)
+
+
+def compute_indicators(
+    survey: Survey,
+    specs: Iterable[IndicatorSpec],
+    *,
+    breakdowns: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    total: bool = True,
+    lonely_psu: str = "fail",
+    level: float = 0.95,
+    ci: str = "t",
+    ci_method: str | None = None,
+    df: str = "design",
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Estimate many indicators overall and by their breakdowns, in one long frame.
+
+    Parameters
+    ----------
+    survey : Survey
+    specs : iterable of IndicatorSpec
+    breakdowns : sequence of str, or mapping of indicator id to sequence, optional
+        Breakdown variables for every indicator (a sequence) or per indicator (a mapping;
+        ids not in it use their spec's). Default: each spec's ``breakdowns``.
+    total : bool, default True
+        Include the whole-universe row of each indicator.
+    lonely_psu, level, ci, ci_method, df
+        As for :func:`prepare_indicators` and :meth:`PreparedIndicator.estimate`.
+    progress : callable, optional
+        ``progress(done, total, message)`` after each estimate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TIDY_COLUMNS`: ``indicator`` (id), ``breakdown`` (:data:`TOTAL` or the
+        variable's name), ``category`` (the variable's value as in the data; NaN on total
+        rows; object dtype), then the result columns. Rows: indicators in the order given,
+        the total first, then breakdowns in order, categories sorted.
+
+    Raises
+    ------
+    SpecError, ReadError, LinkError, VariableError, WeightError, DesignError
+        As for :func:`prepare_indicators`.
+    """
+    specs = list(specs)
+    plan: dict[str, list[str]] = {}
+    for spec in specs:
+        if breakdowns is None:
+            plan[spec.id] = list(spec.breakdowns)
+        elif isinstance(breakdowns, Mapping):
+            plan[spec.id] = list(breakdowns.get(spec.id, spec.breakdowns))
+        else:
+            plan[spec.id] = list(breakdowns)
+    prepared = prepare_indicators(survey, specs, breakdowns=plan, lonely_psu=lonely_psu)
+    steps = [(s, None) for s in specs if total] + [(s, b) for s in specs for b in plan[s.id]]
+    order = {s.id: i for i, s in enumerate(specs)}
+    steps.sort(key=lambda step: order[step[0].id])
+    ids: list[str] = []
+    breakdown_names: list[str] = []
+    categories: list[Any] = []
+    statistics: dict[str, list[np.ndarray]] = {name: [] for name in RESULT_COLUMNS}
+    for number, (spec, by) in enumerate(steps, start=1):
+        columns, _ = prepared[spec.id]._columns(
+            by, level=level, ci=ci, ci_method=ci_method, df=df
+        )
+        n = len(columns["estimate"])
+        ids.extend([spec.id] * n)
+        breakdown_names.extend([TOTAL if by is None else by] * n)
+        categories.extend([np.nan] * n if by is None else list(np.asarray(columns[by])))
+        for name in RESULT_COLUMNS:
+            statistics[name].append(np.asarray(columns[name]))
+        if progress is not None:
+            progress(number, len(steps), f"{spec.id} by {by or TOTAL}")
+    if not ids:
+        return pd.DataFrame({name: [] for name in TIDY_COLUMNS})
+    category = np.empty(len(categories), dtype=object)
+    category[:] = categories
+    out = pd.DataFrame(
+        {
+            "indicator": np.asarray(ids, dtype=object),
+            "breakdown": np.asarray(breakdown_names, dtype=object),
+            "category": pd.Series(category, dtype=object),
+            **{name: np.concatenate(parts) for name, parts in statistics.items()},
+        },
+        copy=False,
+    )
+    out.attrs["mics"] = {
+        "level": level,
+        "ci": ci,
+        "ci_method": ci_method,
+        "df": df,
+        "lonely_psu": lonely_psu,
+        "variance": "Taylor linearisation, first stage with replacement",
+    }
+    return out

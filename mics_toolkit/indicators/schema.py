@@ -1,0 +1,352 @@
+"""The schema of an indicator specification file, and its validator.
+
+An indicator file is a YAML mapping with ``indicators`` (a list of indicator mappings) and an
+optional ``defaults`` mapping whose keys fill every indicator that does not set them. Each
+indicator mapping has the fields of :data:`INDICATOR_FIELDS`; :func:`check_indicator` checks
+one of them and returns its values, raising :class:`~mics_toolkit.errors.SpecError` with the
+file, line and key of the first problem (``specs/indicators/pr.yaml:12: key 'numerator':
+...``). Expressions are checked for syntax here (:func:`mics_toolkit.expr.parse`); whether
+their variables exist is checked against a survey when indicators are computed.
+
+The validator is written for this schema (no JSON Schema dependency): fields have a kind
+(text, identifier, labels, expression, names, codes, choice) and rules that tie fields to the
+indicator type (a mean has a ``variable``, a ratio a ``denominator``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mics_toolkit.errors import ExpressionError, SpecError, close_matches
+from mics_toolkit.expr import parse
+
+__all__ = [
+    "FILE_FIELDS",
+    "INDICATOR_FIELDS",
+    "INDICATOR_TYPES",
+    "LANGUAGES",
+    "MISSING_TREATMENTS",
+    "Field",
+    "check_indicator",
+    "spec_error",
+]
+
+INDICATOR_TYPES: tuple[str, ...] = ("percentage", "mean", "ratio")
+"""``percentage``: weighted share of the universe with the attribute (stored as a fraction);
+``mean``: weighted mean of a numeric variable; ``ratio``: ratio of two weighted totals."""
+
+MISSING_TREATMENTS: tuple[str, ...] = ("exclude", "in_denominator")
+"""``exclude``: a record whose answer is missing (no response, DK, not applicable) leaves the
+denominator; ``in_denominator``: it stays in the denominator as not having the attribute."""
+
+LANGUAGES: tuple[str, ...] = ("en", "ru", "kk")
+"""Languages every label is given in: English, Russian, Kazakh."""
+
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*\Z")
+_FILE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an indicator mapping.
+
+    Attributes
+    ----------
+    name : str
+    kind : str
+        ``"identifier"``, ``"files"`` (a file name or a list), ``"text"``, ``"texts"`` (text or list of texts),
+        ``"labels"`` (a text per language of :data:`LANGUAGES`), ``"labels_or_text"``,
+        ``"expression"`` (a text, or a mapping of file -> text), ``"names"`` (list of variable names), ``"codes"`` (variable ->
+        list of codes) or ``"choice"``.
+    required : bool
+    choices : tuple of str
+        Allowed values of a ``"choice"``.
+    description : str
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    description: str = ""
+
+
+INDICATOR_FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("id", "identifier", True, description="Unique id, e.g. 'PR.1' or 'EQ.9a.men'."),
+        Field("mics", "text", description="MICS indicator code, e.g. 'PR.1'."),
+        Field("sdg", "texts", description="SDG indicator code(s), e.g. '16.9.1'."),
+        Field("label", "labels", True, description="Name of the indicator in en, ru, kk."),
+        Field("definition", "text", description="Definition in words (English)."),
+        Field(
+            "file",
+            "files",
+            True,
+            description="File (unit) of the survey: hh, hl, wm ...; or a list of files whose "
+            "records are pooled (PR.2: ch and fs).",
+        ),
+        Field("type", "choice", True, INDICATOR_TYPES, "percentage, mean or ratio."),
+        Field("universe", "expression", description="Condition selecting the denominator."),
+        Field(
+            "numerator",
+            "expression",
+            description="Condition for having the attribute (percentage) or the numerator "
+            "of a ratio.",
+        ),
+        Field("denominator", "expression", description="Denominator of a ratio."),
+        Field("variable", "expression", description="The variable (or expression) of a mean."),
+        Field(
+            "missing",
+            "choice",
+            True,
+            MISSING_TREATMENTS,
+            "How no response / DK / not applicable answers are treated.",
+        ),
+        Field(
+            "missing_codes",
+            "codes",
+            description="Extra codes treated as missing answers, per variable "
+            "(codes labelled no response / DK / not applicable are always missing).",
+        ),
+        Field("weight", "expression", description="Weight expression, e.g. 'hhweight * HH48'."),
+        Field("breakdowns", "names", description="Default background characteristics."),
+        Field("footnote", "labels_or_text", description="Footnote text under a table."),
+        Field("denominator_label", "labels", description="'Number of ...' column heading."),
+    )
+}
+
+FILE_FIELDS: tuple[str, ...] = ("indicators", "defaults")
+"""Top-level keys of an indicator file."""
+
+_BY_TYPE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # type: (required fields, forbidden fields)
+    "percentage": (("numerator",), ("denominator", "variable")),
+    "mean": (("variable",), ("numerator", "denominator")),
+    "ratio": (("numerator", "denominator"), ("variable",)),
+}
+
+
+def spec_error(
+    message: str, *, file: str | None, line: int | None, key: str | None, indicator: str | None
+) -> SpecError:
+    """A SpecError whose message starts ``file:line: key 'k':`` and ends with the indicator."""
+    place = file or "<specification>"
+    if line is not None:
+        place += f":{line}"
+    text = f"{place}: "
+    if key:
+        text += f"key {key!r}: "
+    text += message
+    if indicator:
+        text += f" (indicator {indicator})"
+    return SpecError(text, file=file, line=line, key=key)
+
+
+def _line(node: Any, key: Any = None) -> int | None:
+    """Line of ``key`` in a located mapping (or of the node itself)."""
+    lines = getattr(node, "lines", None)
+    if key is not None and isinstance(lines, Mapping) and key in lines:
+        return lines[key]
+    return getattr(node, "line", None)
+
+
+def check_indicator(
+    node: Mapping[str, Any],
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    file: str | None = None,
+) -> dict[str, Any]:
+    """Check one indicator mapping against :data:`INDICATOR_FIELDS`.
+
+    Parameters
+    ----------
+    node : mapping
+        The indicator as loaded (a located mapping from :mod:`mics_toolkit.indicators.spec`
+        carries the line of each key in ``node.lines``; a plain dict works without lines).
+    defaults : mapping, optional
+        Values for fields the indicator does not set (the file's ``defaults``).
+    file : str, optional
+        The specification file, for messages.
+
+    Returns
+    -------
+    dict
+        Field name -> checked value (texts, tuples of names, dicts of labels); absent
+        optional fields are None. ``"_lines"`` maps each field to its line (the defaults'
+        line for a value taken from the defaults).
+
+    Raises
+    ------
+    SpecError
+        An unknown field (close names suggested), a missing required field, a value of the
+        wrong kind, an expression with a syntax error, a field the type does not allow, or
+        ``missing: in_denominator`` for a mean or ratio. ``file``, ``line`` and ``key`` name
+        the culprit.
+    """
+    indicator_id = node.get("id") if isinstance(node, Mapping) else None
+    indicator_id = indicator_id if isinstance(indicator_id, str) else None
+
+    def error(message: str, key: str | None, where: Any = node, at: Any = None) -> SpecError:
+        return spec_error(
+            message, file=file, line=_line(where, at), key=key, indicator=indicator_id
+        )
+
+    if not isinstance(node, Mapping):
+        raise error(f"an indicator is a mapping of fields, got {type(node).__name__}", None)
+    defaults = defaults or {}
+    values: dict[str, Any] = {}
+    lines: dict[str, int | None] = {}
+    for key in node:
+        if key not in INDICATOR_FIELDS:
+            matches = close_matches(str(key), list(INDICATOR_FIELDS))
+            hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+            raise error(f"unknown field{hint}", str(key), at=key)
+    for name, spec_field in INDICATOR_FIELDS.items():
+        if name in node:
+            source, value = node, node[name]
+        elif name in defaults and name != "id":
+            source, value = defaults, defaults[name]
+        else:
+            if spec_field.required:
+                raise error(f"required field {name!r} is missing", name)
+            values[name] = None
+            lines[name] = _line(node)
+            continue
+        lines[name] = _line(source, name)
+        values[name] = _check_value(
+            spec_field, value, lambda message, key=name, s=source: error(message, key, s, key)
+        )
+    kind = values["type"]
+    required, forbidden = _BY_TYPE[kind]
+    for name in required:
+        if values[name] is None:
+            raise error(f"required field {name!r} is missing for type {kind!r}", name)
+    for name in forbidden:
+        if values[name] is not None:
+            hint = " (a mean has 'variable', not 'numerator')" if name == "numerator" else ""
+            raise error(f"field {name!r} does not apply to type {kind!r}{hint}", name, at=name)
+    if kind in ("mean", "ratio") and values["missing"] != "exclude":
+        raise error(
+            f"a {kind} can only exclude missing answers; write 'missing: exclude'",
+            "missing",
+            node if "missing" in node else defaults,
+            "missing",
+        )
+    files = values["file"]
+    for name in ("universe", "numerator", "denominator", "variable", "weight"):
+        value = values[name]
+        if isinstance(value, dict) and set(value) != set(files):
+            raise error(
+                f"an expression per file must name exactly the indicator's files "
+                f"({', '.join(files)}), got {', '.join(value)}",
+                name,
+                node if name in node else defaults,
+                name,
+            )
+    values["_lines"] = lines
+    return values
+
+
+def _check_value(spec_field: Field, value: Any, error) -> Any:
+    kind = spec_field.kind
+    if kind == "identifier":
+        if not isinstance(value, str) or not _IDENTIFIER.match(value):
+            raise error(
+                f"an id starts with a letter and holds letters, digits, '.', '_' or '-'; "
+                f"got {value!r}"
+            )
+        return value
+    if kind == "files":
+        names = value if isinstance(value, list) else [value]
+        if not names:
+            raise error("expected at least one survey file")
+        for name in names:
+            if not isinstance(name, str) or not _FILE_NAME.match(name):
+                raise error(
+                    f"expected the short name of a survey file (hh, wm, ...), got {name!r}"
+                )
+        if len(set(names)) != len(names):
+            raise error(f"files repeat in {names}")
+        return tuple(names)
+    if kind == "text":
+        return _text(value, error)
+    if kind == "texts":
+        if isinstance(value, list):
+            if not value:
+                raise error("expected at least one text")
+            return tuple(_text(v, error) for v in value)
+        return (_text(value, error),)
+    if kind == "choice":
+        if value not in spec_field.choices:
+            matches = close_matches(str(value), spec_field.choices)
+            hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+            raise error(
+                f"{value!r} is not one of {', '.join(spec_field.choices)}{hint}"
+            )
+        return value
+    if kind == "labels":
+        return _labels(value, error)
+    if kind == "labels_or_text":
+        if isinstance(value, str):
+            text = _text(value, error)
+            return dict.fromkeys(LANGUAGES, text)
+        return _labels(value, error)
+    if kind == "expression":
+        if isinstance(value, Mapping):  # one expression per file of a pooled indicator
+            if not value:
+                raise error("expected an expression, or one expression per file")
+            return {_text(k, error): _expression(v, error) for k, v in value.items()}
+        return _expression(value, error)
+    if kind == "names":
+        if not isinstance(value, list):
+            raise error(f"expected a list of variable names, got {value!r}")
+        names = tuple(_text(v, error) for v in value)
+        if len(set(names)) != len(names):
+            raise error(f"names repeat in {list(names)}")
+        return names
+    if kind == "codes":
+        if not isinstance(value, Mapping):
+            raise error("expected a mapping of variable -> list of codes")
+        out = {}
+        for name, codes in value.items():
+            name = _text(name, error)
+            codes = codes if isinstance(codes, list) else [codes]
+            for code in codes:
+                if isinstance(code, bool) or not isinstance(code, int | float | str):
+                    raise error(f"codes of {name!r} must be numbers or texts, got {code!r}")
+            out[name] = tuple(codes)
+        return out
+    raise AssertionError(f"unknown field kind {kind!r}")  # a bug in INDICATOR_FIELDS
+
+
+def _expression(value: Any, error) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise error(f"expected an expression, got {type(value).__name__}")
+    text = str(value)
+    try:
+        parse(text)
+    except ExpressionError as problem:
+        raise error(str(problem).replace("\n", " ")) from problem
+    return text
+
+
+def _text(value: Any, error) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise error(f"expected a non-empty text, got {value!r}")
+    return value
+
+
+def _labels(value: Any, error) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise error(f"expected a text for each language ({', '.join(LANGUAGES)})")
+    unknown = [k for k in value if k not in LANGUAGES]
+    if unknown:
+        raise error(f"unknown language {unknown[0]!r}; languages are {', '.join(LANGUAGES)}")
+    missing = [k for k in LANGUAGES if k not in value]
+    if missing:
+        raise error(f"the text in {', '.join(repr(m) for m in missing)} is missing")
+    return {k: _text(value[k], error) for k in LANGUAGES}

@@ -1,0 +1,388 @@
+"""Indicator specifications: the :class:`IndicatorSpec` record and YAML loading with line numbers.
+
+:func:`load_yaml` reads a YAML file into plain Python values whose mappings and lists remember
+the line of every key and item (:class:`LocatedDict`, :class:`LocatedList`), so any later check
+can say ``file:line``. :func:`load_indicator_file` reads one indicator file (``indicators:``
+list plus optional ``defaults:``), checks each indicator with
+:func:`mics_toolkit.indicators.schema.check_indicator` and returns :class:`IndicatorSpec`
+records. A spec keeps its source file and the line of each field, so errors found later (an
+unknown variable when the indicator is computed) point at the right line too
+(:meth:`IndicatorSpec.error`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mics_toolkit.errors import ReadError, SpecError
+from mics_toolkit.expr import parse
+from mics_toolkit.indicators.schema import FILE_FIELDS, check_indicator, spec_error
+
+__all__ = [
+    "IndicatorSpec",
+    "LocatedDict",
+    "LocatedList",
+    "load_indicator_file",
+    "load_yaml",
+    "parse_indicators",
+]
+
+
+_EXPRESSION_FIELDS = ("universe", "numerator", "denominator", "variable", "weight")
+
+
+class LocatedDict(dict):
+    """A dict from YAML that knows its line (``line``) and each key's line (``lines``)."""
+
+    line: int | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines: dict[Any, int] = {}
+
+
+class LocatedList(list):
+    """A list from YAML that knows its line (``line``) and each item's line (``lines``)."""
+
+    line: int | None = None
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.lines: list[int] = []
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
+    """Safe YAML loader (no Python objects); used only to compose nodes and build scalars."""
+
+
+def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> Any:
+    """Load a YAML document keeping line numbers (1-based) of mappings, keys and list items.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file (also used in messages).
+    text : str, optional
+        The document's text, when it is already in memory.
+
+    Returns
+    -------
+    object
+        Scalars as YAML's safe loader builds them; mappings as :class:`LocatedDict`, lists as
+        :class:`LocatedList`. An empty document gives None.
+
+    Raises
+    ------
+    ReadError
+        The file cannot be read.
+    SpecError
+        The text is not valid YAML, or a mapping repeats a key (YAML loaders usually keep the
+        last value silently); ``line`` points at the problem.
+    """
+    name = os.fspath(path)
+    if text is None:
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+        except FileNotFoundError as error:
+            raise ReadError(f"cannot read {name}: the file does not exist", path=name) from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise ReadError(f"cannot read {name}: {error}", path=name) from error
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        place = f"{name}:{line}" if line else name
+        raise SpecError(
+            f"{place}: not valid YAML: {error.problem or error}", file=name, line=line
+        ) from error
+    except yaml.YAMLError as error:
+        raise SpecError(f"{name}: not valid YAML: {error}", file=name) from error
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    return _build(node, _Loader(""), name)
+
+
+def _build(node: yaml.Node, loader: _Loader, name: str) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out = LocatedDict()
+        out.line = line
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise SpecError(
+                    f"{name}:{key_node.start_mark.line + 1}: YAML merge keys ('<<') are not "
+                    "supported; use the file's 'defaults' mapping",
+                    file=name,
+                    line=key_node.start_mark.line + 1,
+                )
+            key = _build(key_node, loader, name)
+            if isinstance(key, LocatedDict | LocatedList):
+                raise SpecError(
+                    f"{name}:{key_node.start_mark.line + 1}: a key must be a text or number",
+                    file=name,
+                    line=key_node.start_mark.line + 1,
+                )
+            if key in out:
+                raise SpecError(
+                    f"{name}:{key_node.start_mark.line + 1}: key {key!r} repeats (first at "
+                    f"line {out.lines[key]})",
+                    file=name,
+                    line=key_node.start_mark.line + 1,
+                    key=str(key),
+                )
+            out[key] = _build(value_node, loader, name)
+            out.lines[key] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = LocatedList(_build(item, loader, name) for item in node.value)
+        items.line = line
+        items.lines = [item.start_mark.line + 1 for item in node.value]
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One indicator: what it measures, on which file, and how it is computed.
+
+    Build it with :func:`load_indicator_file` (or :func:`parse_indicators` on a mapping);
+    the fields are those of :data:`mics_toolkit.indicators.schema.INDICATOR_FIELDS`.
+
+    Attributes
+    ----------
+    id : str
+        Unique id (``"PR.1"``, ``"EQ.9a.men"``).
+    label : dict of str to str
+        Name in each language (``en``, ``ru``, ``kk``).
+    file : str
+        The survey file (unit): ``hh``, ``hl``, ``wm``, ``mn``, ``ch``, ``fs``; for a pooled
+        indicator, the first of ``files``.
+    type : {"percentage", "mean", "ratio"}
+    missing : {"exclude", "in_denominator"}
+        How answers coded no response / DK / not applicable are treated.
+    universe : str, dict or None
+        Condition selecting the denominator (expression language); None: every completed
+        record of the file. Each expression field may instead map every file of ``files``
+        to its own expression (see :meth:`expression`).
+    numerator : str, dict or None
+        Percentage: the condition of having the attribute. Ratio: the numerator expression.
+    denominator : str, dict or None
+        Ratio only: the denominator expression.
+    variable : str, dict or None
+        Mean only: the variable or numeric expression averaged.
+    missing_codes : dict of str to tuple
+        Extra codes treated as missing answers, per variable.
+    weight : str, dict or None
+        Weight expression replacing the file's weight (``"hhweight * HH48"``).
+    files : tuple of str
+        Every file whose records the indicator pools (``("ch", "fs")`` for violent
+        discipline of children 1-14); ``(file,)`` for an ordinary indicator.
+    breakdowns : tuple of str
+        Default background characteristics.
+    mics : str or None
+        MICS indicator code.
+    sdg : tuple of str
+        SDG indicator codes.
+    definition : str or None
+    footnote, denominator_label : dict of str to str or None
+    source : str or None
+        The file the spec was read from.
+    line : int or None
+        Line of the indicator's first field in ``source``.
+    lines : dict of str to int
+        Line of each field (for messages).
+    """
+
+    id: str
+    label: dict[str, str]
+    file: str
+    type: str
+    missing: str
+    universe: str | dict[str, str] | None = None
+    numerator: str | dict[str, str] | None = None
+    denominator: str | dict[str, str] | None = None
+    variable: str | dict[str, str] | None = None
+    missing_codes: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    weight: str | dict[str, str] | None = None
+    files: tuple[str, ...] = ()
+    breakdowns: tuple[str, ...] = ()
+    mics: str | None = None
+    sdg: tuple[str, ...] = ()
+    definition: str | None = None
+    footnote: dict[str, str] | None = None
+    denominator_label: dict[str, str] | None = None
+    source: str | None = field(default=None, compare=False)
+    line: int | None = field(default=None, compare=False)
+    lines: dict[str, int | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "label", dict(self.label))
+        set_(self, "missing_codes", {k: tuple(v) for k, v in self.missing_codes.items()})
+        set_(self, "breakdowns", tuple(self.breakdowns))
+        set_(self, "sdg", tuple(self.sdg))
+        set_(self, "lines", dict(self.lines))
+        set_(self, "files", tuple(self.files) or (self.file,))
+        if self.files[0] != self.file:
+            raise ValueError(f"file {self.file!r} must be the first of files {self.files}")
+        for name in _EXPRESSION_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                set_(self, name, dict(value))
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.files, self.type))
+
+    def expression(self, name: str, file: str | None = None) -> str | None:
+        """The text of expression field ``name`` for ``file`` (default: :attr:`file`).
+
+        Parameters
+        ----------
+        name : {"universe", "numerator", "denominator", "variable", "weight"}
+        file : str, optional
+            One of :attr:`files`.
+
+        Returns
+        -------
+        str or None
+            None when the field is not set.
+        """
+        value = getattr(self, name)
+        if isinstance(value, dict):
+            return value[file or self.file]
+        return value
+
+    def expressions(self, file: str | None = None) -> dict[str, str]:
+        """The expression fields that are set, for ``file``: ``{field: text}``."""
+        out = {}
+        for name in _EXPRESSION_FIELDS:
+            text = self.expression(name, file)
+            if text is not None:
+                out[name] = text
+        return out
+
+    def variables(self, file: str | None = None) -> frozenset[str]:
+        """Every variable the indicator's expressions (for ``file``) and breakdowns read."""
+        names: set[str] = set(self.breakdowns)
+        for text in self.expressions(file).values():
+            names |= parse(text).variables
+        return frozenset(names)
+
+    def error(self, message: str, key: str | None = None) -> SpecError:
+        """A SpecError located at field ``key`` of this spec (``file:line: key 'k': ...``)."""
+        line = self.lines.get(key, self.line) if key else self.line
+        return spec_error(message, file=self.source, line=line, key=key, indicator=self.id)
+
+
+def parse_indicators(document: Any, *, source: str | None = None) -> list[IndicatorSpec]:
+    """Check an indicator document (as loaded by :func:`load_yaml`) and build its specs.
+
+    Parameters
+    ----------
+    document : mapping
+        ``{"indicators": [...], "defaults": {...}}``; plain dicts work (without lines).
+    source : str, optional
+        File name for messages.
+
+    Returns
+    -------
+    list of IndicatorSpec
+        In file order.
+
+    Raises
+    ------
+    SpecError
+        The document is not a mapping, has an unknown top-level key, no ``indicators`` list,
+        an invalid indicator or an id used twice in the file.
+    """
+
+    def error(message: str, key: str | None, node: Any = document, at: Any = None) -> SpecError:
+        lines = getattr(node, "lines", None)
+        line = lines.get(at) if isinstance(lines, Mapping) and at is not None else None
+        if line is None:
+            line = getattr(node, "line", None)
+        return spec_error(message, file=source, line=line, key=key, indicator=None)
+
+    if not isinstance(document, Mapping):
+        raise error("an indicator file is a mapping with an 'indicators' list", None)
+    for key in document:
+        if key not in FILE_FIELDS:
+            raise error(
+                f"unknown top-level key; an indicator file has {', '.join(FILE_FIELDS)}",
+                str(key),
+                at=key,
+            )
+    defaults = document.get("defaults", {})
+    if not isinstance(defaults, Mapping):
+        raise error("'defaults' is a mapping of indicator fields", "defaults", at="defaults")
+    if "id" in defaults:
+        raise error("'id' cannot have a default", "defaults.id", defaults, "id")
+    indicators = document.get("indicators")
+    if not isinstance(indicators, list) or not indicators:
+        raise error("'indicators' must be a non-empty list of indicators", "indicators",
+                    at="indicators")
+    specs: list[IndicatorSpec] = []
+    seen: dict[str, int | None] = {}
+    for item in indicators:
+        values = check_indicator(item, defaults=defaults, file=source)
+        lines = values.pop("_lines")
+        spec = IndicatorSpec(
+            **{k: v for k, v in values.items() if k not in ("missing_codes", "breakdowns",
+                                                            "sdg", "file")},
+            file=values["file"][0],
+            files=values["file"],
+            missing_codes=values["missing_codes"] or {},
+            breakdowns=values["breakdowns"] or (),
+            sdg=values["sdg"] or (),
+            source=source,
+            line=getattr(item, "line", None),
+            lines=lines,
+        )
+        if spec.id in seen:
+            raise spec.error(
+                f"id {spec.id!r} is used twice in this file (first at line {seen[spec.id]})",
+                "id",
+            )
+        seen[spec.id] = spec.lines.get("id")
+        specs.append(spec)
+    return specs
+
+
+def load_indicator_file(path: str | os.PathLike[str]) -> list[IndicatorSpec]:
+    """Load and check one indicator file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A YAML file with ``indicators:`` (and optionally ``defaults:``).
+
+    Returns
+    -------
+    list of IndicatorSpec
+
+    Raises
+    ------
+    ReadError
+        The file cannot be read.
+    SpecError
+        Invalid YAML or an invalid indicator; the message starts with ``file:line:`` and
+        names the key.
+
+    Examples
+    --------
+    >>> specs = load_indicator_file("specs/indicators/wellbeing.yaml")  # doctest: +SKIP
+    >>> specs[0].id, specs[0].file  # doctest: +SKIP
+    ('EQ.9a', 'wm')
+    """
+    name = os.fspath(path)
+    return parse_indicators(load_yaml(name), source=name)
