@@ -1,0 +1,443 @@
+"""Sensitivity analysis: a Monte Carlo over methodological alternatives, with or without
+sampling error, and variance-based (Sobol) indices per source.
+
+Each :class:`~mics_toolkit.index.spec.SensitivitySource` is one uncertain input: the choice
+among normalisation, aggregation or weight alternatives, or ``"sampling"`` (the sampling
+error: a replicate of the bootstrap or Monte Carlo engine). A run draws one alternative per
+source, independently and with equal probability (a uniform ``u`` picks alternative
+``floor(u * n)``, COINr's discrete distribution), and re-runs the index.
+
+The output of a run is COINr's: the mean absolute rank shift of the regions from their
+nominal ranks, ``y = mean_r |rank_r - nominal rank_r|``. With ``method="uncertainty"`` N runs
+are made; with ``method="sobol"`` the Saltelli design of COINr's ``SA_sample``: matrices A and
+B of N rows each, then for each source i the matrix ``A_B^i`` (A with column i from B), N (d + 2)
+runs in all, and for d sources
+
+``S_i = mean(y_B (y_AB^i - y_A)) / V``  (first order, Saltelli et al. 2010),
+
+``ST_i = sum((y_A - y_AB^i)^2) / (2 N V)``  (total, Jansen 1999),
+
+with ``V = var(c(y_A, y_B))`` (R ``var``, ``n - 1``), as COINr's ``SA_estimate``. Optional
+bootstrap intervals resample the N terms of each estimator (COINr ``Nboot``). The same
+estimators are applied to each region's rank (``region_sobol``). Rank statistics per region
+come from the A and B runs (COINr): mean and median rank, the 5% and 95% quantiles
+(``numpy.quantile`` default, R ``type=7``), mean and largest absolute shift.
+
+References
+----------
+Saltelli, A. et al. (2010). Variance based sensitivity analysis of model output. Design and
+estimator for the total sensitivity index. Computer Physics Communications 181, 259-270.
+Jansen, M. J. W. (1999). Analysis of variance designs for model output. Computer Physics
+Communications 117, 35-43. COINr 1.1 ``get_sensitivity``, ``SA_sample``, ``SA_estimate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mics_toolkit.errors import OptionError, SpecError, check_option
+from mics_toolkit.index.inputs import IndexData
+from mics_toolkit.index.pipeline import IndexPipeline
+from mics_toolkit.index.ranks import rank_descending
+from mics_toolkit.index.spec import NOMINAL, IndexSpec, SensitivitySource
+from mics_toolkit.index.uncertainty import generator_from_seed, replicate_values, settings_with
+
+__all__ = [
+    "SENSITIVITY_METHODS",
+    "SensitivityResult",
+    "sensitivity_analysis",
+    "sobol_indices",
+]
+
+SENSITIVITY_METHODS: tuple[str, ...] = ("sobol", "uncertainty")
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Results of :func:`sensitivity_analysis`.
+
+    Attributes
+    ----------
+    ranks : pandas.DataFrame
+        Per region: ``region, score, rank, mean_rank, median_rank, rank_lower, rank_upper,
+        mean_shift, max_shift`` (nominal score and rank, then statistics of the runs).
+    sobol : pandas.DataFrame
+        Per source: ``source, first_order, total`` for the mean absolute rank shift, with
+        ``first_order_lower, first_order_upper, total_lower, total_upper`` (bootstrap 90%
+        intervals, NaN without ``n_boot``); empty with ``method="uncertainty"``.
+    region_sobol : pandas.DataFrame
+        Per (region, source): ``region, source, first_order, total`` for the region's rank
+        (NaN where its rank never changes); empty with ``method="uncertainty"``.
+    runs : pandas.DataFrame
+        Per run: ``run, matrix`` (``"A"``, ``"B"``, ``"AB:<source>"`` or ``"U"``), the index
+        of the alternative drawn for each source (a column per source), ``mean_shift`` and
+        ``failed`` (a region's score could not be computed, e.g. a geometric mean over 0:
+        that region is left out of the run's rank shift, as COINr counts failed runs).
+    scores : pandas.DataFrame
+        Run x region index scores.
+    settings : dict
+    """
+
+    ranks: pd.DataFrame
+    sobol: pd.DataFrame
+    region_sobol: pd.DataFrame
+    runs: pd.DataFrame
+    scores: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Every table."""
+        return {
+            "ranks": self.ranks.copy(),
+            "sobol": self.sobol.copy(),
+            "region_sobol": self.region_sobol.copy(),
+            "runs": self.runs.copy(),
+            "scores": self.scores.reset_index(),
+        }
+
+    def summary(self) -> str:
+        """Plain text: sources, Sobol indices and the rank shifts per region."""
+        s = self.settings
+        lines = [
+            f"sensitivity of {s['root']} ({s['method']}): {s['n_runs']} runs, N = {s['n']}, "
+            f"seed {s['seed']}; sources: {', '.join(s['sources'])}",
+        ]
+        if len(self.sobol):
+            lines.append("")
+            lines.append(f"{'source':<24} {'first order':>12} {'total':>8}")
+            for row in self.sobol.itertuples():
+                lines.append(f"{row.source:<24} {row.first_order:>12.3f} {row.total:>8.3f}")
+        lines.append("")
+        lines.append(f"{'region':<24} {'rank':>4} {'median':>6} {'5%-95%':>9} {'mean shift':>10}")
+        for row in self.ranks.sort_values("rank").itertuples():
+            lines.append(
+                f"{row.region!s:<24} {row.rank:>4.0f} {row.median_rank:>6.1f} "
+                f"{row.rank_lower:>4.1f}-{row.rank_upper:<4.1f} {row.mean_shift:>10.2f}"
+            )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """The resolved alternatives of one source."""
+
+    source: SensitivitySource
+    normalisations: tuple[Mapping[str, Any], ...] = ()
+    aggregations: tuple[Mapping[str, Any], ...] = ()
+    weights: tuple[np.ndarray, ...] = ()
+    n: int = 0
+
+
+def _resolve(source: SensitivitySource, pipeline: IndexPipeline, rng, n_replicates: int) -> _Choices:
+    kind = source.kind
+    if kind == "sampling":
+        return _Choices(source, n=n_replicates)
+    if kind == "normalisation":
+        targets = source.targets or pipeline.indicators
+        out = []
+        for alternative in source.alternatives:
+            if alternative == NOMINAL:
+                out.append({})
+            elif isinstance(alternative, Mapping):
+                out.append(dict(alternative))
+            else:
+                out.append({t: alternative for t in targets})
+        return _Choices(source, normalisations=tuple(out), n=len(out))
+    if kind == "aggregation":
+        targets = source.targets or pipeline.groups
+        out = []
+        for alternative in source.alternatives:
+            if alternative == NOMINAL:
+                out.append({})
+            elif isinstance(alternative, Mapping):
+                out.append(dict(alternative))
+            else:
+                out.append({t: alternative for t in targets})
+        return _Choices(source, aggregations=tuple(out), n=len(out))
+    nodes = pipeline.nodes
+    base = pipeline.weights
+    sets = []
+    if source.perturbation is not None:
+        targets = source.targets or [n for n in nodes if n != pipeline.hierarchy.root]
+        mask = np.array([n in set(targets) for n in nodes])
+        for _ in range(source.n_sets):
+            noise = rng.uniform(1 - source.perturbation, 1 + source.perturbation, len(nodes))
+            sets.append(np.where(mask, base * noise, base))
+    else:
+        for alternative in source.alternatives:
+            weights = base.copy()
+            if alternative != NOMINAL:
+                for name, value in alternative.items():
+                    weights[nodes.index(name)] = value
+            sets.append(weights)
+    for weights in sets:
+        for group, kids in zip(pipeline.groups, pipeline.children, strict=True):
+            if weights[kids].sum() <= 0:
+                raise SpecError(
+                    f"a weight alternative of {source.name!r} gives all children of {group!r} "
+                    "weight 0",
+                    key=source.name,
+                )
+    return _Choices(source, weights=tuple(sets), n=len(sets))
+
+
+def _saltelli(n: int, d: int, rng) -> tuple[np.ndarray, list[str]]:
+    """COINr ``SA_sample``: rows A (N), B (N), then A with column i from B, for each i."""
+    a = rng.uniform(size=(n, d))
+    b = rng.uniform(size=(n, d))
+    blocks = [a, b]
+    for i in range(d):
+        mixed = a.copy()
+        mixed[:, i] = b[:, i]
+        blocks.append(mixed)
+    return np.vstack(blocks), ["A"] * n + ["B"] * n
+
+
+def sobol_indices(y: np.ndarray, n: int, d: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """First-order and total Sobol indices from outputs in Saltelli order (COINr).
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape (N (d + 2),)
+        Outputs of A (N), B (N), then ``A_B^i`` for i = 1..d.
+
+    Returns
+    -------
+    (first, total, variance)
+    """
+    y_a, y_b = y[:n], y[n : 2 * n]
+    y_ab = y[2 * n :].reshape(d, n)
+    variance = float(np.var(np.concatenate([y_a, y_b]), ddof=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = np.mean(y_b[None, :] * (y_ab - y_a[None, :]), axis=1) / variance
+        total = np.sum((y_a[None, :] - y_ab) ** 2, axis=1) / (2 * n * variance)
+    return first, total, variance
+
+
+def sensitivity_analysis(
+    spec: IndexSpec,
+    data: IndexData,
+    sources: Sequence[SensitivitySource] | None = None,
+    *,
+    n: int = 200,
+    method: str = "sobol",
+    seed: int | np.random.Generator | None = None,
+    engine: str | None = None,
+    replicates: int | None = None,
+    covariance: str | None = None,
+    n_boot: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SensitivityResult:
+    """Monte Carlo over methodological alternatives (and sampling error), with Sobol indices.
+
+    Parameters
+    ----------
+    spec : IndexSpec
+    data : IndexData
+    sources : sequence of SensitivitySource, optional
+        Default the spec's ``sensitivity``. Include a ``"sampling"`` source to add the
+        survey's sampling error.
+    n : int
+        Base sample size N (default 200): ``N (d + 2)`` runs for Sobol, N for uncertainty.
+    method : {"sobol", "uncertainty"}
+    seed : int or numpy.random.Generator, optional
+        Without one, fresh entropy is drawn and recorded in ``settings["seed"]``.
+    engine : {"bootstrap", "montecarlo"}, optional
+        Engine of the sampling source (default the spec's; ``"delta"`` gives no replicates
+        and is refused).
+    replicates : int, optional
+        Replicates drawn for the sampling source (default the spec's).
+    covariance : {"linearised", "independent"}, optional
+        Monte Carlo sampling source only.
+    n_boot : int, optional
+        Bootstrap resamples for intervals of the Sobol indices (COINr ``Nboot``).
+    progress : callable(done, total), optional
+
+    Returns
+    -------
+    SensitivityResult
+
+    Raises
+    ------
+    SpecError
+        No sources, or a source that cannot be applied.
+    OptionError
+        An unknown method, a Sobol analysis with one source, or ``engine="delta"`` for a
+        sampling source.
+
+    Notes
+    -----
+    See the module documentation.
+    """
+    check_option("method", method, SENSITIVITY_METHODS)
+    sources = tuple(spec.sensitivity if sources is None else sources)
+    if not sources:
+        raise SpecError("no sensitivity sources: give sources= or list them in the spec",
+                        file=spec.file, key="sensitivity")
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise SpecError(f"sensitivity sources need distinct names: {names}", key="sensitivity")
+    d = len(sources)
+    if method == "sobol" and d < 2:
+        raise OptionError(
+            "a Sobol analysis needs at least two sources; use method='uncertainty' for one",
+            option="method",
+            value=method,
+            valid=("uncertainty",),
+        )
+    if isinstance(n, bool) or not isinstance(n, int) or n < 3:
+        raise OptionError(f"n={n!r} must be a whole number >= 3", option="n", value=n, valid=())
+    settings = settings_with(spec, engine=engine, replicates=replicates, covariance=covariance)
+    rng, seed_used = generator_from_seed(seed if seed is not None else settings.seed)
+    pipeline = IndexPipeline.compile(spec, data)
+    nominal = pipeline.scores(data.values)[0][:, -1]
+    nominal_rank = rank_descending(nominal)
+
+    sampled = None
+    if any(s.kind == "sampling" for s in sources):
+        if settings.engine == "delta":
+            raise OptionError(
+                "a sampling source needs replicate values: use engine='bootstrap' or "
+                "'montecarlo'",
+                option="engine",
+                value="delta",
+                valid=("bootstrap", "montecarlo"),
+            )
+        sampled = np.concatenate(list(replicate_values(
+            data, settings.engine, settings.replicates, rng, settings.covariance
+        )), axis=0)
+    choices = [_resolve(s, pipeline, rng, 0 if sampled is None else sampled.shape[0])
+               for s in sources]
+
+    if method == "sobol":
+        unit, labels = _saltelli(n, d, rng)
+        labels = labels + [f"AB:{name}" for name in names for _ in range(n)]
+    else:
+        unit = rng.uniform(size=(n, d))
+        labels = ["U"] * n
+    sizes = np.array([c.n for c in choices])
+    picks = np.minimum((unit * sizes[None, :]).astype(np.int64), sizes[None, :] - 1)
+    n_runs = picks.shape[0]
+
+    method_sources = [i for i, c in enumerate(choices) if c.source.kind in
+                      ("normalisation", "aggregation")]
+    weight_sources = [i for i, c in enumerate(choices) if c.source.kind == "weights"]
+    sampling_sources = [i for i, c in enumerate(choices) if c.source.kind == "sampling"]
+    weights = np.broadcast_to(pipeline.weights, (n_runs, pipeline.weights.size)).copy()
+    for i in weight_sources:
+        chosen = np.stack(choices[i].weights)[picks[:, i]]
+        changed = chosen != pipeline.weights[None, :]
+        weights = np.where(changed, chosen, weights)
+    root_scores = np.empty((n_runs, nominal.size))
+    keys = [tuple(row) for row in picks[:, method_sources]] if method_sources else [()] * n_runs
+    done = 0
+    for key in dict.fromkeys(keys):
+        rows = np.array([r for r, k in enumerate(keys) if k == key], dtype=np.intp)
+        norms: dict[str, Any] = {}
+        aggs: dict[str, Any] = {}
+        for i, pick in zip(method_sources, key, strict=True):
+            norms.update(choices[i].normalisations[pick] if choices[i].normalisations else {})
+            aggs.update(choices[i].aggregations[pick] if choices[i].aggregations else {})
+        variant = pipeline.with_methods(norms, aggs)
+        if sampling_sources:
+            values = sampled[picks[rows, sampling_sources[0]]]
+        else:
+            values = np.broadcast_to(data.values, (rows.size, *data.values.shape))
+        for start in range(0, rows.size, 1000):
+            part = rows[start : start + 1000]
+            root_scores[part] = variant.scores(
+                values[start : start + 1000], weights[part], invalid="nan"
+            )[:, :, -1]
+            done += part.size
+            if progress is not None:
+                progress(done, n_runs)
+
+    failed = np.isnan(root_scores) & ~np.isnan(nominal)[None, :]
+    ranks = rank_descending(root_scores)
+    shift = np.abs(ranks - nominal_rank[None, :])
+    with np.errstate(invalid="ignore"):
+        mean_shift = np.nanmean(np.where(np.isnan(shift), np.nan, shift), axis=1)
+    base = slice(0, 2 * n) if method == "sobol" else slice(0, n)
+    base_ranks = ranks[base]
+    regions = list(data.regions)
+    rank_table = pd.DataFrame({
+        "region": regions,
+        "score": nominal,
+        "rank": nominal_rank,
+        "mean_rank": np.nanmean(base_ranks, axis=0),
+        "median_rank": np.nanmedian(base_ranks, axis=0),
+        "rank_lower": np.nanquantile(base_ranks, 0.05, axis=0),
+        "rank_upper": np.nanquantile(base_ranks, 0.95, axis=0),
+        "mean_shift": np.nanmean(shift[base], axis=0),
+        "max_shift": np.nanmax(shift[base], axis=0),
+    })
+
+    sobol_columns = ["source", "first_order", "total", "first_order_lower",
+                     "first_order_upper", "total_lower", "total_upper"]
+    if method == "sobol":
+        first, total, _ = sobol_indices(mean_shift, n, d)
+        bounds = _bootstrap_bounds(mean_shift, n, d, n_boot, rng)
+        sobol = pd.DataFrame({"source": names, "first_order": first, "total": total, **bounds})
+        region_rows = []
+        for r, region in enumerate(regions):
+            f_r, t_r, _ = sobol_indices(ranks[:, r], n, d)
+            for i, name in enumerate(names):
+                region_rows.append((region, name, f_r[i], t_r[i]))
+        region_sobol = pd.DataFrame(region_rows,
+                                    columns=["region", "source", "first_order", "total"])
+    else:
+        sobol = pd.DataFrame(columns=sobol_columns)
+        region_sobol = pd.DataFrame(columns=["region", "source", "first_order", "total"])
+
+    runs = pd.DataFrame({"run": np.arange(1, n_runs + 1), "matrix": labels})
+    for i, name in enumerate(names):
+        runs[name] = picks[:, i]
+    runs["mean_shift"] = mean_shift
+    runs["failed"] = failed.any(axis=1)
+    return SensitivityResult(
+        ranks=rank_table,
+        sobol=sobol[sobol_columns] if len(sobol) else sobol,
+        region_sobol=region_sobol,
+        runs=runs,
+        scores=pd.DataFrame(root_scores, index=pd.RangeIndex(1, n_runs + 1, name="run"),
+                            columns=regions),
+        settings={
+            "root": spec.root,
+            "method": method,
+            "n": n,
+            "n_runs": n_runs,
+            "seed": seed_used,
+            "sources": names,
+            "engine": settings.engine if sampled is not None else None,
+            "replicates": None if sampled is None else int(sampled.shape[0]),
+            "n_boot": n_boot,
+            "failed_runs": int(failed.any(axis=1).sum()),
+            "target": "mean absolute rank shift from the nominal ranks",
+        },
+    )
+
+
+def _bootstrap_bounds(y, n, d, n_boot, rng) -> dict[str, np.ndarray]:
+    names = ("first_order_lower", "first_order_upper", "total_lower", "total_upper")
+    if not n_boot:
+        return {name: np.full(d, np.nan) for name in names}
+    y_a, y_b = y[:n], y[n : 2 * n]
+    y_ab = y[2 * n :].reshape(d, n)
+    variance = float(np.var(np.concatenate([y_a, y_b]), ddof=1))
+    first_terms = y_b[None, :] * (y_ab - y_a[None, :])
+    total_terms = (y_a[None, :] - y_ab) ** 2
+    draws = rng.integers(0, n, size=(n_boot, n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = first_terms[:, draws].mean(axis=2) / variance  # (d, n_boot)
+        total = total_terms[:, draws].sum(axis=2) / (2 * n * variance)
+    return {
+        "first_order_lower": np.quantile(first, 0.05, axis=1),
+        "first_order_upper": np.quantile(first, 0.95, axis=1),
+        "total_lower": np.quantile(total, 0.05, axis=1),
+        "total_upper": np.quantile(total, 0.95, axis=1),
+    }
