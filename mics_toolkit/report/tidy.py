@@ -1,0 +1,198 @@
+"""The tidy outputs: every estimate of a report in one long table, as CSV and Parquet.
+
+:func:`tidy_frame` adds to the long estimates frame the category label (in the chosen
+language) and the MICS small-sample flag; :func:`csv_bytes` and :func:`parquet_bytes` give
+deterministic bytes (fixed column order and types, no index, no timestamps, no pandas
+metadata) and :func:`write_csv`/:func:`write_parquet` write them atomically.
+Estimates keep full precision; proportions are fractions (0-1), not percentages.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mics_toolkit.errors import OutputError, check_option
+from mics_toolkit.estimate import RESULT_COLUMNS
+from mics_toolkit.io import check_output_path, write_atomically
+from mics_toolkit.tables import (
+    LANGUAGES,
+    TOTAL,
+    TOTAL_TITLE,
+    Breakdown,
+    flags,
+    to_estimates,
+)
+from mics_toolkit.tables.mics_rules import PARENTHESES_BELOW, SUPPRESS_BELOW
+
+__all__ = [
+    "TIDY_COLUMNS",
+    "csv_bytes",
+    "parquet_bytes",
+    "tidy_frame",
+    "write_csv",
+    "write_parquet",
+]
+
+TIDY_COLUMNS: tuple[str, ...] = (
+    "indicator",
+    "breakdown",
+    "category",
+    "label",
+    *RESULT_COLUMNS,
+    "flags",
+)
+_TEXT_COLUMNS = ("indicator", "breakdown", "category", "label", "flags")
+PARQUET_METADATA = {b"mics_toolkit": b"tidy estimates; proportions are fractions"}
+
+
+def tidy_frame(
+    estimates: pd.DataFrame,
+    *,
+    breakdowns: Sequence[Breakdown] = (),
+    lang: str = "en",
+    suppress_below: int = SUPPRESS_BELOW,
+    parentheses_below: int = PARENTHESES_BELOW,
+) -> pd.DataFrame:
+    """The long table of every estimate, with labels and flags.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        The long estimates frame (:func:`mics_toolkit.tables.stack_results`).
+    breakdowns : sequence of Breakdown
+        Where the category labels come from; categories without one get an empty label, the
+        total "Total" (in ``lang``) unless a ``Breakdown.total()`` gives another.
+    lang : {"en", "ru", "kk"}
+    suppress_below, parentheses_below : int
+        Small-sample thresholds for ``flags``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TIDY_COLUMNS`: ``indicator``, ``breakdown``, ``category``, ``label``,
+        ``estimate``, ``se``, ``ci_lower``, ``ci_upper``, ``cv``, ``deff``, ``deft``, ``df``,
+        ``n_unweighted``, ``n_weighted``, ``flags`` (``""``, ``"25-49"``, ``"<25"`` or
+        ``"0 cases"`` from ``n_unweighted``); rows in the order of ``estimates``.
+    """
+    check_option("lang", lang, LANGUAGES)
+    estimates = to_estimates(estimates)
+    labels: dict[tuple[str, str], str] = {}
+    for breakdown in breakdowns:
+        for category, label in breakdown.labelled_categories(lang):
+            labels[(breakdown.key, category)] = label
+    breakdown_column = estimates["breakdown"].astype(str).tolist()
+    category_column = estimates["category"].astype(str).tolist()
+    label_column = [
+        labels.get((b, c), TOTAL_TITLE[lang] if b == TOTAL else "")
+        for b, c in zip(breakdown_column, category_column, strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "indicator": pd.array(estimates["indicator"].astype(str).tolist(), dtype="str"),
+            "breakdown": pd.array(breakdown_column, dtype="str"),
+            "category": pd.array(category_column, dtype="str"),
+            "label": pd.array(label_column, dtype="str"),
+        }
+    )
+    for name in RESULT_COLUMNS:
+        dtype = np.int64 if name == "n_unweighted" else np.float64
+        out[name] = estimates[name].to_numpy(dtype=dtype)
+    marked = flags(
+        out["n_unweighted"].to_numpy(),
+        suppress_below=suppress_below,
+        parentheses_below=parentheses_below,
+    )
+    out["flags"] = pd.array(marked.tolist(), dtype="str")
+    return out
+
+
+def _check_tidy(frame: pd.DataFrame) -> None:
+    if list(frame.columns) != list(TIDY_COLUMNS):
+        raise ValueError(f"not a tidy frame: columns {list(frame.columns)}; use tidy_frame()")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV of a tidy frame: UTF-8 without BOM, ``\\n`` line ends, header row, no index,
+    floats in their shortest round-trip form, empty field for NaN."""
+    _check_tidy(frame)
+    text = frame.to_csv(index=False, lineterminator="\n", na_rep="")
+    return text.encode("utf-8")
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Parquet of a tidy frame with an explicit schema (text as UTF-8 strings, int64 counts,
+    float64 statistics), snappy compression, and no pandas or creation metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _check_tidy(frame)
+    fields = []
+    arrays = []
+    for name in TIDY_COLUMNS:
+        if name in _TEXT_COLUMNS:
+            kind = pa.string()
+            values = frame[name].astype(str).tolist()
+        elif name == "n_unweighted":
+            kind = pa.int64()
+            values = frame[name].to_numpy(dtype=np.int64)
+        else:
+            kind = pa.float64()
+            values = frame[name].to_numpy(dtype=np.float64)
+        fields.append(pa.field(name, kind, nullable=name not in _TEXT_COLUMNS))
+        arrays.append(pa.array(values, type=kind))
+    schema = pa.schema(fields, metadata=PARQUET_METADATA)
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    buffer = io.BytesIO()
+    pq.write_table(
+        table,
+        buffer,
+        compression="snappy",
+        version="2.6",
+        use_dictionary=True,
+        write_statistics=True,
+        store_schema=False,
+    )
+    return buffer.getvalue()
+
+
+def _write(path: str | os.PathLike[str], data: bytes) -> Path:
+    return write_atomically(
+        path, lambda temporary: Path(temporary).write_bytes(data), errors=(OSError,)
+    )
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`csv_bytes` of ``frame`` to ``path`` atomically.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a directory, or its folder is missing or not writable.
+    """
+    check_output_path(path)
+    return _write(path, csv_bytes(frame))
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`parquet_bytes` of ``frame`` to ``path`` atomically.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a directory, its folder is missing or not writable, or pyarrow is not
+        installed.
+    """
+    check_output_path(path)
+    try:
+        data = parquet_bytes(frame)
+    except ImportError as error:
+        raise OutputError(
+            f"cannot write {path}: Parquet needs pyarrow (pip install pyarrow)", path=str(path)
+        ) from error
+    return _write(path, data)

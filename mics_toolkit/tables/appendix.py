@@ -1,0 +1,349 @@
+"""The sampling-error appendix: for selected indicators, one table per domain (the total, each
+area, each region ...) with value, standard error, CV, DEFF, DEFT, weighted and unweighted
+counts and the limits ``r - 2se`` and ``r + 2se``, rows grouped by universe (households,
+women, children under 5 ...), as the MICS survey findings reports print them (domain.md
+section 3).
+
+:func:`sampling_errors` gathers the statistics from the long estimates frame into a
+:class:`SamplingErrors` result (a frozen dataclass holding a DataFrame, with ``to_frames()``,
+``summary()`` and ``to_tables(lang)`` for rendering).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mics_toolkit.errors import SpecError, check_option
+from mics_toolkit.tables.estimates import TOTAL, to_estimates
+from mics_toolkit.tables.mics_rules import FLAG_NO_CASES, LANGUAGES
+from mics_toolkit.tables.model import Cell, Column, Row, StubGroup, Table, Text, localise
+from mics_toolkit.tables.standard import Breakdown
+
+__all__ = [
+    "APPENDIX_COLUMNS",
+    "APPENDIX_TITLE",
+    "AppendixIndicator",
+    "SamplingErrors",
+    "sampling_errors",
+]
+
+APPENDIX_COLUMNS: tuple[str, ...] = (
+    "domain",
+    "breakdown",
+    "category",
+    "indicator",
+    "estimate",
+    "se",
+    "cv",
+    "deff",
+    "deft",
+    "n_weighted",
+    "n_unweighted",
+    "r_minus_2se",
+    "r_plus_2se",
+)
+
+APPENDIX_TITLE: dict[str, str] = {
+    "en": "Sampling errors: {domain}",
+    "ru": "Ошибки выборки: {domain}",
+    "kk": "Іріктеме қателері: {domain}",
+}
+
+_HEADERS: dict[str, dict[str, str]] = {
+    "en": {
+        "mics_code": "MICS indicator",
+        "sdg_code": "SDG indicator",
+        "estimate": "Value (r)",
+        "se": "Standard error (se)",
+        "cv": "Coefficient of variation (se/r)",
+        "deff": "Design effect (deff)",
+        "deft": "Square root of design effect (deft)",
+        "n_weighted": "Weighted count",
+        "n_unweighted": "Unweighted count",
+        "limits": "Confidence limits",
+    },
+    "ru": {
+        "mics_code": "Индикатор MICS",
+        "sdg_code": "Индикатор ЦУР",
+        "estimate": "Значение (r)",
+        "se": "Стандартная ошибка (se)",
+        "cv": "Коэффициент вариации (se/r)",
+        "deff": "Эффект дизайна (deff)",
+        "deft": "Квадратный корень из эффекта дизайна (deft)",
+        "n_weighted": "Взвешенное число",
+        "n_unweighted": "Невзвешенное число",
+        "limits": "Доверительные границы",
+    },
+    "kk": {
+        "mics_code": "MICS индикаторы",
+        "sdg_code": "ТДМ индикаторы",
+        "estimate": "Мәні (r)",
+        "se": "Стандартты қате (se)",
+        "cv": "Вариация коэффициенті (se/r)",
+        "deff": "Дизайн әсері (deff)",
+        "deft": "Дизайн әсерінің квадрат түбірі (deft)",
+        "n_weighted": "Салмақталған саны",
+        "n_unweighted": "Салмақталмаған саны",
+        "limits": "Сенім шектері",
+    },
+}
+
+
+@dataclass(frozen=True)
+class AppendixIndicator:
+    """An indicator of the appendix.
+
+    Parameters
+    ----------
+    indicator : str
+        Indicator id in the estimates frame.
+    label : str or mapping
+        Row label ("Percentage of children whose births are registered").
+    universe : str or mapping
+        Row group ("Children under 5"); indicators of one universe are shown together, in
+        the order of first appearance.
+    decimals : int
+        Decimals of value, SE and limits (default 3: proportions are shown as fractions, as
+        in MICS appendices).
+    mics_code, sdg_code : str, optional
+        Shown in their own columns when any indicator has one.
+    """
+
+    indicator: str
+    label: Text
+    universe: Text
+    decimals: int = 3
+    mics_code: str | None = None
+    sdg_code: str | None = None
+
+
+def _domain_key(breakdown: str, category: str) -> str:
+    return TOTAL if breakdown == TOTAL else f"{breakdown}={category}"
+
+
+@dataclass(frozen=True, eq=False)
+class SamplingErrors:
+    """Sampling errors of selected indicators in each domain.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per domain and indicator, domains in the order of ``domains`` then their
+        categories, indicators in the order given. Columns :data:`APPENDIX_COLUMNS`:
+        ``domain`` (``"total"`` or ``"HH7=3"``), ``breakdown``, ``category``, ``indicator``,
+        ``estimate`` (r), ``se``, ``cv`` (se / r), ``deff``, ``deft``, ``n_weighted``,
+        ``n_unweighted``, ``r_minus_2se``, ``r_plus_2se``; full precision, proportions as
+        fractions. A domain without estimates has NaN statistics and 0 counts.
+    indicators : tuple of AppendixIndicator
+    domains : tuple of Breakdown
+    """
+
+    frame: pd.DataFrame
+    indicators: tuple[AppendixIndicator, ...]
+    domains: tuple[Breakdown, ...]
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """One frame per domain, keyed by ``domain``, in domain order."""
+        out = {}
+        for key in dict.fromkeys(self.frame["domain"].astype(str)):
+            part = self.frame.loc[self.frame["domain"] == key]
+            out[key] = part.reset_index(drop=True)
+        return out
+
+    def summary(self) -> str:
+        """Plain text: per domain, indicator, r, se, deff and unweighted count."""
+        lines = []
+        for key, part in self.to_frames().items():
+            lines.append(f"domain {key}")
+            shown = part[["indicator", "estimate", "se", "deff", "n_unweighted"]]
+            lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        return "\n".join(lines)
+
+    def to_tables(
+        self,
+        lang: str = "en",
+        *,
+        title: Text | None = None,
+        id_prefix: str = "SE",
+    ) -> tuple[Table, ...]:
+        """One table per domain, ready to render.
+
+        Parameters
+        ----------
+        lang : {"en", "ru", "kk"}
+        title : str or mapping, optional
+            Title template with ``{domain}`` for the domain label; default
+            :data:`APPENDIX_TITLE` ("Sampling errors: {domain}").
+        id_prefix : str
+            Table ids are ``"<id_prefix>.<n>"``, n = 1, 2, ... in domain order.
+
+        Returns
+        -------
+        tuple of Table
+            Columns: MICS and SDG codes (text, when any indicator has one), value (r), se,
+            cv, deff, deft, weighted and unweighted counts, and the spanner "Confidence
+            limits" over ``r - 2se`` and ``r + 2se``. Stub groups are the universes.
+        """
+        check_option("lang", lang, LANGUAGES)
+        words = _HEADERS[lang]
+        template = localise(APPENDIX_TITLE if title is None else title, lang,
+                            what="title of the sampling-error tables")
+        with_mics = any(i.mics_code for i in self.indicators)
+        with_sdg = any(i.sdg_code for i in self.indicators)
+        columns = []
+        if with_mics:
+            columns.append(Column("mics_code", (words["mics_code"],)))
+        if with_sdg:
+            columns.append(Column("sdg_code", (words["sdg_code"],)))
+        for name in ("estimate", "se", "cv", "deff", "deft", "n_weighted", "n_unweighted"):
+            columns.append(Column(name, (words[name],)))
+        columns.append(Column("r_minus_2se", (words["limits"], "r - 2se")))
+        columns.append(Column("r_plus_2se", (words["limits"], "r + 2se")))
+
+        labels = self._domain_labels(lang)
+        tables = []
+        for number, (key, part) in enumerate(self.to_frames().items(), start=1):
+            by_indicator = {row["indicator"]: row for row in part.to_dict("records")}
+            groups: dict[str, list[Row]] = {}
+            for item in self.indicators:
+                universe = localise(item.universe, lang, what=f"universe of {item.indicator}")
+                label = localise(item.label, lang, what=f"label of {item.indicator}")
+                values = by_indicator[item.indicator]
+                cells = []
+                if with_mics:
+                    cells.append(Cell(text=item.mics_code or ""))
+                if with_sdg:
+                    cells.append(Cell(text=item.sdg_code or ""))
+                cells.extend(_statistic_cells(values, item.decimals))
+                groups.setdefault(universe, []).append(
+                    Row(label, tuple(cells), breakdown=str(values["breakdown"]),
+                        category=str(values["category"]))
+                )
+            tables.append(
+                Table(
+                    id=f"{id_prefix}.{number}",
+                    title=template.format(domain=labels[key]),
+                    columns=tuple(columns),
+                    groups=tuple(StubGroup(u, tuple(rows)) for u, rows in groups.items()),
+                )
+            )
+        return tuple(tables)
+
+    def _domain_labels(self, lang: str) -> dict[str, str]:
+        labels = {}
+        for breakdown in self.domains:
+            for category, label in breakdown.labelled_categories(lang):
+                labels[_domain_key(breakdown.key, category)] = label
+        return labels
+
+
+def _statistic_cells(values: dict, decimals: int) -> list[Cell]:
+    n_unweighted = int(values["n_unweighted"])
+    marked = FLAG_NO_CASES if n_unweighted == 0 else ""
+
+    def number(name: str, places: int) -> Cell:
+        return Cell(float(values[name]), "number", places, marked)
+
+    return [
+        number("estimate", decimals),
+        number("se", decimals),
+        number("cv", 3),
+        number("deff", 2),
+        number("deft", 2),
+        Cell(float(values["n_weighted"]), "count", 0),
+        Cell(float(n_unweighted), "count", 0),
+        number("r_minus_2se", decimals),
+        number("r_plus_2se", decimals),
+    ]
+
+
+def sampling_errors(
+    estimates: pd.DataFrame,
+    indicators: Sequence[AppendixIndicator],
+    domains: Sequence[Breakdown],
+) -> SamplingErrors:
+    """Gather the sampling errors of ``indicators`` in every category of ``domains``.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        The long estimates frame (:func:`~mics_toolkit.tables.estimates.stack_results`).
+    indicators : sequence of AppendixIndicator
+    domains : sequence of Breakdown
+        ``[Breakdown.total(), area, region]``: one appendix table per category of each.
+
+    Returns
+    -------
+    SamplingErrors
+
+    Raises
+    ------
+    SpecError
+        An indicator has no estimates by one of the domains' breakdowns, or is listed twice.
+
+    Notes
+    -----
+    ``cv = se / r`` and ``deff``, ``deft`` are the estimator's (R ``deff="replace"``); the
+    limits are ``r - 2 se`` and ``r + 2 se`` whatever interval the estimates were made with.
+    """
+    estimates = to_estimates(estimates)
+    ids = [i.indicator for i in indicators]
+    if len(set(ids)) != len(ids):
+        raise SpecError(f"the appendix lists an indicator twice: {ids}", key="appendix")
+    statistics = ("estimate", "se", "cv", "deff", "deft", "n_weighted")
+    lookup = {
+        key: (dict(zip(statistics, values[:-1], strict=True)), int(values[-1]))
+        for key, *values in zip(
+            zip(estimates["indicator"].astype(str), estimates["breakdown"].astype(str),
+                estimates["category"].astype(str), strict=True),
+            *(estimates[name].to_numpy(dtype=float) for name in statistics),
+            estimates["n_unweighted"].to_numpy(),
+            strict=True,
+        )
+    }
+    present = {(indicator, breakdown) for indicator, breakdown, _ in lookup}
+    records = []
+    for breakdown in domains:
+        for item in indicators:
+            if (item.indicator, breakdown.key) not in present:
+                raise SpecError(
+                    f"the appendix needs indicator {item.indicator!r} by {breakdown.key!r} "
+                    "but it has no such estimates; estimate it or drop the domain",
+                    key=f"appendix.{item.indicator}",
+                )
+        for category in _categories(breakdown):
+            for item in indicators:
+                found = lookup.get((item.indicator, breakdown.key, category))
+                if found is not None:
+                    stats = {name: float(value) for name, value in found[0].items()}
+                    n_unweighted = found[1]
+                else:
+                    stats = dict.fromkeys(("estimate", "se", "cv", "deff", "deft"), math.nan)
+                    stats["n_weighted"] = 0.0
+                    n_unweighted = 0
+                records.append(
+                    {
+                        "domain": _domain_key(breakdown.key, category),
+                        "breakdown": breakdown.key,
+                        "category": category,
+                        "indicator": item.indicator,
+                        **stats,
+                        "n_unweighted": n_unweighted,
+                        "r_minus_2se": stats["estimate"] - 2.0 * stats["se"],
+                        "r_plus_2se": stats["estimate"] + 2.0 * stats["se"],
+                    }
+                )
+    frame = pd.DataFrame.from_records(records, columns=list(APPENDIX_COLUMNS))
+    for name in ("domain", "breakdown", "category", "indicator"):
+        frame[name] = frame[name].astype("str")
+    frame["n_unweighted"] = frame["n_unweighted"].astype(np.int64)
+    return SamplingErrors(frame, tuple(indicators), tuple(domains))
+
+
+def _categories(breakdown: Breakdown) -> list[str]:
+    return [TOTAL] if breakdown.variable is None else list(breakdown.categories)
