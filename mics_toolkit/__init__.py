@@ -9,7 +9,10 @@ Public API::
 """
 
 from mics_toolkit.design import Design
+from mics_toolkit.design.calibration import read_totals
+from mics_toolkit.design.weights import MicsWeights, mics_weights, weight_diagnostics
 from mics_toolkit.errors import (
+    CalibrationError,
     DesignError,
     ExpressionError,
     LinkError,
@@ -24,7 +27,7 @@ from mics_toolkit.errors import (
     VariableError,
     WeightError,
 )
-from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign, with_labels
+from mics_toolkit.estimate import RESULT_COLUMNS, ReplicateDesign, SurveyDesign, with_labels
 from mics_toolkit.io import (
     Metadata,
     SurveyData,
@@ -39,6 +42,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "RESULT_COLUMNS",
+    "CalibrationError",
     "Design",
     "DesignError",
     "ExpressionError",
@@ -46,10 +50,12 @@ __all__ = [
     "Metadata",
     "MicsError",
     "MicsWarning",
+    "MicsWeights",
     "NormalisedTotalWarning",
     "OptionError",
     "OutputError",
     "ReadError",
+    "ReplicateDesign",
     "SpecError",
     "SpecialCodeWarning",
     "SurveyData",
@@ -58,9 +64,12 @@ __all__ = [
     "WeightError",
     "__version__",
     "describe",
+    "mics_weights",
     "open_survey",
     "read",
     "read_metadata",
+    "read_totals",
+    "weight_diagnostics",
     "with_labels",
     "write",
 ]

@@ -14,6 +14,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "CalibrationError",
     "DesignError",
     "ExpressionError",
     "LinkError",
@@ -144,6 +145,27 @@ class DesignError(MicsError, ValueError):
     def __init__(self, message: str, *, codes: Iterable[object] = ()) -> None:
         super().__init__(message)
         self.codes = list(codes)
+
+
+class CalibrationError(MicsError, ValueError):
+    """Weights cannot be adjusted to the population figures given (post-stratification,
+    raking, calibration, trimming) or built from a sample frame.
+
+    Attributes
+    ----------
+    variable : str or None
+        The calibration variable (margin) or questionnaire concerned.
+    levels : list
+        The offending levels or codes (absent from the sample, missing from the totals,
+        with a bad count, or furthest from their target).
+    """
+
+    def __init__(
+        self, message: str, *, variable: str | None = None, levels: Iterable[object] = ()
+    ) -> None:
+        super().__init__(message)
+        self.variable = variable
+        self.levels = list(levels)
 
 
 class LinkError(MicsError, ValueError):

@@ -65,6 +65,10 @@ class Design:
         each stratum. If False (the default) a PSU code found in two strata is an error.
     source : str, optional
         Name of the data source used in messages (defaults to the file of a SurveyData).
+    calibration : tuple of WeightStep
+        The weight adjustments (post-stratification, raking, calibration, trimming) that
+        produced ``weight``, in order, kept so that variances account for them. Set by
+        :mod:`mics_toolkit.design.calibration`; empty for weights taken as given.
 
     Attributes
     ----------
@@ -96,6 +100,7 @@ class Design:
     lonely_psu: LonelyPsu = "fail"
     nest: bool = False
     source: str | None = None
+    calibration: tuple = ()
 
     frame: pd.DataFrame = field(init=False, repr=False)
     meta: Metadata = field(init=False, repr=False)
@@ -121,6 +126,14 @@ class Design:
         check_option("lonely_psu", self.lonely_psu, LONELY_PSU_OPTIONS)
         if not isinstance(self.nest, bool):
             raise TypeError(f"nest must be True or False, not {self.nest!r}")
+        if not isinstance(self.calibration, tuple):
+            raise TypeError(f"calibration must be a tuple of steps, not {self.calibration!r}")
+        stale = [s for s in self.calibration if getattr(s, "n_rows", len(frame)) != len(frame)]
+        if stale:
+            raise DesignError(
+                f"the weight adjustments of this design were computed on {stale[0].n_rows} "
+                f"rows but the data has {len(frame)}; adjust the weights of the new data again"
+            )
 
         n_rows = len(frame)
         set_(self, "weights", check_weights(frame, self.weight, source=source))
@@ -247,7 +260,7 @@ class Design:
 
     def conventions(self) -> dict:
         """The design settings that change numbers, for ``result.attrs['mics']``."""
-        return {
+        settings = {
             "weight": self.weight,
             "strata": self.strata,
             "psu": self.psu,
@@ -256,6 +269,9 @@ class Design:
             "nest": self.nest,
             "variance": "Taylor linearisation, first stage with replacement",
         }
+        if self.calibration:
+            settings["weighting"] = [dict(step.description) for step in self.calibration]
+        return settings
 
     def __repr__(self) -> str:
         return (

@@ -4,6 +4,16 @@ and the public :class:`SurveyDesign` whose methods call the estimator functions.
 from mics_toolkit.estimate.estimators import mean, proportion, ratio, total
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
 from mics_toolkit.estimate.labels import with_labels
+from mics_toolkit.estimate.replicate_design import ReplicateDesign
 from mics_toolkit.estimate.survey_design import SurveyDesign
 
-__all__ = ["RESULT_COLUMNS", "SurveyDesign", "mean", "proportion", "ratio", "total", "with_labels"]
+__all__ = [
+    "RESULT_COLUMNS",
+    "ReplicateDesign",
+    "SurveyDesign",
+    "mean",
+    "proportion",
+    "ratio",
+    "total",
+    "with_labels",
+]

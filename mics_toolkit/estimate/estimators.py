@@ -25,6 +25,7 @@ from mics_toolkit.errors import (
     VariableError,
     check_option,
 )
+from mics_toolkit.estimate.calibrated_variance import calibrated_variance
 from mics_toolkit.estimate.deff import design_effect, ratio_srs_variance, total_srs_variance
 from mics_toolkit.estimate.domains import Domains, domains_of
 from mics_toolkit.estimate.frame import result_frame
@@ -155,7 +156,10 @@ def _estimate(
         estimate, scores = total_scores(cells)
     else:
         estimate, scores = ratio_scores(cells)
-    variance = stratified_variance(design, cells, scores)
+    if design.calibration:
+        variance = calibrated_variance(design, values, cells, estimate, scores, kind)
+    else:
+        variance = stratified_variance(design, cells, scores)
     n_positive = cells.by_domain(cells.n_positive)
     weight_total = cells.weight_total
     if kind == "total":

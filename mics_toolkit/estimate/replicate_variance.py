@@ -28,10 +28,6 @@ from scipy.linalg import lapack
 
 __all__ = ["replicate_rank", "replicate_totals", "replicate_variance"]
 
-# Largest units x columns grid built as a dense matrix; larger ones go through scipy.sparse.
-_DENSE_LIMIT = 2_000_000
-
-
 def replicate_totals(
     unit_weights: np.ndarray,
     unit: np.ndarray,
@@ -59,20 +55,16 @@ def replicate_totals(
     """
     n_units, n_replicates = unit_weights.shape
     n_vars = values.shape[1]
-    n_columns = n_domains * n_vars
     column = (domain.astype(np.int64) * n_vars)[:, None] + np.arange(n_vars)[None, :]
-    if n_units * n_columns <= _DENSE_LIMIT:
-        layout = np.zeros((n_units, n_columns))
-        np.add.at(layout, (np.repeat(unit, n_vars).reshape(-1, n_vars), column), values)
-        totals = layout.T @ unit_weights
-    else:
-        nonzero = values != 0
-        rows = column[nonzero]
-        cols = np.broadcast_to(unit[:, None], values.shape)[nonzero]
-        layout = sparse.csr_matrix(
-            (values[nonzero], (rows, cols)), shape=(n_columns, n_units)
-        )
-        totals = np.asarray(layout @ unit_weights)
+    # (G K, U) layout with one entry per (cell, variable): a sparse product costs
+    # C K R operations, where a dense one would cost G times more, and runs on one thread
+    nonzero = values != 0
+    units = np.broadcast_to(unit[:, None], values.shape)
+    layout = sparse.csr_matrix(
+        (values[nonzero], (column[nonzero], units[nonzero])),
+        shape=(n_domains * n_vars, n_units),
+    )
+    totals = np.asarray(layout @ unit_weights)
     return totals.reshape(n_domains, n_vars, n_replicates)
 
 
@@ -141,11 +133,15 @@ def replicate_rank(matrix: np.ndarray, tol: float = 1e-5) -> int:
     ``dpstrf``) of their Gram matrix, stopped when the remaining squared norm falls below
     ``tol^2``: the same rank whenever no column sits within a factor of about 10 of the
     tolerance, which exact dependencies (1e-13) and replicate designs (1e-2 and above) never
-    do. When there are fewer rows than columns the Gram matrix of the rows is used.
+    do. When there are fewer rows than columns the Gram matrix of the rows is used. Rows that
+    are multiples of one another (the rows of a PSU: ``w_i * F[:, p]``) span one line, so a
+    tall matrix is first reduced to its distinct row directions.
     """
     matrix = np.asarray(matrix, dtype=float)
     if matrix.size == 0:
         return 0
+    if matrix.shape[0] > 4 * matrix.shape[1]:
+        matrix = _distinct_directions(matrix)
     norms = np.sqrt(np.einsum("ij,ij->j", matrix, matrix))
     keep = norms > 0
     if not keep.any():
@@ -161,3 +157,19 @@ def replicate_rank(matrix: np.ndarray, tol: float = 1e-5) -> int:
     if info < 0:
         raise ValueError(f"LAPACK dpstrf failed with info={info}")
     return int(rank)
+
+
+def _distinct_directions(matrix: np.ndarray) -> np.ndarray:
+    """One row per distinct direction among the nonzero rows (same rank, fewer rows).
+
+    Rows are scaled by their largest absolute value and grouped on two fixed random
+    projections rounded to 1e-9: rows that are multiples of one another fall together; rows
+    that differ (or straddle a rounding boundary) stay apart, which cannot change the rank.
+    """
+    scale = np.maximum(matrix.max(axis=1), -matrix.min(axis=1))
+    keep = np.flatnonzero(scale > 0)
+    probe = np.random.default_rng(0).standard_normal((matrix.shape[1], 2))
+    key = np.round((matrix @ probe)[keep] / scale[keep, None], 9)
+    _, first = np.unique(key, axis=0, return_index=True)
+    rows = keep[np.sort(first)]
+    return matrix[rows] / scale[rows, None]

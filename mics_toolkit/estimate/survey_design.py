@@ -6,8 +6,9 @@ Each method is one line calling the module function of the same name in
 
 from __future__ import annotations
 
-from mics_toolkit.design import Design
-from mics_toolkit.estimate import estimators
+from mics_toolkit.design import Design, calibration
+from mics_toolkit.design.weights import weight_diagnostics
+from mics_toolkit.estimate import estimators, replicate_design
 
 __all__ = ["SurveyDesign"]
 
@@ -41,3 +42,36 @@ class SurveyDesign(Design):
         """Category proportions in each domain; see :func:`mics_toolkit.estimate.proportion`."""
         return estimators.proportion(self, variable, by=by, where=where, level=level, ci=ci,
                                      ci_method=ci_method, df=df)
+
+    def replicate(self, method, replicates=None, seed=None, fay_rho=None):
+        """Replicate design of this design; see :func:`mics_toolkit.estimate.replicate_design.replicate`."""
+        return replicate_design.replicate(self, method, replicates=replicates, seed=seed,
+                                          fay_rho=fay_rho)
+
+    def poststratify(self, variables, population):
+        """New design post-stratified to population counts; see
+        :func:`mics_toolkit.design.calibration.poststratify`."""
+        return calibration.poststratify(self, variables, population)
+
+    def rake(self, margins, tolerance=1e-10, max_iterations=1000):
+        """New design raked to population margins; see
+        :func:`mics_toolkit.design.calibration.rake`."""
+        return calibration.rake(self, margins, tolerance=tolerance,
+                                max_iterations=max_iterations)
+
+    def calibrate(self, totals, method="linear", bounds=None, tolerance=1e-10,
+                  max_iterations=50):
+        """New design calibrated to population totals; see
+        :func:`mics_toolkit.design.calibration.calibrate`."""
+        return calibration.calibrate(self, totals, method=method, bounds=bounds,
+                                     tolerance=tolerance, max_iterations=max_iterations)
+
+    def trim(self, lower=None, upper=None, strict=False):
+        """New design with trimmed weights; see :func:`mics_toolkit.design.calibration.trim`."""
+        return calibration.trim(self, lower=lower, upper=upper, strict=strict)
+
+    def weight_diagnostics(self, by=None):
+        """Sum, spread, Kish design effect and effective n of the weights; see
+        :func:`mics_toolkit.design.weights.weight_diagnostics`."""
+        groups = None if by is None else self.column(by, role="by")
+        return weight_diagnostics(self.weights, by=groups)
