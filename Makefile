@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
+	$(BIN)/mics build examples/kz_mics/report.yaml --out build/report
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,1074 @@
+"""The report spec and the one-call report build behind ``mics build``.
+
+A report spec is a YAML file (read with the indicator package's line-aware loader, so every
+error names ``file:line`` and the key) that says what a report holds: its title, the survey
+folder (relative to the spec), the build date (fixed in the spec, never the clock), the
+language, the estimation options, the named breakdowns (background characteristics with
+their labels), the standard tables (indicator and count columns, breakdowns as row groups),
+the sampling-error appendix and whether the tidy outputs hold every catalogue indicator.
+:func:`load_report_spec` checks it against the indicator catalogue and returns a frozen
+:class:`ReportSpec`; :func:`build_report` opens the survey, reads once the columns the
+indicators need, estimates every indicator by every breakdown it is shown by, fills the
+tables and the appendix and writes the workbook, the tidy CSV/Parquet and ``manifest.json``
+(:func:`mics_toolkit.report.write_report`) into one folder. It reports progress through an
+optional callback ``progress(done, total, message)`` and returns the files written and the
+time spent per stage (:class:`ReportBuild`).
+
+Top-level keys of a report spec (``examples/kz_mics/report.yaml`` is a complete example):
+
+=================  ===========================================================================
+``title``          report title (text, or a text per language ``en``/``ru``/``kk``); required
+``survey``         folder of the survey files, relative to the spec; required
+``survey_config``  YAML file overriding the MICS6 file settings (relative to the spec)
+``indicators``     indicator spec file(s) or folder(s), relative to the spec; default: the
+                   shipped catalogue ``specs/indicators``
+``build_date``     ISO 8601 date written into the workbook and manifest; required
+``language``       ``en`` (default), ``ru`` or ``kk``; ``mics build --lang`` overrides it
+``name``           base name of the outputs (default ``report``: ``report.xlsx`` ...)
+``options``        ``lonely_psu`` (default ``fail``), ``level`` (0.95), ``ci`` (``t``),
+                   ``ci_method`` (``logit``), ``df`` (``design``)
+``estimates``      ``tables`` (default: only what the tables and appendix show) or
+                   ``catalogue`` (also every catalogue indicator by its default breakdowns)
+``notes``          lines of the notes sheet (text or a text per language)
+``breakdowns``     name -> ``{variable, title, categories}``; ``categories`` maps code to
+                   label, in display order; without it the survey's value labels are used.
+                   ``total`` is predefined (override its ``title`` to relabel it)
+``tables``         list of ``{id, title, subtitle, stub_header, rows, columns, notes}``;
+                   ``rows`` lists breakdown names; a column is ``{indicator: ID}`` (header,
+                   decimals, footnote, not_applicable optional) or ``{count: ID}`` (weighted
+                   count of the indicator's denominator; ``weighted: false`` for the
+                   unweighted count)
+``appendix``       ``{title, domains, groups}``: ``domains`` lists breakdown names (one table
+                   per category), ``groups`` lists ``{universe, indicators}``
+=================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mics_toolkit.design import LONELY_PSU_OPTIONS
+from mics_toolkit.errors import OutputError, ReadError, SpecError
+from mics_toolkit.estimate.estimators import CI_METHODS, CI_OPTIONS, DF_OPTIONS
+from mics_toolkit.indicators import Catalogue, IndicatorSpec, compute_indicators, load_catalogue
+from mics_toolkit.indicators.schema import spec_error
+from mics_toolkit.indicators.spec import load_yaml
+from mics_toolkit.io import Survey, open_survey
+from mics_toolkit.report.build import write_report
+from mics_toolkit.report.manifest import BuildInfo, file_sha256
+from mics_toolkit.tables import (
+    LANGUAGES,
+    TOTAL_TITLE,
+    AppendixIndicator,
+    Breakdown,
+    CountColumn,
+    IndicatorColumn,
+    TableSpec,
+    build_table,
+    localise,
+    sampling_errors,
+)
+
+__all__ = [
+    "REPORT_FIELDS",
+    "BreakdownSpec",
+    "ReportBuild",
+    "ReportOptions",
+    "ReportSpec",
+    "build_report",
+    "load_report_spec",
+]
+
+Progress = Callable[[int, int, str], None]
+
+REPORT_FIELDS: tuple[str, ...] = (
+    "title",
+    "survey",
+    "survey_config",
+    "indicators",
+    "build_date",
+    "language",
+    "name",
+    "options",
+    "estimates",
+    "notes",
+    "breakdowns",
+    "tables",
+    "appendix",
+)
+"""Top-level keys of a report spec."""
+
+_REQUIRED = ("title", "survey", "build_date", "tables")
+_OPTION_FIELDS = ("lonely_psu", "level", "ci", "ci_method", "df")
+_BREAKDOWN_FIELDS = ("variable", "title", "categories")
+_TABLE_FIELDS = ("id", "title", "subtitle", "stub_header", "rows", "columns", "notes")
+_INDICATOR_COLUMN_FIELDS = ("indicator", "header", "decimals", "footnote", "not_applicable")
+_COUNT_COLUMN_FIELDS = ("count", "header", "weighted", "not_applicable")
+_APPENDIX_FIELDS = ("title", "domains", "groups")
+_GROUP_FIELDS = ("universe", "indicators")
+_ITEM_FIELDS = ("indicator", "label", "decimals")
+_ESTIMATES = ("tables", "catalogue")
+TOTAL_NAME = "total"
+
+_UNWEIGHTED_HEADER = {
+    "en": "Number of cases (unweighted)",
+    "ru": "Число случаев (невзвешенное)",
+    "kk": "Жағдайлар саны (салмақталмаған)",
+}
+_WEIGHTED_HEADER = {"en": "Weighted number", "ru": "Взвешенное число", "kk": "Салмақталған саны"}
+
+CONVENTIONS_FIXED: dict[str, str] = {
+    "variance": "Taylor linearisation, first stage with replacement",
+    "deff": "with-replacement SRS variance on the domain's own n (R deff='replace')",
+    "percentages": "fractions in the tidy outputs, x 100 in the tables",
+    "small samples": "(value) on 25-49 unweighted cases, * below 25, - for 0 cases",
+    "missing answers": "per indicator spec ('missing': exclude or in_denominator)",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The spec
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Estimation conventions of a report (each as the engine's argument of that name).
+
+    Parameters
+    ----------
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+        R's ``survey.lonely.psu`` meanings; small or subset surveys may need ``"adjust"``.
+    level : float
+        Confidence level of ``ci_lower``/``ci_upper``.
+    ci : {"t", "normal", "mics"}
+    ci_method : {"logit", "korn-graubard", "wald"}
+        Interval of a percentage.
+    df : {"design", "domain"}
+    """
+
+    lonely_psu: str = "fail"
+    level: float = 0.95
+    ci: str = "t"
+    ci_method: str = "logit"
+    df: str = "design"
+
+    def conventions(self) -> dict[str, str]:
+        """The options and the fixed conventions as text, for the metadata sheet."""
+        return {
+            "lonely_psu": self.lonely_psu,
+            "level": f"{self.level:g}",
+            "ci": self.ci,
+            "ci_method": self.ci_method,
+            "df": self.df,
+            **CONVENTIONS_FIXED,
+        }
+
+
+@dataclass(frozen=True)
+class BreakdownSpec:
+    """A named breakdown of the report spec.
+
+    Attributes
+    ----------
+    name : str
+        Name used by ``rows`` and ``domains`` (``"area"``).
+    variable : str or None
+        Survey variable (``"HH6"``); None for ``total``.
+    title : str or mapping
+    categories : mapping or None
+        Code -> label in display order; None: the survey's value labels.
+    line : int or None
+        Line in the spec file.
+    """
+
+    name: str
+    variable: str | None
+    title: Any
+    categories: Mapping[Any, Any] | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class _Column:
+    indicator: str
+    count: bool
+    header: Any
+    decimals: int | None
+    footnote: Any
+    weighted: bool
+    not_applicable: tuple[str, ...]
+    line: int | None
+    key: str
+
+
+@dataclass(frozen=True)
+class _Table:
+    id: str
+    title: Any
+    subtitle: Any
+    stub_header: Any
+    rows: tuple[str, ...]
+    columns: tuple[_Column, ...]
+    notes: tuple[Any, ...]
+    line: int | None
+    key: str
+
+
+@dataclass(frozen=True)
+class _AppendixItem:
+    indicator: str
+    universe: Any
+    label: Any
+    decimals: int
+    line: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class ReportSpec:
+    """A checked report spec; create it with :func:`load_report_spec`.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The spec file.
+    title : str or mapping
+    survey : pathlib.Path
+        Survey folder (resolved against the spec's folder).
+    survey_config : pathlib.Path or None
+    catalogue : Catalogue
+        The indicator specs the report draws on.
+    build_date : str
+        ISO 8601 date.
+    language : {"en", "ru", "kk"}
+    name : str
+        Base name of the outputs.
+    options : ReportOptions
+    estimates : {"tables", "catalogue"}
+    notes : tuple
+    breakdowns : dict of str to BreakdownSpec
+        ``total`` first, then in spec order.
+    sha256 : str
+        SHA-256 over the report spec and every indicator spec file (names and bytes).
+    """
+
+    path: Path
+    title: Any
+    survey: Path
+    survey_config: Path | None
+    catalogue: Catalogue
+    build_date: str
+    language: str
+    name: str
+    options: ReportOptions
+    estimates: str
+    notes: tuple[Any, ...]
+    breakdowns: dict[str, BreakdownSpec]
+    tables: tuple[_Table, ...] = field(repr=False)
+    appendix_domains: tuple[str, ...] = field(repr=False)
+    appendix_items: tuple[_AppendixItem, ...] = field(repr=False)
+    appendix_title: Any = field(default=None, repr=False)
+    appendix_line: int | None = field(default=None, repr=False)
+    sha256: str = ""
+
+    def indicator_ids(self) -> list[str]:
+        """Indicators shown in the tables and the appendix, in order of first use."""
+        ids = [c.indicator for t in self.tables for c in t.columns]
+        ids += [i.indicator for i in self.appendix_items]
+        return list(dict.fromkeys(ids))
+
+    def plan(self) -> dict[str, list[str]]:
+        """Indicator id -> breakdown variables to estimate it by.
+
+        Each indicator of a table is estimated by the variables of the table's rows, each of
+        the appendix by the domains' variables; with ``estimates: catalogue`` every catalogue
+        indicator is also estimated by its default breakdowns. Order: indicators in order of
+        first use, then the rest of the catalogue; breakdowns of the report first.
+        """
+        plan: dict[str, list[str]] = {}
+
+        def add(indicator: str, names: Sequence[str]) -> None:
+            variables = [self.breakdowns[n].variable for n in names]
+            plan.setdefault(indicator, [])
+            plan[indicator] += [v for v in variables if v is not None]
+
+        for table in self.tables:
+            for column in table.columns:
+                add(column.indicator, table.rows)
+        for item in self.appendix_items:
+            add(item.indicator, self.appendix_domains)
+        if self.estimates == "catalogue":
+            for spec in self.catalogue.specs:
+                plan.setdefault(spec.id, [])
+                plan[spec.id] += list(spec.breakdowns)
+        return {k: list(dict.fromkeys(v)) for k, v in plan.items()}
+
+    def error(self, message: str, key: str | None, line: int | None) -> SpecError:
+        """A SpecError located at ``line`` of the spec file and naming ``key``."""
+        return spec_error(message, file=str(self.path), line=line, key=key, indicator=None)
+
+
+def _located(node: Any, key: Any = None) -> int | None:
+    lines = getattr(node, "lines", None)
+    if key is not None and isinstance(lines, Mapping) and key in lines:
+        return lines[key]
+    if key is not None and isinstance(lines, list) and isinstance(key, int) and key < len(lines):
+        return lines[key]
+    return getattr(node, "line", None)
+
+
+class _Checker:
+    """Raises located SpecErrors while walking the YAML document."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def error(self, message: str, key: str | None, node: Any = None, at: Any = None) -> SpecError:
+        return spec_error(message, file=self.file, line=_located(node, at), key=key,
+                          indicator=None)
+
+    def mapping(self, value: Any, key: str, allowed: Sequence[str], node: Any, at: Any,
+                required: Sequence[str] = ()) -> Mapping:
+        if not isinstance(value, Mapping):
+            raise self.error(f"must be a mapping with keys {', '.join(allowed)}", key, node, at)
+        for name in value:
+            if name not in allowed:
+                raise self.error(
+                    f"unknown key {name!r}; allowed: {', '.join(allowed)}",
+                    f"{key}.{name}" if key else str(name),
+                    value,
+                    name,
+                )
+        for name in required:
+            if name not in value:
+                raise self.error(f"{name!r} is required", f"{key}.{name}" if key else name,
+                                 value)
+        return value
+
+    def items(self, value: Any, key: str, node: Any, at: Any) -> list:
+        if not isinstance(value, list) or not value:
+            raise self.error("must be a non-empty list", key, node, at)
+        return value
+
+    def text(self, value: Any, key: str, node: Any, at: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.error("must be a non-empty text", key, node, at)
+        return value
+
+    def label(self, value: Any, key: str, node: Any, at: Any) -> Any:
+        """A text, or a mapping of language -> text (a subset of en/ru/kk)."""
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, Mapping):
+            for lang, text in value.items():
+                if lang not in LANGUAGES:
+                    raise self.error(
+                        f"unknown language {lang!r}; labels are given in "
+                        f"{', '.join(LANGUAGES)}", f"{key}.{lang}", value, lang,
+                    )
+                if not isinstance(text, str):
+                    raise self.error("a label must be a text", f"{key}.{lang}", value, lang)
+            return dict(value)
+        raise self.error("must be a text or a mapping of language (en, ru, kk) to text",
+                         key, node, at)
+
+    def labels(self, value: Any, key: str, node: Any, at: Any) -> tuple[Any, ...]:
+        if isinstance(value, list):
+            return tuple(self.label(v, f"{key}[{i}]", value, i) for i, v in enumerate(value))
+        return (self.label(value, key, node, at),)
+
+    def integer(self, value: Any, key: str, node: Any, at: Any, low: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise self.error(f"must be a whole number >= {low}", key, node, at)
+        return value
+
+    def choice(self, value: Any, key: str, choices: Sequence[str], node: Any, at: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise self.error(f"{value!r} is not one of {', '.join(choices)}", key, node, at)
+        return value
+
+    def names(self, value: Any, key: str, node: Any, at: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        items = self.items(value, key, node, at)
+        return tuple(self.text(v, f"{key}[{i}]", items, i) for i, v in enumerate(items))
+
+
+def _spec_sha256(path: Path, text: bytes, catalogue: Catalogue) -> str:
+    digest = hashlib.sha256()
+    digest.update(b"report\0" + path.name.encode("utf-8") + b"\0" + text + b"\0")
+    for source in sorted({s.source for s in catalogue.specs if s.source}):
+        digest.update(b"indicators\0" + Path(source).name.encode("utf-8") + b"\0")
+        digest.update(Path(source).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
+    """Load and check a report spec.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The YAML file (see the module docstring for its keys).
+
+    Returns
+    -------
+    ReportSpec
+
+    Raises
+    ------
+    ReadError
+        The spec (or an indicator spec file it names) cannot be read.
+    SpecError
+        Invalid YAML; an unknown or missing key; a value of the wrong kind; an unknown
+        indicator id (close ids suggested), breakdown name, language or option; a table id
+        or breakdown used twice. The message starts ``file:line:`` and names the key
+        (``tables[1].columns[0].indicator``).
+
+    Examples
+    --------
+    >>> spec = load_report_spec("examples/kz_mics/report.yaml")  # doctest: +SKIP
+    >>> [t.id for t in spec.tables][:2]  # doctest: +SKIP
+    ['EQ.1', 'PR.1']
+    """
+    path = Path(path)
+    name = os.fspath(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as error:
+        raise ReadError(f"cannot read the report spec {name}: the file does not exist",
+                        path=name) from error
+    except OSError as error:
+        raise ReadError(f"cannot read the report spec {name}: {error.strerror or error}",
+                        path=name) from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ReadError(f"cannot read the report spec {name}: not UTF-8 text", path=name) from error
+    document = load_yaml(name, text=text)
+    check = _Checker(name)
+    check.mapping(document, "", REPORT_FIELDS, document, None, _REQUIRED)
+    base = path.parent
+
+    title = check.label(document["title"], "title", document, "title")
+    survey = base / check.text(document["survey"], "survey", document, "survey")
+    survey_config = None
+    if "survey_config" in document:
+        survey_config = base / check.text(document["survey_config"], "survey_config", document,
+                                          "survey_config")
+    if "indicators" in document:
+        sources = [base / n for n in check.names(document["indicators"], "indicators",
+                                                  document, "indicators")]
+        catalogue = load_catalogue(sources)
+    else:
+        catalogue = load_catalogue()
+    build_date = _build_date(check, document)
+    language = check.choice(document.get("language", "en"), "language", LANGUAGES, document,
+                            "language")
+    out_name = check.text(document.get("name", "report"), "name", document, "name")
+    if any(c in out_name for c in "/\\") or out_name.startswith("."):
+        raise check.error("must be a plain file name without folders", "name", document, "name")
+    options = _options(check, document)
+    estimates = check.choice(document.get("estimates", "tables"), "estimates", _ESTIMATES,
+                             document, "estimates")
+    notes = ()
+    if "notes" in document:
+        notes = check.labels(document["notes"], "notes", document, "notes")
+    breakdowns = _breakdowns(check, document)
+    tables = _tables(check, document, catalogue, breakdowns)
+    domains, items, appendix_title = (), (), None
+    if "appendix" in document:
+        domains, items, appendix_title = _appendix(check, document, catalogue, breakdowns)
+    return ReportSpec(
+        path=path,
+        title=title,
+        survey=survey,
+        survey_config=survey_config,
+        catalogue=catalogue,
+        build_date=build_date,
+        language=language,
+        name=out_name,
+        options=options,
+        estimates=estimates,
+        notes=notes,
+        breakdowns=breakdowns,
+        tables=tables,
+        appendix_domains=domains,
+        appendix_items=items,
+        appendix_title=appendix_title,
+        appendix_line=_located(document, "appendix"),
+        sha256=_spec_sha256(path, raw, catalogue),
+    )
+
+
+def _build_date(check: _Checker, document: Mapping) -> str:
+    value = document["build_date"]
+    if isinstance(value, datetime.datetime | datetime.date):  # YAML reads unquoted dates
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise check.error(f"{value!r} is not an ISO 8601 date; give e.g. 2024-06-30 (the build "
+                      "date is fixed in the spec, not taken from the clock)", "build_date",
+                      document, "build_date")
+
+
+def _options(check: _Checker, document: Mapping) -> ReportOptions:
+    node = document.get("options", {})
+    check.mapping(node, "options", _OPTION_FIELDS, document, "options")
+    values: dict[str, Any] = {}
+    for key, choices in (("lonely_psu", LONELY_PSU_OPTIONS), ("ci", CI_OPTIONS),
+                         ("ci_method", CI_METHODS), ("df", DF_OPTIONS)):
+        if key in node:
+            values[key] = check.choice(node[key], f"options.{key}", choices, node, key)
+    if "level" in node:
+        level = node["level"]
+        if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
+            raise check.error(f"{level!r} must be a number between 0 and 1 (e.g. 0.95)",
+                              "options.level", node, "level")
+        values["level"] = float(level)
+    return ReportOptions(**values)
+
+
+def _breakdowns(check: _Checker, document: Mapping) -> dict[str, BreakdownSpec]:
+    node = document.get("breakdowns", {})
+    if not isinstance(node, Mapping):
+        raise check.error("must be a mapping of breakdown name to {variable, title, "
+                          "categories}", "breakdowns", document, "breakdowns")
+    out = {TOTAL_NAME: BreakdownSpec(TOTAL_NAME, None, dict(TOTAL_TITLE))}
+    for name, item in node.items():
+        key = f"breakdowns.{name}"
+        if name == TOTAL_NAME:
+            check.mapping(item, key, ("title",), node, name)
+            title = check.label(item.get("title", dict(TOTAL_TITLE)), f"{key}.title", item,
+                                "title")
+            out[TOTAL_NAME] = BreakdownSpec(TOTAL_NAME, None, title, None, _located(node, name))
+            continue
+        check.mapping(item, key, _BREAKDOWN_FIELDS, node, name, ("variable", "title"))
+        variable = check.text(item["variable"], f"{key}.variable", item, "variable")
+        title = check.label(item["title"], f"{key}.title", item, "title")
+        categories = None
+        if "categories" in item:
+            mapping = item["categories"]
+            if not isinstance(mapping, Mapping) or not mapping:
+                raise check.error("must be a mapping of category code to label",
+                                  f"{key}.categories", item, "categories")
+            categories = {
+                code: check.label(label, f"{key}.categories.{code}", mapping, code)
+                for code, label in mapping.items()
+            }
+        out[str(name)] = BreakdownSpec(str(name), variable, title, categories,
+                                       _located(node, name))
+    return out
+
+
+def _indicator(check: _Checker, catalogue: Catalogue, value: Any, key: str, node: Any,
+               at: Any) -> IndicatorSpec:
+    text = check.text(value, key, node, at)
+    try:
+        return catalogue[text]
+    except SpecError as error:
+        raise check.error(str(error), key, node, at) from error
+
+
+def _breakdown_names(check: _Checker, value: Any, key: str, node: Any, at: Any,
+                     breakdowns: Mapping[str, BreakdownSpec]) -> tuple[str, ...]:
+    names = check.names(value, key, node, at)
+    for i, name in enumerate(names):
+        if name not in breakdowns:
+            raise check.error(
+                f"unknown breakdown {name!r}; the spec defines {', '.join(breakdowns)}",
+                f"{key}[{i}]", value if isinstance(value, list) else node,
+                i if isinstance(value, list) else at,
+            )
+    if len(set(names)) != len(names):
+        raise check.error("a breakdown is listed twice", key, node, at)
+    return names
+
+
+def _tables(check: _Checker, document: Mapping, catalogue: Catalogue,
+            breakdowns: Mapping[str, BreakdownSpec]) -> tuple[_Table, ...]:
+    items = check.items(document["tables"], "tables", document, "tables")
+    tables: list[_Table] = []
+    seen: dict[str, int | None] = {}
+    for number, item in enumerate(items):
+        key = f"tables[{number}]"
+        check.mapping(item, key, _TABLE_FIELDS, items, number, ("id", "title", "rows",
+                                                                  "columns"))
+        table_id = check.text(item["id"], f"{key}.id", item, "id")
+        if table_id in seen:
+            raise check.error(f"table id {table_id!r} is used twice (first at line "
+                              f"{seen[table_id]})", f"{key}.id", item, "id")
+        seen[table_id] = _located(item, "id")
+        rows = _breakdown_names(check, item["rows"], f"{key}.rows", item, "rows", breakdowns)
+        variables = [breakdowns[r].variable for r in rows]
+        if len(set(variables)) != len(variables):
+            raise check.error("two rows use the same variable", f"{key}.rows", item, "rows")
+        columns_node = check.items(item["columns"], f"{key}.columns", item, "columns")
+        columns = []
+        for index, column in enumerate(columns_node):
+            columns.append(_column(check, column, f"{key}.columns[{index}]", columns_node,
+                                   index, catalogue, breakdowns, rows))
+        tables.append(
+            _Table(
+                id=table_id,
+                title=check.label(item["title"], f"{key}.title", item, "title"),
+                subtitle=(check.label(item["subtitle"], f"{key}.subtitle", item, "subtitle")
+                          if "subtitle" in item else None),
+                stub_header=(check.label(item["stub_header"], f"{key}.stub_header", item,
+                                         "stub_header") if "stub_header" in item else ""),
+                rows=rows,
+                columns=tuple(columns),
+                notes=(check.labels(item["notes"], f"{key}.notes", item, "notes")
+                       if "notes" in item else ()),
+                line=_located(items, number),
+                key=key,
+            )
+        )
+    return tuple(tables)
+
+
+def _column(check: _Checker, node: Any, key: str, parent: Any, index: int,
+            catalogue: Catalogue, breakdowns: Mapping[str, BreakdownSpec],
+            rows: Sequence[str]) -> _Column:
+    if not isinstance(node, Mapping) or ("indicator" in node) == ("count" in node):
+        raise check.error("a column is a mapping with either 'indicator: ID' or 'count: ID'",
+                          key, parent, index)
+    count = "count" in node
+    allowed = _COUNT_COLUMN_FIELDS if count else _INDICATOR_COLUMN_FIELDS
+    check.mapping(node, key, allowed, parent, index)
+    field_name = "count" if count else "indicator"
+    spec = _indicator(check, catalogue, node[field_name], f"{key}.{field_name}", node,
+                      field_name)
+    header = None
+    if "header" in node:
+        header = check.labels(node["header"], f"{key}.header", node, "header")
+    decimals = None
+    if "decimals" in node:
+        decimals = check.integer(node["decimals"], f"{key}.decimals", node, "decimals")
+    footnote = None
+    if "footnote" in node:
+        footnote = check.label(node["footnote"], f"{key}.footnote", node, "footnote")
+    weighted = True
+    if "weighted" in node:
+        if not isinstance(node["weighted"], bool):
+            raise check.error("must be true or false", f"{key}.weighted", node, "weighted")
+        weighted = node["weighted"]
+    not_applicable = ()
+    if "not_applicable" in node:
+        not_applicable = _breakdown_names(check, node["not_applicable"],
+                                          f"{key}.not_applicable", node, "not_applicable",
+                                          breakdowns)
+        for name in not_applicable:
+            if name not in rows:
+                raise check.error(f"{name!r} is not a row of the table",
+                                  f"{key}.not_applicable", node, "not_applicable")
+    return _Column(spec.id, count, header, decimals, footnote, weighted, not_applicable,
+                   _located(parent, index), key)
+
+
+def _appendix(check: _Checker, document: Mapping, catalogue: Catalogue,
+              breakdowns: Mapping[str, BreakdownSpec]):
+    node = document["appendix"]
+    check.mapping(node, "appendix", _APPENDIX_FIELDS, document, "appendix",
+                  ("domains", "groups"))
+    domains = _breakdown_names(check, node["domains"], "appendix.domains", node, "domains",
+                               breakdowns)
+    title = None
+    if "title" in node:
+        title = check.label(node["title"], "appendix.title", node, "title")
+    groups = check.items(node["groups"], "appendix.groups", node, "groups")
+    items: list[_AppendixItem] = []
+    seen: set[str] = set()
+    for number, group in enumerate(groups):
+        key = f"appendix.groups[{number}]"
+        check.mapping(group, key, _GROUP_FIELDS, groups, number, _GROUP_FIELDS)
+        universe = check.label(group["universe"], f"{key}.universe", group, "universe")
+        members = check.items(group["indicators"], f"{key}.indicators", group, "indicators")
+        for index, member in enumerate(members):
+            item_key = f"{key}.indicators[{index}]"
+            label, decimals = None, 3
+            if isinstance(member, Mapping):
+                check.mapping(member, item_key, _ITEM_FIELDS, members, index, ("indicator",))
+                spec = _indicator(check, catalogue, member["indicator"],
+                                  f"{item_key}.indicator", member, "indicator")
+                if "label" in member:
+                    label = check.label(member["label"], f"{item_key}.label", member, "label")
+                if "decimals" in member:
+                    decimals = check.integer(member["decimals"], f"{item_key}.decimals",
+                                             member, "decimals")
+            else:
+                spec = _indicator(check, catalogue, member, item_key, members, index)
+            if spec.id in seen:
+                raise check.error(f"indicator {spec.id!r} is listed twice in the appendix",
+                                  item_key, members, index)
+            seen.add(spec.id)
+            items.append(_AppendixItem(spec.id, universe, label if label is not None
+                                       else dict(spec.label), decimals,
+                                       _located(members, index)))
+    return domains, tuple(items), title
+
+
+# --------------------------------------------------------------------------------------------
+# The build
+
+
+@dataclass(frozen=True)
+class ReportBuild:
+    """What :func:`build_report` did.
+
+    Attributes
+    ----------
+    outputs : dict of str to pathlib.Path
+        Output name -> path, ``manifest.json`` last.
+    estimates : pandas.DataFrame
+        The long estimates frame (``indicator, breakdown, category`` and the result columns).
+    timings : dict of str to float
+        Seconds spent per stage: ``open``, ``read``, ``estimate``, ``tables``, ``write``,
+        ``total`` (wall time; never written into an output).
+    n_tables : int
+        Sheets of tables written (standard tables and appendix tables).
+    """
+
+    outputs: dict[str, Path]
+    estimates: pd.DataFrame = field(repr=False)
+    timings: dict[str, float]
+    n_tables: int
+
+    def summary(self) -> str:
+        """One line: tables, estimates and the time per stage."""
+        stages = ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items() if k != "total")
+        return (f"{self.n_tables} tables, {len(self.estimates)} estimates in "
+                f"{self.timings['total']:.2f} s ({stages})")
+
+
+def _check_folder(folder: Path) -> None:
+    """Fail before any work when the output folder cannot be written."""
+    if folder.exists():
+        if not folder.is_dir():
+            raise OutputError(f"cannot write the report into {folder}: it is a file; give a "
+                              "folder", path=str(folder))
+        probe = folder
+    else:
+        probe = folder.parent
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise OutputError(f"cannot create the report folder {folder}: {probe} is a file",
+                              path=str(folder))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write the report into {folder}: {probe} is not writable",
+                          path=str(folder))
+
+
+def _resolve_breakdowns(spec: ReportSpec, survey: Survey, plan: Mapping[str, list[str]]
+                        ) -> tuple[dict[str, Breakdown], list[Breakdown]]:
+    """Report breakdowns by name (labels from the spec, else the survey's value labels) and
+    label-only breakdowns for the other variables of the tidy outputs."""
+    files_of: dict[str, list[str]] = {}
+    for indicator, variables in plan.items():
+        for variable in variables:
+            files_of.setdefault(variable, []).extend(spec.catalogue[indicator].files)
+
+    def survey_labels(variable: str) -> dict[Any, str]:
+        for file in files_of.get(variable, []):
+            for source in (file, survey.config.household_file):
+                if survey.has(source) and variable in survey.variables(source):
+                    labels = survey.metadata(source).labels(variable)
+                    if labels:
+                        return labels
+        return {}
+
+    named: dict[str, Breakdown] = {}
+    for name, item in spec.breakdowns.items():
+        if item.variable is None:
+            named[name] = Breakdown.total(item.title)
+            continue
+        categories = item.categories
+        if categories is None:
+            categories = survey_labels(item.variable)
+            if not categories:
+                raise spec.error(
+                    f"breakdown {name!r}: variable {item.variable!r} has no value labels in "
+                    "the survey; list its categories", f"breakdowns.{name}", item.line,
+                )
+        named[name] = Breakdown(item.variable, item.title, categories)
+    covered = {b.variable for b in named.values()}
+    extra = []
+    for variable in dict.fromkeys(v for vs in plan.values() for v in vs):
+        if variable not in covered:
+            labels = survey_labels(variable)
+            if labels:
+                extra.append(Breakdown(variable, variable, labels))
+    return named, extra
+
+
+def _check_variables(spec: ReportSpec, survey: Survey, plan: Mapping[str, list[str]]) -> None:
+    """Every file of the report's indicators is present and every breakdown variable of the
+    report is available in them; errors point at the table (or appendix) in the spec."""
+    for table in spec.tables:
+        for column in table.columns:
+            indicator = spec.catalogue[column.indicator]
+            for file in indicator.files:
+                survey.require(file)
+                available = set(survey.available(file))
+                for name in table.rows:
+                    variable = spec.breakdowns[name].variable
+                    if variable is not None and variable not in available:
+                        raise spec.error(
+                            f"breakdown {name!r} ({variable}) is not available for indicator "
+                            f"{indicator.id} in {survey.paths[file].name}; use a breakdown of "
+                            "that file", f"{table.key}.rows", table.line,
+                        )
+    for item in spec.appendix_items:
+        indicator = spec.catalogue[item.indicator]
+        for file in indicator.files:
+            survey.require(file)
+            available = set(survey.available(file))
+            for name in spec.appendix_domains:
+                variable = spec.breakdowns[name].variable
+                if variable is not None and variable not in available:
+                    raise spec.error(
+                        f"domain {name!r} ({variable}) is not available for indicator "
+                        f"{indicator.id} in {survey.paths[file].name}", "appendix.domains",
+                        spec.appendix_line,
+                    )
+
+
+def _needed_columns(survey: Survey, specs: Sequence[IndicatorSpec],
+                    plan: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Per file, the columns the indicators read (expressions, breakdowns, design)."""
+    needed: dict[str, set[str]] = {}
+    for spec in specs:
+        for file in spec.files:
+            design = [n for n in survey.design_variables(file).values() if n is not None]
+            needed.setdefault(file, set()).update(spec.variables(file), plan[spec.id], design)
+    return {file: sorted(names) for file, names in needed.items()}
+
+
+def _table_specs(spec: ReportSpec, named: Mapping[str, Breakdown]) -> list[TableSpec]:
+    out = []
+    for table in spec.tables:
+        columns = []
+        for column in table.columns:
+            indicator = spec.catalogue[column.indicator]
+            not_applicable = [named[n].key for n in column.not_applicable]
+            if column.count:
+                if column.header is not None:
+                    header = column.header
+                elif not column.weighted:
+                    header = dict(_UNWEIGHTED_HEADER)
+                else:
+                    header = indicator.denominator_label or dict(_WEIGHTED_HEADER)
+                columns.append(CountColumn(indicator.id, header, weighted=column.weighted,
+                                           not_applicable=not_applicable))
+            else:
+                columns.append(IndicatorColumn(
+                    indicator.id,
+                    column.header if column.header is not None else dict(indicator.label),
+                    kind=indicator.type,
+                    decimals=column.decimals,
+                    mics_code=indicator.mics,
+                    sdg_code=", ".join(indicator.sdg) or None,
+                    name=dict(indicator.label),
+                    footnote=column.footnote if column.footnote is not None
+                    else indicator.footnote,
+                    not_applicable=not_applicable,
+                ))
+        out.append(TableSpec(
+            id=table.id,
+            title=table.title,
+            columns=columns,
+            rows=[named[r] for r in table.rows],
+            subtitle=table.subtitle,
+            stub_header=table.stub_header,
+            notes=table.notes,
+        ))
+    return out
+
+
+def _inputs(survey: Survey, specs: Sequence[IndicatorSpec], needed: Mapping[str, list[str]]
+            ) -> dict[str, str]:
+    """SHA-256 of every survey file the build reads."""
+    files = set(needed)
+    household = survey.config.household_file
+    if survey.has(household):
+        files.add(household)
+    mother_names = set(survey.config.mother_variables)
+    for file, names in needed.items():
+        if survey.config.file(file).mother_line is not None and mother_names & (
+            set(names) - set(survey.variables(file))
+        ):
+            files.add(survey.config.mother_file)
+    return {survey.paths[f].name: file_sha256(survey.paths[f])
+            for f in sorted(files, key=lambda f: survey.paths[f].name)}
+
+
+def _design(survey: Survey, specs: Sequence[IndicatorSpec]) -> dict[str, dict[str, str]]:
+    design: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        for file in spec.files:
+            if file not in design:
+                values = survey.design_variables(file)
+                entry = {k: str(v) for k, v in values.items() if v is not None}
+                completed = survey.config.file(file).completed_values
+                if "completed" in entry and completed:
+                    entry["completed"] += " in " + ", ".join(str(c) for c in completed)
+                design[file] = entry
+            weight = spec.expression("weight", file)
+            if weight is not None:
+                key = f"weight {weight}"
+                ids = design[file].get(key)
+                design[file][key] = spec.id if ids is None else f"{ids}, {spec.id}"
+    return design
+
+
+def build_report(
+    spec: ReportSpec | str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    lang: str | None = None,
+    survey: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> ReportBuild:
+    """Build the report of a report spec into folder ``out``.
+
+    Parameters
+    ----------
+    spec : ReportSpec or path
+        The report spec (a path is loaded with :func:`load_report_spec`).
+    out : path
+        Output folder (created if missing): ``<name>.xlsx``, ``<name>_estimates.csv``,
+        ``<name>_estimates.parquet`` and ``manifest.json``.
+    lang : {"en", "ru", "kk"}, optional
+        Language of labels and headings; default the spec's ``language``.
+    survey : path, optional
+        Survey folder replacing the spec's ``survey``.
+    progress : callable, optional
+        Called as ``progress(done, total, message)`` after each file read, each estimate,
+        each table and the writing; ``total`` is fixed for the whole build.
+
+    Returns
+    -------
+    ReportBuild
+
+    Raises
+    ------
+    SpecError
+        The spec is invalid, or a breakdown of a table is not available in the files of one
+        of its indicators (located at the table in the spec).
+    ReadError, LinkError, VariableError, WeightError, DesignError
+        From opening and reading the survey and building designs (a stratum with one PSU
+        under ``lonely_psu: fail``: set ``options: lonely_psu`` in the spec).
+    OutputError
+        ``out`` is a file or not writable, or an output path is a directory; nothing is
+        written then. Every file is written atomically, so a failed build never leaves a
+        half-written workbook.
+
+    Notes
+    -----
+    Each indicator is estimated overall and by every breakdown variable it is shown by
+    (:meth:`ReportSpec.plan`) with :func:`mics_toolkit.indicators.compute_indicators` and the
+    spec's options; the tables follow the MICS display rules (domain.md section 3). Only the
+    columns the indicators need are read, each once. The build date, the SHA-256 of every
+    survey file read, the spec hash, the design variables and the conventions go into the
+    workbook's metadata sheet and ``manifest.json``; nothing depends on the clock, so a
+    rebuild gives byte-identical files.
+    """
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    if not isinstance(spec, ReportSpec):
+        spec = load_report_spec(spec)
+    lang = spec.language if lang is None else lang
+    if lang not in LANGUAGES:
+        raise SpecError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}", key="language")
+    folder = Path(out)
+    _check_folder(folder)
+    survey_set = open_survey(spec.survey if survey is None else survey,
+                             None if spec.survey_config is None else spec.survey_config)
+    plan = spec.plan()
+    specs = [spec.catalogue[i] for i in plan]
+    _check_variables(spec, survey_set, plan)
+    needed = _needed_columns(survey_set, specs, plan)
+    n_steps = sum(1 + len(v) for v in plan.values())
+    n_tables = len(spec.tables) + (1 if spec.appendix_items else 0)
+    total = len(needed) + n_steps + n_tables + 1
+    done = 0
+
+    def report(message: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, message)
+
+    timings["open"] = time.perf_counter() - start
+    mark = time.perf_counter()
+    household = survey_set.config.household_file
+    for file in sorted(needed, key=lambda f: (f != household, f)):
+        survey_set.data(file, needed[file])
+        report(f"read {survey_set.paths[file].name}")
+    timings["read"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    options = spec.options
+    estimates = compute_indicators(
+        survey_set, specs, breakdowns=plan, lonely_psu=options.lonely_psu, level=options.level,
+        ci=options.ci, ci_method=options.ci_method, df=options.df,
+        progress=lambda _done, _total, message: report(f"estimate {message}"),
+    )
+    timings["estimate"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    named, extra = _resolve_breakdowns(spec, survey_set, plan)
+    tables = []
+    for table_spec in _table_specs(spec, named):
+        tables.append(build_table(table_spec, estimates, lang=lang))
+        report(f"table {table_spec.id}")
+    if spec.appendix_items:
+        appendix = sampling_errors(
+            estimates,
+            [AppendixIndicator(i.indicator, i.label, i.universe, i.decimals,
+                               mics_code=spec.catalogue[i.indicator].mics,
+                               sdg_code=", ".join(spec.catalogue[i.indicator].sdg) or None)
+             for i in spec.appendix_items],
+            [named[d] for d in spec.appendix_domains],
+        )
+        tables.extend(appendix.to_tables(lang, title=spec.appendix_title))
+        report("sampling-error appendix")
+    timings["tables"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    info = BuildInfo(
+        build_date=spec.build_date,
+        title=_localised(spec.title, lang),
+        spec_hash=spec.sha256,
+        inputs=_inputs(survey_set, specs, needed),
+        design=_design(survey_set, specs),
+        conventions=options.conventions(),
+        lang=lang,
+    )
+    notes = [_localised(n, lang) for n in spec.notes]
+    labelled = [*named.values(), *extra]
+    written = write_report(folder, tables=tables, estimates=estimates, info=info,
+                           breakdowns=labelled, notes=notes, name=spec.name)
+    report("wrote the report")
+    timings["write"] = time.perf_counter() - mark
+    timings["total"] = time.perf_counter() - start
+    return ReportBuild(outputs=written, estimates=estimates, timings=timings,
+                       n_tables=len(tables))
+
+
+def _localised(text: Any, lang: str) -> str:
+    return localise(text, lang, what="report text") or ""
