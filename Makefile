@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 	$(BIN)/mics build examples/kz_mics/report.yaml --out build/report
+	$(BIN)/mics index examples/kz_mics/index.yaml --out build/index
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,7 +14,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from mics_toolkit.cli import build, estimate, inspect
+from mics_toolkit.cli import build, estimate, index, inspect
 from mics_toolkit.errors import MicsError
 
 __all__ = ["build_parser", "main"]
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mics-toolkit {importlib.metadata.version('mics-toolkit')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (inspect, estimate, build):
+    for module in (inspect, estimate, build, index):
         module.add_parser(commands)
     return parser
 

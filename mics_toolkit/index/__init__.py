@@ -27,9 +27,11 @@ Example::
     result = build_index(spec, data)
     uncertainty = assess_uncertainty(spec, data, engine="bootstrap", replicates=2000, seed=1)
 
-This package imports only from io, design, estimate and expr; it does not know the indicator
-catalogue: the caller turns catalogue entries into :class:`SurveyIndicator` definitions or
-totals keyed by the spec's indicator ids.
+The computing modules import only from io, design, estimate and expr: survey indicators reach
+them as :class:`SurveyIndicator` definitions or totals keyed by the spec's indicator ids. Two
+modules bridge to the indicator catalogue (a layer to the left): ``catalogue_source`` turns
+catalogue entries into PSU-level totals by region and ``yaml_spec`` loads index spec files with
+line numbers (``mics index``).
 """
 
 from mics_toolkit.index.aggregate import AGGREGATION_METHODS, Aggregation, aggregate

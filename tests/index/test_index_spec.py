@@ -186,7 +186,8 @@ def test_link_orders_values_by_survey_regions():
 
 
 def test_index_imports_only_left_layers():
-    allowed = {"errors", "expr", "io", "design", "estimate", "index"}
+    # indicators is to the left of index; only the catalogue bridge and the YAML loader use it
+    allowed = {"errors", "expr", "io", "design", "estimate", "index", "indicators"}
     root = Path(__file__).resolve().parents[2] / "mics_toolkit" / "index"
     for path in root.glob("*.py"):
         tree = ast.parse(path.read_text())
