@@ -329,8 +329,9 @@ def _write_metadata(sheet, info: BuildInfo, words) -> None:
     _page_setup(sheet)
 
 
-def _normalise_zip(raw: bytes) -> bytes:
-    """Rewrite a zip archive with sorted entries, fixed dates, attributes and compression."""
+def normalise_zip(raw: bytes) -> bytes:
+    """Rewrite a zip archive (an .xlsx) with sorted entries, fixed dates, attributes and
+    compression, so that the same content always gives the same bytes."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(raw)) as source,
@@ -401,7 +402,7 @@ def workbook_bytes(
     raw = io.BytesIO()
     archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     ExcelWriter(workbook, archive).save()  # not openpyxl's save_workbook: it stamps the clock
-    return _normalise_zip(raw.getvalue())
+    return normalise_zip(raw.getvalue())
 
 
 def write_workbook(

@@ -44,7 +44,7 @@ from openpyxl.writer.excel import ExcelWriter
 from mics_toolkit.errors import OutputError
 from mics_toolkit.index import IndexData, IndexResult, IndexUncertainty, SensitivityResult
 from mics_toolkit.io import check_output_path, write_atomically
-from mics_toolkit.report.excel import ZIP_DATE
+from mics_toolkit.report.excel import normalise_zip
 from mics_toolkit.report.manifest import BuildInfo, manifest_bytes
 
 __all__ = [
@@ -323,7 +323,7 @@ def index_workbook_bytes(
     raw = io.BytesIO()
     archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     ExcelWriter(workbook, archive).save()  # openpyxl's save_workbook would stamp the clock
-    return _normalise_zip(raw.getvalue())
+    return normalise_zip(raw.getvalue())
 
 
 def _shade_thirds(sheet, league: pd.DataFrame) -> None:
@@ -363,22 +363,6 @@ def _write_metadata(sheet, info: BuildInfo, title: str) -> None:
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = max([len(r[1]) for r in rows] + [10]) + 2
     sheet.column_dimensions["C"].width = 70
-
-
-def _normalise_zip(raw: bytes) -> bytes:
-    """Rewrite a zip archive with sorted entries, fixed dates, attributes and compression."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(raw)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as target,
-    ):
-        for name in sorted(source.namelist()):
-            entry = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 0
-            entry.external_attr = 0
-            target.writestr(entry, source.read(name), compresslevel=6)
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------------- charts
