@@ -172,9 +172,39 @@ def _estimate(
     empty = n_valid == 0
     estimate = np.where(empty, np.nan, estimate)
     variance = np.where(empty, np.nan, variance)
+    dof = _degrees_of_freedom(design, cells, df_rule, estimate.shape)
+    conventions = {
+        **design.conventions(),
+        **attrs,
+        "df": df_rule,
+        "deff": "with replacement on the domain's n (R deff='replace')",
+    }
+    return assemble_result(
+        domains, estimate, variance, srs, dof, n_positive, weight_total, level=level, ci=ci,
+        ci_method=ci_method, levels=levels, conventions=conventions,
+    )
+
+
+def assemble_result(
+    domains: Domains,
+    estimate: np.ndarray,
+    variance: np.ndarray,
+    srs: np.ndarray,
+    dof: np.ndarray,
+    n_positive: np.ndarray,
+    weight_total: np.ndarray,
+    *,
+    level: float,
+    ci: str,
+    ci_method: str | None,
+    levels=None,
+    conventions: dict,
+):
+    """The result frame from (G, K) estimates, variances, SRS variances and df: standard
+    errors, intervals (``ci_method`` None for symmetric ones), CV, design effects and counts.
+    Shared by the Taylor and the replicate estimators."""
     se = np.sqrt(variance)
     deff = design_effect(variance, srs)
-    dof = _degrees_of_freedom(design, cells, df_rule, estimate.shape)
     q = multiplier(level, ci, dof)
     if ci_method == "logit":
         lower, upper = logit_interval(estimate, se, q)
@@ -182,7 +212,7 @@ def _estimate(
         # R's svyciprop(method="beta") takes n = nrow() of the subset design: every row of
         # the domain, whatever its weight or the missingness of the variable.
         inside = domains.index[domains.index >= 0]
-        n_rows = np.bincount(inside, minlength=n_domains).astype(float)[:, None]
+        n_rows = np.bincount(inside, minlength=domains.n_domains).astype(float)[:, None]
         lower, upper = korn_graubard_interval(estimate, variance, n_rows, dof, level, ci)
     else:
         lower, upper = symmetric_interval(estimate, se, q)
@@ -200,16 +230,8 @@ def _estimate(
         "n_unweighted": n_positive,
         "n_weighted": weight_total,
     }
-    conventions = {
-        **design.conventions(),
-        **attrs,
-        "level": level,
-        "ci": ci,
-        "ci_method": ci_method,
-        "df": df_rule,
-        "deff": "with replacement on the domain's n (R deff='replace')",
-    }
-    return result_frame(domains.table, statistics, levels=levels, attrs=conventions)
+    attrs = {**conventions, "level": level, "ci": ci, "ci_method": ci_method}
+    return result_frame(domains.table, statistics, levels=levels, attrs=attrs)
 
 
 def _where_text(where) -> str | None:

@@ -39,7 +39,7 @@ from mics_toolkit.errors import (
     check_option,
     close_matches,
 )
-from mics_toolkit.estimate.deff import design_effect, ratio_srs_variance, total_srs_variance
+from mics_toolkit.estimate.deff import ratio_srs_variance, total_srs_variance
 from mics_toolkit.estimate.domains import Domains, domains_of
 from mics_toolkit.estimate.estimators import (
     CI_METHODS,
@@ -48,13 +48,7 @@ from mics_toolkit.estimate.estimators import (
     _warn_normalised,
     _warn_special_codes,
     _where_text,
-)
-from mics_toolkit.estimate.frame import result_frame
-from mics_toolkit.estimate.intervals import (
-    korn_graubard_interval,
-    logit_interval,
-    multiplier,
-    symmetric_interval,
+    assemble_result,
 )
 from mics_toolkit.estimate.replicate_variance import (
     replicate_rank,
@@ -726,46 +720,21 @@ def _estimate(
             MicsWarning,
             stacklevel=4,
         )
-    se = np.sqrt(variance)
-    deff = design_effect(variance, srs)
     if df_rule == "design":
         dof = np.full(estimate.shape, float(rep.degrees_of_freedom))
     else:
         dof = _domain_degrees_of_freedom(rep, values, n_domains)
-    q = multiplier(level, ci, dof)
-    if ci_method == "logit":
-        lower, upper = logit_interval(estimate, se, q)
-    elif ci_method == "korn-graubard":
-        inside = domains.index[domains.index >= 0]
-        n_rows = np.bincount(inside, minlength=n_domains).astype(float)[:, None]
-        lower, upper = korn_graubard_interval(estimate, variance, n_rows, dof, level, ci)
-    else:
-        lower, upper = symmetric_interval(estimate, se, q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cv = se / estimate
-    statistics = {
-        "estimate": estimate,
-        "se": se,
-        "ci_lower": lower,
-        "ci_upper": upper,
-        "cv": cv,
-        "deff": deff,
-        "deft": np.sqrt(deff),
-        "df": dof,
-        "n_unweighted": n_positive,
-        "n_weighted": weight_total,
-    }
     conventions = {
         **rep.conventions(),
         **attrs,
-        "level": level,
-        "ci": ci,
-        "ci_method": ci_method,
         "df": df_rule,
         "deff": "replicate variance over SRS with replacement on the domain's n "
         "(R deff='replace', n = rows of positive weight)",
     }
-    return result_frame(domains.table, statistics, levels=levels, attrs=conventions)
+    return assemble_result(
+        domains, estimate, variance, srs, dof, n_positive, weight_total, level=level, ci=ci,
+        ci_method=ci_method, levels=levels, conventions=conventions,
+    )
 
 
 _COMMON_DOC = """
