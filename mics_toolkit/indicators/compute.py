@@ -8,7 +8,8 @@ the same file share a design. Each :class:`PreparedIndicator` then estimates its
 one pass per breakdown (:meth:`PreparedIndicator.estimate`), returning the engine's result
 frame with the indicator id in front. :func:`compute_indicators` runs many indicators over
 their breakdowns into one long ("tidy") frame, and :func:`estimate_indicator` is the one-call
-form for a single indicator.
+form for a single indicator. A :class:`DesignAdjustment` (e.g. calibration to population
+totals) changes the weights of the designs built on its files before any estimate.
 
 Missing answers (domain.md section 1): before a value expression is evaluated, the codes of
 its variables that their value labels classify as no response, don't know or not applicable
@@ -37,6 +38,7 @@ from mics_toolkit.io.fileset import Survey
 __all__ = [
     "TIDY_COLUMNS",
     "TOTAL",
+    "DesignAdjustment",
     "PreparedIndicator",
     "check_indicators",
     "compute_indicators",
@@ -57,6 +59,39 @@ Progress = Callable[[int, int, str], None]
 _VALUE_FIELDS = {"percentage": ("numerator",), "mean": ("variable",),
                  "ratio": ("numerator", "denominator")}
 _PSU, _STRATUM = "PSU", "stratum"
+
+
+@dataclass(frozen=True, eq=False)
+class DesignAdjustment:
+    """A weight adjustment applied to the designs built on some survey files, before
+    estimation (e.g. calibration of a report's ``weighting`` step).
+
+    Attributes
+    ----------
+    files : tuple of str
+        Survey files (short names, ``"hh"``). A design is adjusted when every file it is built
+        on is among them (a design on ``ch`` and ``fs`` needs both listed).
+    variables : tuple of str
+        Columns the adjustment reads; they are read with the indicators' columns and kept in
+        the design's frame.
+    apply : callable
+        ``apply(design) -> design``, e.g. ``lambda d: d.calibrate(totals, method="raking")``.
+    weight : str or None
+        Only designs with this weight (the file's weight variable, or an indicator's weight
+        expression as written in its spec); None: every design on the files.
+    """
+
+    files: tuple[str, ...]
+    variables: tuple[str, ...]
+    apply: Callable[[SurveyDesign], SurveyDesign]
+    weight: str | None = None
+
+    def applies(self, files: Sequence[str], weights: Sequence[str]) -> bool:
+        """Whether a design on ``files`` with weights ``weights`` (one per file, the
+        expression or the file's weight variable) is adjusted."""
+        if not set(files) <= set(self.files):
+            return False
+        return self.weight is None or all(w == self.weight for w in weights)
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,6 +292,7 @@ def prepare_indicators(
     *,
     breakdowns: Sequence[str] | Mapping[str, Sequence[str]] = (),
     lonely_psu: str = "fail",
+    adjustments: Sequence[DesignAdjustment] = (),
     progress: Progress | None = None,
 ) -> dict[str, PreparedIndicator]:
     """Read the data the specs need and build their designs.
@@ -272,6 +308,9 @@ def prepare_indicators(
         every spec or by indicator id; each must be available in the spec's files.
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
         Passed to :class:`SurveyDesign`.
+    adjustments : sequence of DesignAdjustment, optional
+        Weight adjustments; each that applies to a design (:meth:`DesignAdjustment.applies`)
+        is applied to it, in order, before it is shared by the prepared indicators.
     progress : callable, optional
         Called as ``progress(done, total, message)`` after each group of specs sharing a
         design.
@@ -292,6 +331,8 @@ def prepare_indicators(
     WeightError, DesignError
         From building a design (a weight expression giving missing or negative values,
         strata with one PSU under ``lonely_psu="fail"``).
+    CalibrationError
+        From an adjustment (figures that do not fit the sample).
 
     Notes
     -----
@@ -311,12 +352,16 @@ def prepare_indicators(
     # read each file once, with every column any spec needs from it
     needed: dict[str, set[str]] = {}
     for spec in specs:
+        weights = _resolved_weights(survey, spec.files,
+                                    [spec.expression("weight", f) for f in spec.files])
+        steps = [a for a in adjustments if a.applies(spec.files, weights)]
         for file in spec.files:
             design_names = survey.design_variables(file).values()
             needed.setdefault(file, set()).update(
                 spec.variables(file),
                 _extra_breakdowns(breakdowns, spec),
                 (n for n in design_names if n is not None),
+                *(a.variables for a in steps),
             )
     household = survey.config.household_file
     if survey.has(household):  # household variables of every file in the same read
@@ -338,7 +383,12 @@ def prepare_indicators(
     prepared: dict[str, PreparedIndicator] = {}
     for number, ((files, weights), members) in enumerate(groups.items(), start=1):
         extra = [b for spec in members for b in _extra_breakdowns(breakdowns, spec)]
-        prepared.update(_prepare_group(survey, files, weights, members, extra, lonely_psu))
+        resolved = _resolved_weights(survey, files, weights)
+        steps = [a for a in adjustments if a.applies(files, resolved)]
+        extra += [v for a in steps for v in a.variables]
+        prepared.update(
+            _prepare_group(survey, files, weights, members, extra, lonely_psu, steps)
+        )
         if progress is not None:
             progress(number, len(groups), f"prepared {', '.join(s.id for s in members)}")
     return {spec.id: prepared[spec.id] for spec in specs}
@@ -351,6 +401,7 @@ def _prepare_group(
     specs: list[IndicatorSpec],
     breakdowns: list[str],
     lonely_psu: str,
+    adjustments: Sequence[DesignAdjustment] = (),
 ) -> dict[str, PreparedIndicator]:
     """Design and columns for specs sharing ``files`` and weight expressions."""
     by_names = list(dict.fromkeys([*breakdowns, *(b for s in specs for b in s.breakdowns)]))
@@ -403,6 +454,8 @@ def _prepare_group(
         lonely_psu=lonely_psu,
         source=" + ".join(str(survey.paths[f].name) for f in files),
     )
+    for adjustment in adjustments:
+        design = adjustment.apply(design)
     out = {}
     for spec in specs:
         value = _value_column(spec)
@@ -428,6 +481,13 @@ def _extra_breakdowns(
     else:
         names = breakdowns
     return [names] if isinstance(names, str) else list(names)
+
+
+def _resolved_weights(survey: Survey, files: Sequence[str], weights: Sequence[str | None]
+                      ) -> list[str]:
+    """Per file, the weight expression, or the file's weight variable when there is none."""
+    return [w if w is not None else survey.config.file(f).weight
+            for f, w in zip(files, weights, strict=True)]
 
 
 def _weight_name(files: tuple[str, ...], weights: tuple[str | None, ...], survey: Survey) -> str:
@@ -572,6 +632,7 @@ def compute_indicators(
     ci: str = "t",
     ci_method: str | None = None,
     df: str = "design",
+    adjustments: Sequence[DesignAdjustment] = (),
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Estimate many indicators overall and by their breakdowns, in one long frame.
@@ -585,7 +646,7 @@ def compute_indicators(
         ids not in it use their spec's). Default: each spec's ``breakdowns``.
     total : bool, default True
         Include the whole-universe row of each indicator.
-    lonely_psu, level, ci, ci_method, df
+    lonely_psu, level, ci, ci_method, df, adjustments
         As for :func:`prepare_indicators` and :meth:`PreparedIndicator.estimate`.
     progress : callable, optional
         ``progress(done, total, message)`` after each estimate.
@@ -600,7 +661,7 @@ def compute_indicators(
 
     Raises
     ------
-    SpecError, ReadError, LinkError, VariableError, WeightError, DesignError
+    SpecError, ReadError, LinkError, VariableError, WeightError, DesignError, CalibrationError
         As for :func:`prepare_indicators`.
     """
     specs = list(specs)
@@ -612,7 +673,8 @@ def compute_indicators(
             plan[spec.id] = list(breakdowns.get(spec.id, spec.breakdowns))
         else:
             plan[spec.id] = list(breakdowns)
-    prepared = prepare_indicators(survey, specs, breakdowns=plan, lonely_psu=lonely_psu)
+    prepared = prepare_indicators(survey, specs, breakdowns=plan, lonely_psu=lonely_psu,
+                                  adjustments=adjustments)
     steps = [(s, None) for s in specs if total] + [(s, b) for s in specs for b in plan[s.id]]
     order = {s.id: i for i, s in enumerate(specs)}
     steps.sort(key=lambda step: order[step[0].id])

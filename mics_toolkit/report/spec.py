@@ -5,7 +5,9 @@ error names ``file:line`` and the key) that says what a report holds: its title,
 folder (relative to the spec), the build date (fixed in the spec, never the clock), the
 language, the estimation options, the named breakdowns (background characteristics with
 their labels), the standard tables (indicator and count columns, breakdowns as row groups),
-the sampling-error appendix and whether the tidy outputs hold every catalogue indicator.
+the sampling-error appendix, whether the tidy outputs hold every catalogue indicator, and
+optional weighting steps (calibration of the designs of a file to population totals read from
+a CSV file) applied before estimation.
 :func:`load_report_spec` checks it against the indicator catalogue and returns a frozen
 :class:`ReportSpec`; :func:`build_report` opens the survey, reads once the columns the
 indicators need, estimates every indicator by every breakdown it is shown by, fills the
@@ -40,6 +42,16 @@ Top-level keys of a report spec (``examples/kz_mics/report.yaml`` is a complete 
                    unweighted count)
 ``appendix``       ``{title, domains, groups}``: ``domains`` lists breakdown names (one table
                    per category), ``groups`` lists ``{universe, indicators}``
+``weighting``      list of ``{file, totals, method, bounds, weight}``: the designs built on
+                   ``file`` (a survey file or a list of them) are adjusted to the population
+                   figures of the CSV file ``totals`` (relative to the spec; format of
+                   :func:`mics_toolkit.read_totals`: ``variable,level,total``) by ``method``
+                   (``linear``, ``raking``, ``logit``: :meth:`SurveyDesign.calibrate`, with
+                   ``bounds: [lower, upper]`` on ``w_new / w``, required for ``logit``;
+                   ``rake``: :meth:`SurveyDesign.rake`; ``poststratify``, one variable:
+                   :meth:`SurveyDesign.poststratify`); ``weight`` limits the step to the
+                   designs of that weight (a weight variable or an indicator's weight
+                   expression as written); steps apply in order
 =================  ===========================================================================
 """
 
@@ -57,12 +69,15 @@ from typing import Any
 import pandas as pd
 
 from mics_toolkit.design import LONELY_PSU_OPTIONS
-from mics_toolkit.errors import OutputError, ReadError, SpecError
+from mics_toolkit.design.calibration import CALIBRATION_METHODS, read_totals
+from mics_toolkit.errors import OutputError, ReadError, SpecError, close_matches
+from mics_toolkit.estimate import SurveyDesign
 from mics_toolkit.estimate.estimators import CI_METHODS, CI_OPTIONS, DF_OPTIONS
 from mics_toolkit.indicators import Catalogue, IndicatorSpec, compute_indicators, load_catalogue
+from mics_toolkit.indicators.compute import DesignAdjustment
 from mics_toolkit.indicators.schema import spec_error
 from mics_toolkit.indicators.spec import load_yaml
-from mics_toolkit.io import Survey, open_survey
+from mics_toolkit.io import Survey, SurveyConfig, open_survey
 from mics_toolkit.report.build import write_report
 from mics_toolkit.report.manifest import BuildInfo, file_sha256
 from mics_toolkit.tables import (
@@ -80,10 +95,12 @@ from mics_toolkit.tables import (
 
 __all__ = [
     "REPORT_FIELDS",
+    "WEIGHTING_METHODS",
     "BreakdownSpec",
     "ReportBuild",
     "ReportOptions",
     "ReportSpec",
+    "WeightingStep",
     "build_report",
     "load_report_spec",
 ]
@@ -104,8 +121,12 @@ REPORT_FIELDS: tuple[str, ...] = (
     "breakdowns",
     "tables",
     "appendix",
+    "weighting",
 )
 """Top-level keys of a report spec."""
+
+WEIGHTING_METHODS: tuple[str, ...] = (*CALIBRATION_METHODS, "poststratify", "rake")
+"""Methods of a weighting step: calibration distances, post-stratification, raking."""
 
 _REQUIRED = ("title", "survey", "build_date", "tables")
 _OPTION_FIELDS = ("lonely_psu", "level", "ci", "ci_method", "df")
@@ -117,6 +138,7 @@ _APPENDIX_FIELDS = ("title", "domains", "groups")
 _GROUP_FIELDS = ("universe", "indicators")
 _ITEM_FIELDS = ("indicator", "label", "decimals")
 _ESTIMATES = ("tables", "catalogue")
+_WEIGHTING_FIELDS = ("file", "totals", "method", "bounds", "weight")
 TOTAL_NAME = "total"
 
 _UNWEIGHTED_HEADER = {
@@ -233,6 +255,80 @@ class _AppendixItem:
 
 
 @dataclass(frozen=True, eq=False)
+class WeightingStep:
+    """A weighting step of the report spec: population figures the designs of some survey
+    files are adjusted to before estimation.
+
+    Attributes
+    ----------
+    files : tuple of str
+        Survey files whose designs are adjusted (a design on several files when all are
+        listed).
+    totals_path : pathlib.Path
+        The CSV file of population figures (resolved against the spec's folder).
+    totals : dict
+        Its content, as :func:`mics_toolkit.read_totals` returns it.
+    method : {"linear", "raking", "logit", "poststratify", "rake"}
+    bounds : tuple of (float or None) or None
+        ``(lower, upper)`` on ``w_new / w`` (calibration methods only).
+    weight : str or None
+        Only the designs of this weight; None: every design on ``files``.
+    sha256 : str
+        SHA-256 of the CSV file.
+    name : str
+        The CSV file as the spec names it (the key of its hash among the build's inputs).
+    line : int or None
+        Line of the step in the spec file.
+    key : str
+        Its key (``weighting[0]``).
+    """
+
+    files: tuple[str, ...]
+    totals_path: Path
+    totals: dict
+    method: str
+    bounds: tuple[float | None, float | None] | None
+    weight: str | None
+    sha256: str
+    name: str = ""
+    line: int | None = None
+    key: str = "weighting"
+
+    def apply(self, design: SurveyDesign) -> SurveyDesign:
+        """The design with adjusted weights.
+
+        Notes
+        -----
+        ``linear``/``raking``/``logit``: ``design.calibrate(totals, method, bounds)`` (R
+        ``calibrate(design, formula, population, calfun=, bounds=)``); ``rake``:
+        ``design.rake(totals)`` (R ``rake``); ``poststratify``:
+        ``design.poststratify(variable, totals[variable])`` (R ``postStratify``). The
+        variance accounts for the adjustment as R's survey does.
+        """
+        if self.method == "rake":
+            return design.rake(self.totals)
+        if self.method == "poststratify":
+            ((variable, counts),) = self.totals.items()
+            return design.poststratify(variable, counts)
+        return design.calibrate(self.totals, method=self.method, bounds=self.bounds)
+
+    def adjustment(self) -> DesignAdjustment:
+        """The step as the indicator computation's :class:`DesignAdjustment`."""
+        return DesignAdjustment(files=self.files, variables=tuple(self.totals),
+                                apply=self.apply, weight=self.weight)
+
+    def describe(self) -> str:
+        """One line for the conventions: method, files, weight, variables, file, bounds."""
+        text = (f"{self.method} of the {' + '.join(self.files)} designs"
+                f"{'' if self.weight is None else f' of weight {self.weight}'} to the totals "
+                f"of {', '.join(self.totals)} in {self.name or self.totals_path.name}")
+        if self.bounds is not None:
+            lower, upper = ("-" if b is None else f"{b:g}" for b in self.bounds)
+            text += f", bounds [{lower}, {upper}] on w_new / w"
+        return text
+
+
+@dataclass(frozen=True, eq=False)
 class ReportSpec:
     """A checked report spec; create it with :func:`load_report_spec`.
 
@@ -258,6 +354,8 @@ class ReportSpec:
         ``total`` first, then in spec order.
     sha256 : str
         SHA-256 over the report spec and every indicator spec file (names and bytes).
+    weighting : tuple of WeightingStep
+        Weight adjustments applied before estimation, in order.
     """
 
     path: Path
@@ -278,6 +376,7 @@ class ReportSpec:
     appendix_title: Any = field(default=None, repr=False)
     appendix_line: int | None = field(default=None, repr=False)
     sha256: str = ""
+    weighting: tuple[WeightingStep, ...] = ()
 
     def indicator_ids(self) -> list[str]:
         """Indicators shown in the tables and the appendix, in order of first use."""
@@ -426,12 +525,13 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
     Raises
     ------
     ReadError
-        The spec (or an indicator spec file it names) cannot be read.
+        The spec, an indicator spec file it names or a weighting step's totals file cannot
+        be read (the error names the path).
     SpecError
         Invalid YAML; an unknown or missing key; a value of the wrong kind; an unknown
-        indicator id (close ids suggested), breakdown name, language or option; a table id
-        or breakdown used twice. The message starts ``file:line:`` and names the key
-        (``tables[1].columns[0].indicator``).
+        indicator id (close ids suggested), breakdown name, language, option, weighting
+        method or survey file; a table id or breakdown used twice. The message starts
+        ``file:line:`` and names the key (``tables[1].columns[0].indicator``).
 
     Examples
     --------
@@ -487,6 +587,7 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
     domains, items, appendix_title = (), (), None
     if "appendix" in document:
         domains, items, appendix_title = _appendix(check, document, catalogue, breakdowns)
+    weighting = _weighting(check, document, base, survey_config)
     return ReportSpec(
         path=path,
         title=title,
@@ -506,6 +607,7 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
         appendix_title=appendix_title,
         appendix_line=_located(document, "appendix"),
         sha256=_spec_sha256(path, raw, catalogue),
+        weighting=weighting,
     )
 
 
@@ -721,6 +823,89 @@ def _appendix(check: _Checker, document: Mapping, catalogue: Catalogue,
     return domains, tuple(items), title
 
 
+def _weighting(check: _Checker, document: Mapping, base: Path,
+               survey_config: Path | None) -> tuple[WeightingStep, ...]:
+    """The ``weighting`` steps, their totals files read and checked."""
+    if "weighting" not in document:
+        return ()
+    steps = check.items(document["weighting"], "weighting", document, "weighting")
+    config = SurveyConfig.default() if survey_config is None else SurveyConfig.load(
+        survey_config)
+    out = []
+    for number, item in enumerate(steps):
+        key = f"weighting[{number}]"
+        check.mapping(item, key, _WEIGHTING_FIELDS, steps, number, ("file", "totals", "method"))
+        files = check.names(item["file"], f"{key}.file", item, "file")
+        for file in files:
+            if file not in config.files:
+                matches = close_matches(file, list(config.files))
+                hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+                raise check.error(f"{file!r} is not a file of the survey (files: "
+                                  f"{', '.join(config.files)}){hint}", f"{key}.file", item,
+                                  "file")
+        method = check.choice(item["method"], f"{key}.method", WEIGHTING_METHODS, item,
+                              "method")
+        name = check.text(item["totals"], f"{key}.totals", item, "totals")
+        path = base / name
+        try:
+            totals = read_totals(path)
+        except ReadError as error:
+            line = _located(item, "totals")
+            raise ReadError(f"{check.file}:{line}: key '{key}.totals': {error}",
+                            path=str(path)) from None
+        if not totals:
+            raise check.error(f"the totals file {str(path)!r} has no rows", f"{key}.totals",
+                              item, "totals")
+        numeric = [v for v, figure in totals.items() if not isinstance(figure, dict)]
+        if method in ("rake", "poststratify") and numeric:
+            raise check.error(
+                f"{method} takes counts per level; {numeric[0]!r} in {str(path)!r} has a "
+                "total without a level (use method linear, raking or logit)", f"{key}.method",
+                item, "method")
+        if method == "poststratify" and len(totals) != 1:
+            raise check.error(
+                f"poststratify takes one variable; {str(path)!r} gives {', '.join(totals)} "
+                "(use method rake or raking)", f"{key}.method", item, "method")
+        bounds = None
+        if "bounds" in item:
+            bounds = _bounds(check, item["bounds"], f"{key}.bounds", item, method)
+        elif method == "logit":
+            raise check.error("method logit needs bounds: [lower, upper] with lower < 1 < "
+                              "upper", f"{key}.bounds", item, "method")
+        weight = None
+        if "weight" in item:
+            weight = check.text(item["weight"], f"{key}.weight", item, "weight")
+        out.append(WeightingStep(
+            files=files, totals_path=path, totals=totals, method=method, bounds=bounds,
+            weight=weight, sha256=file_sha256(path), name=Path(name).as_posix(),
+            line=_located(steps, number), key=key,
+        ))
+    return tuple(out)
+
+
+def _bounds(check: _Checker, value: Any, key: str, item: Mapping, method: str
+            ) -> tuple[float | None, float | None]:
+    if method not in CALIBRATION_METHODS:
+        raise check.error(f"bounds apply to methods {', '.join(CALIBRATION_METHODS)}, not "
+                          f"{method}", key, item, "bounds")
+    message = ("must be [lower, upper] with lower < 1 < upper (null for an open side"
+               f"{'' if method != 'logit' else '; both finite for logit'})")
+    if not isinstance(value, list) or len(value) != 2:
+        raise check.error(message, key, item, "bounds")
+    numbers = []
+    for bound in value:
+        if bound is None and method != "logit":
+            numbers.append(None)
+        elif isinstance(bound, int | float) and not isinstance(bound, bool):
+            numbers.append(float(bound))
+        else:
+            raise check.error(message, key, item, "bounds")
+    lower, upper = numbers
+    if (lower is not None and not lower < 1) or (upper is not None and not upper > 1):
+        raise check.error(message, key, item, "bounds")
+    return lower, upper
+
+
 # --------------------------------------------------------------------------------------------
 # The build
 
@@ -847,14 +1032,57 @@ def _check_variables(spec: ReportSpec, survey: Survey, plan: Mapping[str, list[s
                     )
 
 
+def _check_weighting(spec: ReportSpec, survey: Survey, specs: Sequence[IndicatorSpec]
+                     ) -> None:
+    """Each weighting step adjusts the design of some indicator of the build, covers every
+    file of the designs it touches, and its variables are available in those files; errors
+    point at the step in the spec."""
+    for step in spec.weighting:
+        used = False
+        for indicator in specs:
+            weights = [indicator.expression("weight", f) or survey.config.file(f).weight
+                       for f in indicator.files]
+            if step.weight is not None and any(w != step.weight for w in weights):
+                continue
+            shared = set(indicator.files) & set(step.files)
+            if not shared:
+                continue
+            if shared != set(indicator.files):
+                raise spec.error(
+                    f"indicator {indicator.id} is estimated on one design over "
+                    f"{' + '.join(indicator.files)}; list all of them in 'file' "
+                    f"(file: [{', '.join(indicator.files)}])", f"{step.key}.file", step.line)
+            used = True
+            for file in indicator.files:
+                available = survey.available(file)
+                for variable in step.totals:
+                    if variable not in available:
+                        matches = close_matches(variable, available)
+                        hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+                        raise spec.error(
+                            f"variable {variable!r} of {step.name} is not available in "
+                            f"{survey.paths[file].name}{hint}", f"{step.key}.totals",
+                            step.line)
+        if not used:
+            what = "" if step.weight is None else f" with weight {step.weight}"
+            raise spec.error(
+                f"the step adjusts no indicator of the report: none is estimated on "
+                f"{', '.join(step.files)}{what}", step.key, step.line)
+
+
 def _needed_columns(survey: Survey, specs: Sequence[IndicatorSpec],
-                    plan: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """Per file, the columns the indicators read (expressions, breakdowns, design)."""
+                    plan: Mapping[str, list[str]],
+                    weighting: Sequence[WeightingStep] = ()) -> dict[str, list[str]]:
+    """Per file, the columns the indicators read (expressions, breakdowns, design,
+    weighting variables)."""
     needed: dict[str, set[str]] = {}
     for spec in specs:
         for file in spec.files:
             design = [n for n in survey.design_variables(file).values() if n is not None]
             needed.setdefault(file, set()).update(spec.variables(file), plan[spec.id], design)
+            for step in weighting:
+                if file in step.files:
+                    needed[file].update(step.totals)
     return {file: sorted(names) for file, names in needed.items()}
 
 
@@ -972,6 +1200,12 @@ def build_report(
     ReadError, LinkError, VariableError, WeightError, DesignError
         From opening and reading the survey and building designs (a stratum with one PSU
         under ``lonely_psu: fail``: set ``options: lonely_psu`` in the spec).
+    SpecError
+        A weighting step adjusts no indicator, covers only some files of a design, or names
+        a variable the files lack (located at the step).
+    CalibrationError
+        A weighting step's figures do not fit the sample (a level absent from it, a level
+        of the sample without a count, margins of different totals, bounds not met).
     OutputError
         ``out`` is a file or not writable, or an output path is a directory; nothing is
         written then. Every file is written atomically, so a failed build never leaves a
@@ -985,7 +1219,9 @@ def build_report(
     columns the indicators need are read, each once. The build date, the SHA-256 of every
     survey file read, the spec hash, the design variables and the conventions go into the
     workbook's metadata sheet and ``manifest.json``; nothing depends on the clock, so a
-    rebuild gives byte-identical files.
+    rebuild gives byte-identical files. Weighting steps (:class:`WeightingStep`) adjust the
+    designs of their files before any estimate; each step is described under
+    ``conventions: weighting`` and its totals file's SHA-256 is among the inputs.
     """
     start = time.perf_counter()
     timings: dict[str, float] = {}
@@ -1001,7 +1237,8 @@ def build_report(
     plan = spec.plan()
     specs = [spec.catalogue[i] for i in plan]
     _check_variables(spec, survey_set, plan)
-    needed = _needed_columns(survey_set, specs, plan)
+    _check_weighting(spec, survey_set, specs)
+    needed = _needed_columns(survey_set, specs, plan, spec.weighting)
     n_steps = sum(1 + len(v) for v in plan.values())
     n_tables = len(spec.tables) + (1 if spec.appendix_items else 0)
     total = len(needed) + n_steps + n_tables + 1
@@ -1026,6 +1263,7 @@ def build_report(
     estimates = compute_indicators(
         survey_set, specs, breakdowns=plan, lonely_psu=options.lonely_psu, level=options.level,
         ci=options.ci, ci_method=options.ci_method, df=options.df,
+        adjustments=[step.adjustment() for step in spec.weighting],
         progress=lambda _done, _total, message: report(f"estimate {message}"),
     )
     timings["estimate"] = time.perf_counter() - mark
@@ -1050,13 +1288,18 @@ def build_report(
     timings["tables"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
+    conventions = options.conventions()
+    inputs = _inputs(survey_set, specs, needed)
+    if spec.weighting:
+        conventions["weighting"] = "; ".join(step.describe() for step in spec.weighting)
+        inputs.update({step.name: step.sha256 for step in spec.weighting})
     info = BuildInfo(
         build_date=spec.build_date,
         title=_localised(spec.title, lang),
         spec_hash=spec.sha256,
-        inputs=_inputs(survey_set, specs, needed),
+        inputs=inputs,
         design=_design(survey_set, specs),
-        conventions=options.conventions(),
+        conventions=conventions,
         lang=lang,
     )
     notes = [_localised(n, lang) for n in spec.notes]
