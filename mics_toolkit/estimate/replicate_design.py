@@ -308,6 +308,20 @@ class ReplicateDesign:
             matrix = self.unit_weights[rows]
         return replicate_rank(matrix)
 
+    def calibrate(self, totals, method="linear", bounds=None, tolerance=1e-10, max_iterations=50):
+        """Calibrate the weights and every replicate's weights to ``totals``; see
+        :func:`mics_toolkit.estimate.replicate_adjust.calibrate_replicates`."""
+        from mics_toolkit.estimate.replicate_adjust import calibrate_replicates
+
+        return calibrate_replicates(self, totals, method, bounds, tolerance, max_iterations)
+
+    def trim(self, lower=None, upper=None, strict=False):
+        """Trim the weights and every replicate's weights; see
+        :func:`mics_toolkit.estimate.replicate_adjust.trim_replicates`."""
+        from mics_toolkit.estimate.replicate_adjust import trim_replicates
+
+        return trim_replicates(self, lower, upper, strict)
+
     def replicate_weight_matrix(self) -> np.ndarray:
         """The (N, R) replicate weights of the rows (a new array).
 
