@@ -82,6 +82,24 @@ def _check_common(level: float, ci: str, df: str) -> None:
         )
 
 
+def interval_method(ci: str, ci_method: str | None) -> str:
+    """The interval of a proportion: ``ci_method``, or its default (``"logit"``, or ``"wald"``
+    with ``ci="mics"``, which accepts nothing else)."""
+    if ci == "mics":
+        if ci_method not in (None, "wald"):
+            raise OptionError(
+                f"ci='mics' prints estimate -+ 2 SE and cannot be combined with "
+                f"ci_method={ci_method!r}; leave ci_method out or use 'wald'",
+                option="ci_method",
+                value=ci_method,
+                valid=("wald",),
+            )
+        return "wald"
+    if ci_method is None:
+        return "logit"
+    return check_option("ci_method", ci_method, CI_METHODS)
+
+
 def _numeric(design: Design, variable: str, estimator: str) -> np.ndarray:
     values = design.numeric(variable)
     if values is None:
@@ -438,20 +456,7 @@ def proportion(
     193-201.
     """
     _check_common(level, ci, df)
-    if ci == "mics":
-        if ci_method not in (None, "wald"):
-            raise OptionError(
-                f"ci='mics' prints estimate -+ 2 SE and cannot be combined with "
-                f"ci_method={ci_method!r}; leave ci_method out or use 'wald'",
-                option="ci_method",
-                value=ci_method,
-                valid=("wald",),
-            )
-        ci_method = "wald"
-    elif ci_method is None:
-        ci_method = "logit"
-    else:
-        check_option("ci_method", ci_method, CI_METHODS)
+    ci_method = interval_method(ci, ci_method)
     domains = domains_of(design, by, where)
     codes, levels = design.codes(variable, role="analysis")
     values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))

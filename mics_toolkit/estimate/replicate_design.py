@@ -42,13 +42,13 @@ from mics_toolkit.errors import (
 from mics_toolkit.estimate.deff import ratio_srs_variance, total_srs_variance
 from mics_toolkit.estimate.domains import Domains, domains_of
 from mics_toolkit.estimate.estimators import (
-    CI_METHODS,
     _check_common,
     _numeric,
     _warn_normalised,
     _warn_special_codes,
     _where_text,
     assemble_result,
+    interval_method,
 )
 from mics_toolkit.estimate.replicate_variance import (
     replicate_rank,
@@ -924,20 +924,7 @@ def proportion(rep: ReplicateDesign, variable: str, by=None, where=None, level: 
     ``df = degf()``.
     """
     _check_common(level, ci, df)
-    if ci == "mics":
-        if ci_method not in (None, "wald"):
-            raise OptionError(
-                f"ci='mics' prints estimate -+ 2 SE and cannot be combined with "
-                f"ci_method={ci_method!r}; leave ci_method out or use 'wald'",
-                option="ci_method",
-                value=ci_method,
-                valid=("wald",),
-            )
-        ci_method = "wald"
-    elif ci_method is None:
-        ci_method = "logit"
-    else:
-        check_option("ci_method", ci_method, CI_METHODS)
+    ci_method = interval_method(ci, ci_method)
     base = rep.base
     domains = domains_of(base, by, where)
     codes, levels = base.codes(variable, role="analysis")
