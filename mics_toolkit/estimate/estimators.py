@@ -35,8 +35,15 @@ from mics_toolkit.estimate.intervals import (
     multiplier,
     symmetric_interval,
 )
+from mics_toolkit.estimate.kernel import (
+    Request,
+    degrees_of_freedom,
+    estimate_partition,
+    partition_of,
+)
 from mics_toolkit.estimate.scores import RowValues, cell_totals, ratio_scores, total_scores
 from mics_toolkit.estimate.variance import stratified_variance
+from mics_toolkit.expr import where_mask
 from mics_toolkit.io import special_code_counts
 
 __all__ = ["CI_METHODS", "CI_OPTIONS", "DF_OPTIONS", "mean", "proportion", "ratio", "total"]
@@ -139,22 +146,6 @@ def _warn_special_codes(design: Design, variable: str, values, estimator: str):
     )
 
 
-def _degrees_of_freedom(design: Design, cells, df_rule: str, shape) -> np.ndarray:
-    if df_rule == "design":
-        return np.full(shape, float(design.degrees_of_freedom))
-    # R's degf() of the subset design: PSUs minus strata among rows of positive weight.
-    n_domains, n_vars = shape
-    out = np.empty(shape)
-    cell_stratum = design.psu_stratum[cells.cell_psu]
-    for k in range(n_vars):
-        used = cells.n_positive[:, k] > 0
-        n_psu = np.bincount(cells.cell_domain[used], minlength=n_domains)
-        pairs = np.unique(cells.cell_domain[used] * design.n_strata + cell_stratum[used])
-        n_strata = np.bincount(pairs // design.n_strata, minlength=n_domains)
-        out[:, k] = n_psu - n_strata
-    return out
-
-
 def _estimate(
     design: Design,
     domains: Domains,
@@ -190,7 +181,7 @@ def _estimate(
     empty = n_valid == 0
     estimate = np.where(empty, np.nan, estimate)
     variance = np.where(empty, np.nan, variance)
-    dof = _degrees_of_freedom(design, cells, df_rule, estimate.shape)
+    dof = degrees_of_freedom(design, cells, df_rule, estimate.shape)
     conventions = {
         **design.conventions(),
         **attrs,
@@ -221,22 +212,50 @@ def assemble_result(
     """The result frame from (G, K) estimates, variances, SRS variances and df: standard
     errors, intervals (``ci_method`` None for symmetric ones), CV, design effects and counts.
     Shared by the Taylor and the replicate estimators."""
+    n_rows = _domain_rows(domains.index, domains.n_domains) if ci_method == "korn-graubard" \
+        else None
+    statistics = result_statistics(
+        estimate, variance, srs, dof, n_positive, weight_total, level=level, ci=ci,
+        ci_method=ci_method, n_rows=n_rows,
+    )
+    attrs = {**conventions, "level": level, "ci": ci, "ci_method": ci_method}
+    return result_frame(domains.table, statistics, levels=levels, attrs=attrs)
+
+
+def _domain_rows(index: np.ndarray, n_domains: int) -> np.ndarray:
+    """Rows per domain, whatever their weight or missingness, shape (G, 1): R's ``nrow()`` of
+    the subset design, the n of ``svyciprop(method="beta")``."""
+    inside = index[index >= 0]
+    return np.bincount(inside, minlength=n_domains).astype(float)[:, None]
+
+
+def result_statistics(
+    estimate: np.ndarray,
+    variance: np.ndarray,
+    srs: np.ndarray,
+    dof: np.ndarray,
+    n_positive: np.ndarray,
+    weight_total: np.ndarray,
+    *,
+    level: float,
+    ci: str,
+    ci_method: str | None,
+    n_rows: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Each of the result columns as a (G, K) array: SE, interval (``ci_method`` None for a
+    symmetric one; ``n_rows`` per domain for Korn-Graubard), CV, design effects and counts."""
     se = np.sqrt(variance)
     deff = design_effect(variance, srs)
     q = multiplier(level, ci, dof)
     if ci_method == "logit":
         lower, upper = logit_interval(estimate, se, q)
     elif ci_method == "korn-graubard":
-        # R's svyciprop(method="beta") takes n = nrow() of the subset design: every row of
-        # the domain, whatever its weight or the missingness of the variable.
-        inside = domains.index[domains.index >= 0]
-        n_rows = np.bincount(inside, minlength=domains.n_domains).astype(float)[:, None]
         lower, upper = korn_graubard_interval(estimate, variance, n_rows, dof, level, ci)
     else:
         lower, upper = symmetric_interval(estimate, se, q)
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = se / estimate
-    statistics = {
+    return {
         "estimate": estimate,
         "se": se,
         "ci_lower": lower,
@@ -248,8 +267,46 @@ def assemble_result(
         "n_unweighted": n_positive,
         "n_weighted": weight_total,
     }
-    attrs = {**conventions, "level": level, "ci": ci, "ci_method": ci_method}
-    return result_frame(domains.table, statistics, levels=levels, attrs=attrs)
+
+
+def _kernel_result(
+    design: Design,
+    request: Request,
+    by,
+    mask: np.ndarray | None,
+    *,
+    level: float,
+    ci: str,
+    ci_method: str | None,
+    df_rule: str,
+    attrs: dict,
+):
+    """One request over one ``by`` partition through :mod:`mics_toolkit.estimate.kernel`."""
+    domains = domains_of(design, by)
+    partition = partition_of(design, domains.index, domains.n_domains)
+    [arrays] = estimate_partition(design, partition, [request], mask, df_rule)
+    n_rows = None
+    if ci_method == "korn-graubard":
+        index = domains.index if mask is None else np.where(mask, domains.index, -1)
+        n_rows = _domain_rows(index, domains.n_domains)
+    statistics = result_statistics(
+        arrays.estimate, arrays.variance, arrays.srs, arrays.dof, arrays.n_positive,
+        arrays.weight_total, level=level, ci=ci, ci_method=ci_method, n_rows=n_rows,
+    )
+    conventions = {
+        **design.conventions(),
+        **attrs,
+        "df": df_rule,
+        "deff": "with replacement on the domain's n (R deff='replace')",
+        "level": level,
+        "ci": ci,
+        "ci_method": ci_method,
+    }
+    return result_frame(domains.table, statistics, levels=arrays.levels, attrs=conventions)
+
+
+def _mask(design: Design, where) -> np.ndarray | None:
+    return None if where is None else where_mask(where, design.frame, n_rows=design.n_rows)
 
 
 def _where_text(where) -> str | None:
@@ -305,15 +362,20 @@ def mean(
     surveys. International Statistical Review 51, 279-292.
     """
     _check_common(level, ci, df)
-    domains = domains_of(design, by, where)
+    mask = _mask(design, where)
+    domains = domains_of(design, by, mask)
     y = _numeric(design, variable, "mean")
     valid = ~np.isnan(y)
     _warn_special_codes(design, variable, lambda: y[valid & (domains.index >= 0)], "mean")
+    attrs = {"estimator": "mean", "variable": variable, "by": list(domains.by),
+             "where": _where_text(where)}
+    if not design.calibration:
+        return _kernel_result(design, Request("mean", variable), by, mask, level=level, ci=ci,
+                              ci_method=None, df_rule=df, attrs=attrs)
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
     return _estimate(
         design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
-        df_rule=df, attrs={"estimator": "mean", "variable": variable,
-                           "by": list(domains.by), "where": _where_text(where)},
+        df_rule=df, attrs=attrs,
     )
 
 
@@ -353,16 +415,21 @@ def total(
     ``svyby(~y, ~by, design, svytotal, na.rm=TRUE, deff="replace")``.
     """
     _check_common(level, ci, df)
-    domains = domains_of(design, by, where)
+    mask = _mask(design, where)
+    domains = domains_of(design, by, mask)
     y = _numeric(design, variable, "total")
     valid = ~np.isnan(y)
     _warn_special_codes(design, variable, lambda: y[valid & (domains.index >= 0)], "total")
     _warn_normalised(design)
+    attrs = {"estimator": "total", "variable": variable, "by": list(domains.by),
+             "where": _where_text(where)}
+    if not design.calibration:
+        return _kernel_result(design, Request("total", variable), by, mask, level=level,
+                              ci=ci, ci_method=None, df_rule=df, attrs=attrs)
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
     return _estimate(
         design, domains, values, kind="total", level=level, ci=ci, ci_method=None,
-        df_rule=df, attrs={"estimator": "total", "variable": variable,
-                           "by": list(domains.by), "where": _where_text(where)},
+        df_rule=df, attrs=attrs,
     )
 
 
@@ -396,18 +463,22 @@ def ratio(
     ``svyratio(deff="replace")``. R: ``svyby(~y, ~by, design, svyratio, denominator=~x)``.
     """
     _check_common(level, ci, df)
-    domains = domains_of(design, by, where)
+    mask = _mask(design, where)
+    domains = domains_of(design, by, mask)
     y = _numeric(design, numerator, "ratio")
     x = _numeric(design, denominator, "ratio")
     valid = ~np.isnan(y) & ~np.isnan(x)
     _warn_special_codes(design, numerator, lambda: y[valid & (domains.index >= 0)], "ratio")
     _warn_special_codes(design, denominator, lambda: x[valid & (domains.index >= 0)], "ratio")
+    attrs = {"estimator": "ratio", "numerator": numerator, "denominator": denominator,
+             "by": list(domains.by), "where": _where_text(where)}
+    if not design.calibration:
+        return _kernel_result(design, Request("ratio", numerator, denominator), by, mask,
+                              level=level, ci=ci, ci_method=None, df_rule=df, attrs=attrs)
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x[:, None])
     return _estimate(
         design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
-        df_rule=df, attrs={"estimator": "ratio", "numerator": numerator,
-                           "denominator": denominator, "by": list(domains.by),
-                           "where": _where_text(where)},
+        df_rule=df, attrs=attrs,
     )
 
 
@@ -457,14 +528,19 @@ def proportion(
     """
     _check_common(level, ci, df)
     ci_method = interval_method(ci, ci_method)
-    domains = domains_of(design, by, where)
+    mask = _mask(design, where)
+    domains = domains_of(design, by, mask)
     codes, levels = design.codes(variable, role="analysis")
+    attrs = {"estimator": "proportion", "variable": variable, "by": list(domains.by),
+             "where": _where_text(where), "interval": ci_method}
+    symmetric = ci_method if ci_method != "wald" else None
+    if not design.calibration:
+        return _kernel_result(design, Request("proportion", variable), by, mask, level=level,
+                              ci=ci, ci_method=symmetric, df_rule=df, attrs=attrs)
     values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))
     return _estimate(
-        design, domains, values, kind="ratio", level=level, ci=ci,
-        ci_method=ci_method if ci_method != "wald" else None, df_rule=df, levels=levels,
-        attrs={"estimator": "proportion", "variable": variable, "by": list(domains.by),
-               "where": _where_text(where), "interval": ci_method},
+        design, domains, values, kind="ratio", level=level, ci=ci, ci_method=symmetric,
+        df_rule=df, levels=levels, attrs=attrs,
     )
 
 
