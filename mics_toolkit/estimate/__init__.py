@@ -6,6 +6,7 @@ from mics_toolkit.estimate.frame import RESULT_COLUMNS
 from mics_toolkit.estimate.labels import with_labels
 from mics_toolkit.estimate.replicate_design import ReplicateDesign
 from mics_toolkit.estimate.survey_design import SurveyDesign
+from mics_toolkit.estimate.tabulate import tabulate
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -14,6 +15,7 @@ __all__ = [
     "mean",
     "proportion",
     "ratio",
+    "tabulate",
     "total",
     "with_labels",
 ]

@@ -22,7 +22,6 @@ from mics_toolkit.errors import (
     NormalisedTotalWarning,
     OptionError,
     SpecialCodeWarning,
-    VariableError,
     check_option,
 )
 from mics_toolkit.estimate.calibrated_variance import calibrated_variance
@@ -39,6 +38,7 @@ from mics_toolkit.estimate.kernel import (
     Request,
     degrees_of_freedom,
     estimate_partition,
+    numeric_column,
     partition_of,
 )
 from mics_toolkit.estimate.scores import RowValues, cell_totals, ratio_scores, total_scores
@@ -77,7 +77,8 @@ _COMMON_DOC = """
 """
 
 
-def _check_common(level: float, ci: str, df: str) -> None:
+def check_common(level: float, ci: str, df: str) -> None:
+    """Reject a ``level``, ``ci`` or ``df`` outside its set with an :class:`OptionError`."""
     check_option("ci", ci, CI_OPTIONS)
     check_option("df", df, DF_OPTIONS)
     if not isinstance(level, (int, float)) or not 0 < level < 1:
@@ -107,21 +108,8 @@ def interval_method(ci: str, ci_method: str | None) -> str:
     return check_option("ci_method", ci_method, CI_METHODS)
 
 
-def _numeric(design: Design, variable: str, estimator: str) -> np.ndarray:
-    values = design.numeric(variable)
-    if values is None:
-        dtype = design.frame[variable].dtype
-        where = f" in {design.source}" if design.source else ""
-        raise VariableError(
-            f"cannot take the {estimator} of {variable!r}{where}: it is not numeric "
-            f"(dtype {dtype}); use proportion() for a categorical variable",
-            variable=variable,
-            file=design.source,
-        )
-    return values
-
-
-def _warn_special_codes(design: Design, variable: str, values, estimator: str):
+def _warn_special_codes(design: Design, variable: str, values, estimator: str,
+                        stacklevel: int = 4):
     """Warn when the analysed values still hold codes classified from labels (99 'No response').
 
     ``values`` is a function returning the analysed values, called only when the variable
@@ -142,8 +130,39 @@ def _warn_special_codes(design: Design, variable: str, values, estimator: str):
         f"labels: {described}. Exclude them with where= or read the file with "
         "special_codes='missing'.",
         SpecialCodeWarning,
-        stacklevel=4,
+        stacklevel=stacklevel,
     )
+
+
+def check_request(
+    design: Design,
+    request: Request,
+    domain: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+    stacklevel: int = 5,
+) -> None:
+    """Check the variables of ``request`` (present; numeric except for a proportion) and warn
+    when the analysed rows (``domain >= 0`` and ``mask``) hold special codes."""
+    if request.kind == "proportion":
+        design.codes(request.variable, role="analysis")
+        return
+    names = [request.variable] + ([request.denominator] if request.denominator else [])
+    arrays = [numeric_column(design, name, request.kind) for name in names]
+
+    def analysed(values):
+        def select():
+            keep = ~np.isnan(arrays[0])
+            for other in arrays[1:]:
+                keep &= ~np.isnan(other)
+            if domain is not None:
+                keep &= domain >= 0
+            if mask is not None:
+                keep &= mask
+            return values[keep]
+        return select
+
+    for name, values in zip(names, arrays, strict=True):
+        _warn_special_codes(design, name, analysed(values), request.kind, stacklevel)
 
 
 def _estimate(
@@ -212,7 +231,7 @@ def assemble_result(
     """The result frame from (G, K) estimates, variances, SRS variances and df: standard
     errors, intervals (``ci_method`` None for symmetric ones), CV, design effects and counts.
     Shared by the Taylor and the replicate estimators."""
-    n_rows = _domain_rows(domains.index, domains.n_domains) if ci_method == "korn-graubard" \
+    n_rows = domain_row_counts(domains.index, domains.n_domains) if ci_method == "korn-graubard" \
         else None
     statistics = result_statistics(
         estimate, variance, srs, dof, n_positive, weight_total, level=level, ci=ci,
@@ -222,7 +241,7 @@ def assemble_result(
     return result_frame(domains.table, statistics, levels=levels, attrs=attrs)
 
 
-def _domain_rows(index: np.ndarray, n_domains: int) -> np.ndarray:
+def domain_row_counts(index: np.ndarray, n_domains: int) -> np.ndarray:
     """Rows per domain, whatever their weight or missingness, shape (G, 1): R's ``nrow()`` of
     the subset design, the n of ``svyciprop(method="beta")``."""
     inside = index[index >= 0]
@@ -288,7 +307,7 @@ def _kernel_result(
     n_rows = None
     if ci_method == "korn-graubard":
         index = domains.index if mask is None else np.where(mask, domains.index, -1)
-        n_rows = _domain_rows(index, domains.n_domains)
+        n_rows = domain_row_counts(index, domains.n_domains)
     statistics = result_statistics(
         arrays.estimate, arrays.variance, arrays.srs, arrays.dof, arrays.n_positive,
         arrays.weight_total, level=level, ci=ci, ci_method=ci_method, n_rows=n_rows,
@@ -305,11 +324,13 @@ def _kernel_result(
     return result_frame(domains.table, statistics, levels=arrays.levels, attrs=conventions)
 
 
-def _mask(design: Design, where) -> np.ndarray | None:
+def where_array(design: Design, where) -> np.ndarray | None:
+    """The ``where`` filter as a boolean array (None without a filter)."""
     return None if where is None else where_mask(where, design.frame, n_rows=design.n_rows)
 
 
-def _where_text(where) -> str | None:
+def where_text(where) -> str | None:
+    """``where`` as recorded in the conventions: the expression, or ``"<array>"``."""
     return where if isinstance(where, str) else (None if where is None else "<array>")
 
 
@@ -361,17 +382,17 @@ def mean(
     Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
     surveys. International Statistical Review 51, 279-292.
     """
-    _check_common(level, ci, df)
-    mask = _mask(design, where)
+    check_common(level, ci, df)
+    mask = where_array(design, where)
     domains = domains_of(design, by, mask)
-    y = _numeric(design, variable, "mean")
-    valid = ~np.isnan(y)
-    _warn_special_codes(design, variable, lambda: y[valid & (domains.index >= 0)], "mean")
+    check_request(design, Request("mean", variable), domains.index)
     attrs = {"estimator": "mean", "variable": variable, "by": list(domains.by),
-             "where": _where_text(where)}
+             "where": where_text(where)}
     if not design.calibration:
         return _kernel_result(design, Request("mean", variable), by, mask, level=level, ci=ci,
                               ci_method=None, df_rule=df, attrs=attrs)
+    y = design.numeric(variable)
+    valid = ~np.isnan(y)
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
     return _estimate(
         design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
@@ -414,18 +435,18 @@ def total(
     ``estimate = Y = sum(w y)``; the score of row i is ``z_i = w_i y_i``. R:
     ``svyby(~y, ~by, design, svytotal, na.rm=TRUE, deff="replace")``.
     """
-    _check_common(level, ci, df)
-    mask = _mask(design, where)
+    check_common(level, ci, df)
+    mask = where_array(design, where)
     domains = domains_of(design, by, mask)
-    y = _numeric(design, variable, "total")
-    valid = ~np.isnan(y)
-    _warn_special_codes(design, variable, lambda: y[valid & (domains.index >= 0)], "total")
+    check_request(design, Request("total", variable), domains.index)
     _warn_normalised(design)
     attrs = {"estimator": "total", "variable": variable, "by": list(domains.by),
-             "where": _where_text(where)}
+             "where": where_text(where)}
     if not design.calibration:
         return _kernel_result(design, Request("total", variable), by, mask, level=level,
                               ci=ci, ci_method=None, df_rule=df, attrs=attrs)
+    y = design.numeric(variable)
+    valid = ~np.isnan(y)
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
     return _estimate(
         design, domains, values, kind="total", level=level, ci=ci, ci_method=None,
@@ -462,19 +483,17 @@ def ratio(
     compares with ``V_srs = W sum(w e^2) / ((n - 1) X^2)``, ``e = y - R x``, as R's
     ``svyratio(deff="replace")``. R: ``svyby(~y, ~by, design, svyratio, denominator=~x)``.
     """
-    _check_common(level, ci, df)
-    mask = _mask(design, where)
+    check_common(level, ci, df)
+    mask = where_array(design, where)
     domains = domains_of(design, by, mask)
-    y = _numeric(design, numerator, "ratio")
-    x = _numeric(design, denominator, "ratio")
-    valid = ~np.isnan(y) & ~np.isnan(x)
-    _warn_special_codes(design, numerator, lambda: y[valid & (domains.index >= 0)], "ratio")
-    _warn_special_codes(design, denominator, lambda: x[valid & (domains.index >= 0)], "ratio")
+    check_request(design, Request("ratio", numerator, denominator), domains.index)
     attrs = {"estimator": "ratio", "numerator": numerator, "denominator": denominator,
-             "by": list(domains.by), "where": _where_text(where)}
+             "by": list(domains.by), "where": where_text(where)}
     if not design.calibration:
         return _kernel_result(design, Request("ratio", numerator, denominator), by, mask,
                               level=level, ci=ci, ci_method=None, df_rule=df, attrs=attrs)
+    y, x = design.numeric(numerator), design.numeric(denominator)
+    valid = ~np.isnan(y) & ~np.isnan(x)
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x[:, None])
     return _estimate(
         design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
@@ -526,13 +545,13 @@ def proportion(
     expected number of positive counts estimated from survey data. Survey Methodology 24,
     193-201.
     """
-    _check_common(level, ci, df)
+    check_common(level, ci, df)
     ci_method = interval_method(ci, ci_method)
-    mask = _mask(design, where)
+    mask = where_array(design, where)
     domains = domains_of(design, by, mask)
     codes, levels = design.codes(variable, role="analysis")
     attrs = {"estimator": "proportion", "variable": variable, "by": list(domains.by),
-             "where": _where_text(where), "interval": ci_method}
+             "where": where_text(where), "interval": ci_method}
     symmetric = ci_method if ci_method != "wald" else None
     if not design.calibration:
         return _kernel_result(design, Request("proportion", variable), by, mask, level=level,

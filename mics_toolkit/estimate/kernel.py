@@ -47,7 +47,9 @@ __all__ = [
     "Partition",
     "Request",
     "RequestArrays",
+    "degrees_of_freedom",
     "estimate_partition",
+    "numeric_column",
     "partition_of",
     "row_products",
 ]
@@ -56,6 +58,9 @@ KINDS: tuple[str, ...] = ("mean", "total", "ratio", "proportion")
 
 # Largest domains x PSUs grid for which cells are found with a dense bincount.
 _DENSE_CELL_LIMIT = 4_000_000
+# Proportions with at most this many categories keep one product per category; more
+# categories are summed from the codes in one pass.
+_LEVEL_COLUMNS = 12
 # Row products and partitions kept on a design.
 _PRODUCT_CACHE_SIZE = 16
 _PARTITION_CACHE_SIZE = 16
@@ -94,7 +99,8 @@ class RowProducts:
         positive weight, only when some valid row has weight 0), ``"s"`` (``w e^2``), and for
         ratios ``"sx"`` (``w e x``) and ``"xx"`` (``w x^2``).
     codes : numpy.ndarray or None
-        Category codes of a proportion (-1 where missing).
+        Category codes of a proportion with many categories (-1 where missing); a proportion
+        with few categories keeps products ``"l0"``, ``"l1"``, ... (``w 1[y = l]``) instead.
     levels : numpy.ndarray or None
         The categories of a proportion.
     shift : float
@@ -119,7 +125,8 @@ class RowProducts:
         return self.names.index(name) if name in self.names else None
 
 
-def _numeric(design: Design, variable: str, kind: str) -> np.ndarray:
+def numeric_column(design: Design, variable: str, kind: str) -> np.ndarray:
+    """Column ``variable`` as float64 (NaN missing); VariableError when it is not numeric."""
     values = design.numeric(variable)
     if values is None:
         where = f" in {design.source}" if design.source else ""
@@ -153,11 +160,16 @@ def row_products(design: Design, request: Request) -> RowProducts:
         names = ["w", "n"]
         columns = [w * valid, valid.astype(float)]
         shift = 0.0
+        if len(levels) <= _LEVEL_COLUMNS:
+            # few categories: one product per category, summed like the others
+            names += [f"l{k}" for k in range(len(levels))]
+            columns += [np.where(codes == k, w, 0.0) for k in range(len(levels))]
+            codes = None
     else:
-        y = _numeric(design, request.variable, request.kind)
+        y = numeric_column(design, request.variable, request.kind)
         valid = ~np.isnan(y)
         if request.kind == "ratio":
-            x = _numeric(design, request.denominator, request.kind)
+            x = numeric_column(design, request.denominator, request.kind)
             valid &= ~np.isnan(x)
             xv = np.where(valid, x, 0.0)
         yv = np.where(valid, y, 0.0)
@@ -407,6 +419,10 @@ def _cell_totals(partition, products, sums, level_sums) -> CellTotals:
     n_positive = n_valid if col("p") is None else sums[:, col("p")]
     weight = sums[:, col("w")]
     if products.request.kind == "proportion":
+        if level_sums is None:
+            first = col("l0")
+            level_sums = sums[:, first:first + n_vars] if first is not None else np.zeros(
+                (len(sums), n_vars))
         numerator = level_sums
         denominator = repeat(weight)
         weight_cells = None

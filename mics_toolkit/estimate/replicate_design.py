@@ -42,20 +42,21 @@ from mics_toolkit.errors import (
 from mics_toolkit.estimate.deff import ratio_srs_variance, total_srs_variance
 from mics_toolkit.estimate.domains import Domains, domains_of
 from mics_toolkit.estimate.estimators import (
-    _check_common,
-    _numeric,
     _warn_normalised,
-    _warn_special_codes,
-    _where_text,
     assemble_result,
+    check_common,
+    check_request,
     interval_method,
+    where_text,
 )
+from mics_toolkit.estimate.kernel import Request
 from mics_toolkit.estimate.replicate_variance import (
     replicate_rank,
     replicate_totals,
     replicate_variance,
 )
 from mics_toolkit.estimate.scores import CellTotals, RowValues, cell_totals
+from mics_toolkit.estimate.tabulate import tabulate
 
 __all__ = [
     "REPLICATE_DESIGN_METHODS",
@@ -390,6 +391,14 @@ class ReplicateDesign:
         """Category proportions; see :func:`mics_toolkit.estimate.replicate_design.proportion`."""
         return proportion(self, variable, by=by, where=where, level=level, ci=ci,
                           ci_method=ci_method, df=df)
+
+    def tabulate(self, mean=None, proportion=None, total=None, ratio=None, breakdowns=(None,),
+                 where=None, level=0.95, ci="t", ci_method=None, df="design"):
+        """Several variables over several breakdowns, one long frame; see
+        :func:`mics_toolkit.estimate.tabulate`."""
+        return tabulate(self, mean=mean, proportion=proportion, total=total, ratio=ratio,
+                        breakdowns=breakdowns, where=where, level=level, ci=ci,
+                        ci_method=ci_method, df=df)
 
 
 # --------------------------------------------------------------------------- construction
@@ -806,17 +815,17 @@ def mean(rep: ReplicateDesign, variable: str, by=None, where=None, level: float 
     Taylor ``V_srs`` (R ``deff="replace"``; R's replicate designs count rows of zero weight in
     n, we do not). R: ``svyby(~y, ~by, repdesign, svymean, na.rm=TRUE, deff="replace")``.
     """
-    _check_common(level, ci, df)
+    check_common(level, ci, df)
     base = rep.base
     domains = domains_of(base, by, where)
-    y = _numeric(base, variable, "mean")
+    check_request(base, Request("mean", variable), domains.index)
+    y = base.numeric(variable)
     valid = ~np.isnan(y)
-    _warn_special_codes(base, variable, lambda: y[valid & (domains.index >= 0)], "mean")
     values = RowValues.build(base, domains.index, y[:, None], valid[:, None])
     return _estimate(
         rep, domains, values, kind="ratio", level=level, ci=ci, ci_method=None, df_rule=df,
         attrs={"estimator": "mean", "variable": variable, "by": list(domains.by),
-               "where": _where_text(where)},
+               "where": where_text(where)},
     )
 
 
@@ -845,18 +854,18 @@ def total(rep: ReplicateDesign, variable: str, by=None, where=None, level: float
     ``estimate = sum(w y)``, ``t_r = sum(w_r y)``. R: ``svytotal(~y, repdesign,
     na.rm=TRUE, deff="replace")``.
     """
-    _check_common(level, ci, df)
+    check_common(level, ci, df)
     base = rep.base
     domains = domains_of(base, by, where)
-    y = _numeric(base, variable, "total")
+    check_request(base, Request("total", variable), domains.index)
+    y = base.numeric(variable)
     valid = ~np.isnan(y)
-    _warn_special_codes(base, variable, lambda: y[valid & (domains.index >= 0)], "total")
     _warn_normalised(base)
     values = RowValues.build(base, domains.index, y[:, None], valid[:, None])
     return _estimate(
         rep, domains, values, kind="total", level=level, ci=ci, ci_method=None, df_rule=df,
         attrs={"estimator": "total", "variable": variable, "by": list(domains.by),
-               "where": _where_text(where)},
+               "where": where_text(where)},
     )
 
 
@@ -881,19 +890,17 @@ def ratio(rep: ReplicateDesign, numerator: str, denominator: str, by=None, where
     (R 4.1-1's ``svyratio`` on a replicate design fails with ``deff="replace"``). R:
     ``svyby(~y, ~by, repdesign, svyratio, denominator=~x, na.rm=TRUE)``.
     """
-    _check_common(level, ci, df)
+    check_common(level, ci, df)
     base = rep.base
     domains = domains_of(base, by, where)
-    y = _numeric(base, numerator, "ratio")
-    x = _numeric(base, denominator, "ratio")
+    check_request(base, Request("ratio", numerator, denominator), domains.index)
+    y, x = base.numeric(numerator), base.numeric(denominator)
     valid = ~np.isnan(y) & ~np.isnan(x)
-    _warn_special_codes(base, numerator, lambda: y[valid & (domains.index >= 0)], "ratio")
-    _warn_special_codes(base, denominator, lambda: x[valid & (domains.index >= 0)], "ratio")
     values = RowValues.build(base, domains.index, y[:, None], valid[:, None], x[:, None])
     return _estimate(
         rep, domains, values, kind="ratio", level=level, ci=ci, ci_method=None, df_rule=df,
         attrs={"estimator": "ratio", "numerator": numerator, "denominator": denominator,
-               "by": list(domains.by), "where": _where_text(where)},
+               "by": list(domains.by), "where": where_text(where)},
     )
 
 
@@ -923,7 +930,7 @@ def proportion(rep: ReplicateDesign, variable: str, by=None, where=None, level: 
     Korn-Graubard intervals are R's ``svyciprop(method="xlogit")`` and ``"beta"`` with
     ``df = degf()``.
     """
-    _check_common(level, ci, df)
+    check_common(level, ci, df)
     ci_method = interval_method(ci, ci_method)
     base = rep.base
     domains = domains_of(base, by, where)
@@ -933,7 +940,7 @@ def proportion(rep: ReplicateDesign, variable: str, by=None, where=None, level: 
         rep, domains, values, kind="ratio", level=level, ci=ci,
         ci_method=ci_method if ci_method != "wald" else None, df_rule=df, levels=levels,
         attrs={"estimator": "proportion", "variable": variable, "by": list(domains.by),
-               "where": _where_text(where), "interval": ci_method},
+               "where": where_text(where), "interval": ci_method},
     )
 
 

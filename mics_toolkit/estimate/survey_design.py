@@ -9,6 +9,7 @@ from __future__ import annotations
 from mics_toolkit.design import Design, calibration
 from mics_toolkit.design.weights import weight_diagnostics
 from mics_toolkit.estimate import estimators, replicate_design
+from mics_toolkit.estimate.tabulate import tabulate
 
 __all__ = ["SurveyDesign"]
 
@@ -42,6 +43,14 @@ class SurveyDesign(Design):
         """Category proportions in each domain; see :func:`mics_toolkit.estimate.proportion`."""
         return estimators.proportion(self, variable, by=by, where=where, level=level, ci=ci,
                                      ci_method=ci_method, df=df)
+
+    def tabulate(self, mean=None, proportion=None, total=None, ratio=None, breakdowns=(None,),
+                 where=None, level=0.95, ci="t", ci_method=None, df="design"):
+        """Several variables over several breakdowns in one pass, one long frame; see
+        :func:`mics_toolkit.estimate.tabulate`."""
+        return tabulate(self, mean=mean, proportion=proportion, total=total, ratio=ratio,
+                        breakdowns=breakdowns, where=where, level=level, ci=ci,
+                        ci_method=ci_method, df=df)
 
     def replicate(self, method, replicates=None, seed=None, fay_rho=None):
         """Replicate design of this design; see :func:`mics_toolkit.estimate.replicate_design.replicate`."""

@@ -1,0 +1,318 @@
+"""Many estimates in one call: several variables and estimators over several breakdowns.
+
+A MICS table shows several indicators over the same background characteristics (total, area,
+region, wealth quintile, ...). :func:`tabulate` estimates all of them in one call and returns
+one long frame. On a design without weight adjustments this is the fastest way through the
+estimation kernel (:mod:`mics_toolkit.estimate.kernel`): the row products of each variable are
+formed once, the cells of each breakdown are found once, breakdowns whose domains hold whole
+PSUs (area, region, the total) share the PSU sums, and one stratified variance runs per
+breakdown for all variables. Calibrated designs and replicate designs give the same frame from
+one estimator call per variable and breakdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from mics_toolkit.design import Design
+from mics_toolkit.errors import OptionError
+from mics_toolkit.estimate import estimators
+from mics_toolkit.estimate.domains import domains_of
+from mics_toolkit.estimate.frame import RESULT_COLUMNS
+from mics_toolkit.estimate.kernel import Request, estimate_partition, partition_of
+
+__all__ = ["TOTAL", "breakdown_label", "tabulate"]
+
+TOTAL = "total"
+"""The ``breakdown`` of the estimates over the whole universe (no ``by``)."""
+
+
+def breakdown_label(by: str | Iterable[str] | None) -> str:
+    """The ``breakdown`` text of a ``by``: ``"total"`` for none, names joined by ``+``.
+
+    Examples
+    --------
+    >>> breakdown_label(None), breakdown_label("HH6"), breakdown_label(["HH6", "windex5"])
+    ('total', 'HH6', 'HH6+windex5')
+    """
+    if by is None:
+        return TOTAL
+    names = [by] if isinstance(by, str) else list(by)
+    return "+".join(names) if names else TOTAL
+
+
+@dataclass(frozen=True)
+class _Block:
+    """The rows of one request over one breakdown: G domains x K levels."""
+
+    request: Request
+    by: tuple[str, ...]
+    table: pd.DataFrame
+    levels: np.ndarray | None
+    statistics: dict
+
+
+def _names(value, option: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    names = list(value)
+    if not all(isinstance(name, str) for name in names):
+        raise OptionError(
+            f"{option}= takes a column name or a list of column names, not {value!r}",
+            option=option, value=value, valid=(),
+        )
+    return names
+
+
+def _ratios(value) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    pairs = [value] if len(value) == 2 and all(isinstance(v, str) for v in value) else value
+    out = []
+    for pair in pairs:
+        if isinstance(pair, str) or len(pair) != 2 or not all(isinstance(v, str) for v in pair):
+            raise OptionError(
+                f"ratio= takes a (numerator, denominator) pair of column names or a list of "
+                f"pairs, not {value!r}",
+                option="ratio", value=value, valid=(),
+            )
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _breakdowns(value) -> list[tuple[str, ...]]:
+    if value is None or isinstance(value, str):
+        value = [value]
+    out = []
+    for item in value:
+        if item is None:
+            out.append(())
+        elif isinstance(item, str):
+            out.append((item,))
+        else:
+            names = tuple(item)
+            if not all(isinstance(name, str) for name in names):
+                raise OptionError(
+                    f"each breakdown is None (the total), a column name or a list of column "
+                    f"names, not {item!r}",
+                    option="breakdowns", value=item, valid=(),
+                )
+            out.append(names)
+    if not out:
+        raise OptionError("breakdowns= is empty; give None for the total, or column names",
+                          option="breakdowns", value=value, valid=())
+    return out
+
+
+def tabulate(
+    design: Design,
+    mean=None,
+    proportion=None,
+    total=None,
+    ratio=None,
+    breakdowns=(None,),
+    where=None,
+    level: float = 0.95,
+    ci: str = "t",
+    ci_method: str | None = None,
+    df: str = "design",
+) -> pd.DataFrame:
+    """Estimate several variables over several breakdowns in one call, as one long frame.
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+    mean, proportion, total : str or list of str, optional
+        Variables whose means, category proportions or totals are wanted (as the estimator
+        functions :func:`~mics_toolkit.estimate.mean`, :func:`~mics_toolkit.estimate.proportion`
+        and :func:`~mics_toolkit.estimate.total`).
+    ratio : (str, str) or list of (str, str), optional
+        (numerator, denominator) pairs, as :func:`~mics_toolkit.estimate.ratio`.
+    breakdowns : list, default ``[None]``
+        The breakdowns, in order: ``None`` for the total, a column name, or a list of column
+        names (cross-classified, as ``by=`` of the estimators). A single column name means
+        that breakdown alone.
+    where : str or array-like of bool, optional
+        One subpopulation for every estimate (the safe expression language or a boolean
+        array); excluded rows keep their PSUs in the design.
+    level, ci, ci_method, df
+        As for the estimators; ``ci_method`` applies to the proportions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per request, breakdown, domain and (for proportions) category, in that order:
+        ``estimator`` (``"mean"``, ``"proportion"``, ``"total"``, ``"ratio"``), ``variable``
+        (``"y/x"`` for a ratio), ``breakdown`` (:func:`breakdown_label`), one column per
+        ``by`` variable of any breakdown (its value on that breakdown's rows, missing on the
+        others), ``level`` (the category, when proportions are asked), then the result columns
+        ``estimate, se, ci_lower, ci_upper, cv, deff, deft, df, n_unweighted, n_weighted``.
+        Each row equals the row of the corresponding estimator call. The conventions are in
+        ``attrs["mics"]``.
+
+    Raises
+    ------
+    OptionError
+        Nothing is requested, or an option is outside its set.
+    VariableError
+        A variable is unknown (close names suggested) or not numeric for a mean, total or
+        ratio.
+
+    Examples
+    --------
+    >>> design.tabulate(mean=["LS2"], proportion=["CP2"],
+    ...                 breakdowns=[None, "HH6", "HH7", "windex5"])  # doctest: +SKIP
+    """
+    requests = (
+        [Request("mean", v) for v in _names(mean, "mean")]
+        + [Request("proportion", v) for v in _names(proportion, "proportion")]
+        + [Request("total", v) for v in _names(total, "total")]
+        + [Request("ratio", y, x) for y, x in _ratios(ratio)]
+    )
+    if not requests:
+        raise OptionError(
+            "nothing to estimate: give variables to at least one of mean=, proportion=, "
+            "total= or ratio=",
+            option="mean", value=None, valid=(),
+        )
+    groups = _breakdowns(breakdowns)
+    estimators.check_common(level, ci, df)
+    interval = estimators.interval_method(ci, ci_method)
+    symmetric = None if interval == "wald" else interval
+    if isinstance(design, Design) and not design.calibration:
+        blocks = _kernel_blocks(design, requests, groups, where, level=level, ci=ci,
+                                ci_method=symmetric, df=df)
+    else:
+        blocks = _call_blocks(design, requests, groups, where, level=level, ci=ci,
+                              ci_method=ci_method, df=df)
+    attrs = {
+        **design.conventions(),
+        "estimator": "tabulate",
+        "requests": [(r.kind, r.label) for r in requests],
+        "breakdowns": [breakdown_label(list(g)) for g in groups],
+        "where": estimators.where_text(where),
+        "df": df,
+        "level": level,
+        "ci": ci,
+        "ci_method": symmetric,
+        "interval": interval,
+    }
+    return _frame(blocks, attrs)
+
+
+def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df):
+    mask = estimators.where_array(design, where)
+    # variables are checked (and special codes reported) before any work
+    for request in requests:
+        estimators.check_request(design, request, mask=mask, stacklevel=6)
+    by_request: dict[Request, list[_Block]] = {r: [] for r in requests}
+    for names in groups:
+        domains = domains_of(design, list(names) or None)
+        partition = partition_of(design, domains.index, domains.n_domains)
+        n_rows = None
+        if ci_method == "korn-graubard":
+            index = domains.index if mask is None else np.where(mask, domains.index, -1)
+            n_rows = estimators.domain_row_counts(index, domains.n_domains)
+        for arrays in estimate_partition(design, partition, requests, mask, df):
+            request = arrays.request
+            statistics = estimators.result_statistics(
+                arrays.estimate, arrays.variance, arrays.srs, arrays.dof, arrays.n_positive,
+                arrays.weight_total, level=level, ci=ci,
+                ci_method=ci_method if request.kind == "proportion" else None,
+                n_rows=n_rows,
+            )
+            by_request[request].append(
+                _Block(request, names, domains.table, arrays.levels, statistics)
+            )
+    return [block for r in requests for block in by_request[r]]
+
+
+def _call_blocks(design, requests, groups, where, *, level, ci, ci_method, df):
+    """One estimator call per request and breakdown (designs the kernel does not serve)."""
+    blocks = []
+    for request in requests:
+        for names in groups:
+            by = list(names) or None
+            options = {"by": by, "where": where, "level": level, "ci": ci, "df": df}
+            estimator = getattr(design, request.kind, None)
+            if estimator is None:  # a Design without estimator methods
+                estimator = partial(getattr(estimators, request.kind), design)
+            variables = [request.variable] + ([request.denominator] if request.denominator
+                                              else [])
+            if request.kind == "proportion":
+                options["ci_method"] = ci_method
+            result = estimator(*variables, **options)
+            levels = None
+            n_levels = 1
+            if "level" in result.columns:
+                levels = pd.unique(result["level"])
+                n_levels = len(levels)
+            table = result[list(names)].iloc[::max(n_levels, 1)].reset_index(drop=True)
+            shape = (len(table), n_levels)
+            statistics = {name: result[name].to_numpy().reshape(shape) for name in RESULT_COLUMNS}
+            blocks.append(_Block(request, names, table, levels, statistics))
+    return blocks
+
+
+def _frame(blocks: list[_Block], attrs: dict) -> pd.DataFrame:
+    sizes = [len(b.table) * (1 if b.levels is None else len(b.levels)) for b in blocks]
+    columns: dict[str, object] = {
+        "estimator": np.repeat([b.request.kind for b in blocks], sizes),
+        "variable": np.repeat([b.request.label for b in blocks], sizes),
+        "breakdown": np.repeat([breakdown_label(list(b.by)) for b in blocks], sizes),
+    }
+    by_names = list(dict.fromkeys(name for b in blocks for name in b.by))
+    for name in by_names:
+        columns[name] = _by_column(blocks, name)
+    if any(b.request.kind == "proportion" for b in blocks):
+        columns["level"] = _level_column(blocks)
+    for name in RESULT_COLUMNS:
+        values = np.concatenate([np.asarray(b.statistics[name]).reshape(-1) for b in blocks])
+        columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
+    out = pd.DataFrame(columns, copy=False)
+    out.attrs["mics"] = attrs
+    return out
+
+
+def _by_column(blocks: list[_Block], name: str):
+    """Values of ``by`` variable ``name`` on the rows of the breakdowns that use it."""
+    pool, offsets = [], {}
+    for b in blocks:
+        key = id(b.table)
+        if name in b.by and key not in offsets:
+            offsets[key] = sum(len(p) for p in pool)
+            pool.append(b.table[name])
+    values = pd.concat(pool, ignore_index=True) if len(pool) > 1 else pool[0]
+    take = []
+    for b in blocks:
+        n_levels = 1 if b.levels is None else len(b.levels)
+        if name in b.by:
+            take.append(offsets[id(b.table)] + np.repeat(np.arange(len(b.table)), n_levels))
+        else:
+            take.append(np.full(len(b.table) * n_levels, -1))
+    array = values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) \
+        else values.to_numpy()
+    return pd.api.extensions.take(array, np.concatenate(take), allow_fill=True)
+
+
+def _level_column(blocks: list[_Block]) -> np.ndarray:
+    """The category of each proportion row; missing on the rows of other estimators."""
+    pieces = []
+    for b in blocks:
+        if b.levels is None:
+            pieces.append(np.full(len(b.table), None, dtype=object))
+        else:
+            pieces.append(np.tile(np.asarray(b.levels, dtype=object), len(b.table)))
+    values = np.concatenate(pieces)
+    numbers = [v for v in values if v is not None]
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+           for v in numbers):
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    return values
