@@ -439,7 +439,7 @@ def total(
     mask = where_array(design, where)
     domains = domains_of(design, by, mask)
     check_request(design, Request("total", variable), domains.index)
-    _warn_normalised(design)
+    warn_normalised(design)
     attrs = {"estimator": "total", "variable": variable, "by": list(domains.by),
              "where": where_text(where)}
     if not design.calibration:
@@ -563,7 +563,9 @@ def proportion(
     )
 
 
-def _warn_normalised(design: Design) -> None:
+def warn_normalised(design: Design, stacklevel: int = 4) -> None:
+    """Warn that a total of normalised weights (summing to the rows of positive weight) is
+    not a population count."""
     w = design.weights
     n_positive = int(np.count_nonzero(w > 0))
     if n_positive and abs(w.sum() - n_positive) <= 0.01 * n_positive:
@@ -572,7 +574,7 @@ def _warn_normalised(design: Design) -> None:
             "positive weight: they look normalised (as MICS weights are), so a total is not a "
             "population count. Use expansion weights for population totals.",
             NormalisedTotalWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 

@@ -42,11 +42,11 @@ from mics_toolkit.errors import (
 from mics_toolkit.estimate.deff import ratio_srs_variance, total_srs_variance
 from mics_toolkit.estimate.domains import Domains, domains_of
 from mics_toolkit.estimate.estimators import (
-    _warn_normalised,
     assemble_result,
     check_common,
     check_request,
     interval_method,
+    warn_normalised,
     where_text,
 )
 from mics_toolkit.estimate.kernel import Request
@@ -860,7 +860,7 @@ def total(rep: ReplicateDesign, variable: str, by=None, where=None, level: float
     check_request(base, Request("total", variable), domains.index)
     y = base.numeric(variable)
     valid = ~np.isnan(y)
-    _warn_normalised(base)
+    warn_normalised(base)
     values = RowValues.build(base, domains.index, y[:, None], valid[:, None])
     return _estimate(
         rep, domains, values, kind="total", level=level, ci=ci, ci_method=None, df_rule=df,

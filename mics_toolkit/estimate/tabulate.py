@@ -212,6 +212,8 @@ def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df)
     # variables are checked (and special codes reported) before any work
     for request in requests:
         estimators.check_request(design, request, mask=mask, stacklevel=6)
+    if any(request.kind == "total" for request in requests):
+        estimators.warn_normalised(design, stacklevel=5)
     by_request: dict[Request, list[_Block]] = {r: [] for r in requests}
     for names in groups:
         domains = domains_of(design, list(names) or None)
