@@ -11,6 +11,8 @@ This module is a leaf: it imports nothing from the package.
 from __future__ import annotations
 
 import difflib
+import os
+import sys
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -261,6 +263,18 @@ class SpecialCodeWarning(MicsWarning):
 
 class NormalisedTotalWarning(MicsWarning):
     """A total is asked of normalised weights, which do not expand to population counts."""
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning raised by the calling function point at the
+    first frame outside this package (the user's line), however deep the call chain."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def close_matches(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:

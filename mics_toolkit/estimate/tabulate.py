@@ -12,6 +12,7 @@ one estimator call per variable and breakdown.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.design import Design
-from mics_toolkit.errors import OptionError
+from mics_toolkit.errors import OptionError, caller_stacklevel
 from mics_toolkit.estimate import estimators
 from mics_toolkit.estimate.domains import domains_of
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
@@ -62,7 +63,7 @@ def _names(value, option: str) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    names = list(value)
+    names = list(value) if isinstance(value, (list, tuple)) else [value]
     if not all(isinstance(name, str) for name in names):
         raise OptionError(
             f"{option}= takes a column name or a list of column names, not {value!r}",
@@ -97,8 +98,8 @@ def _breakdowns(value) -> list[tuple[str, ...]]:
         elif isinstance(item, str):
             out.append((item,))
         else:
-            names = tuple(item)
-            if not all(isinstance(name, str) for name in names):
+            names = tuple(item) if isinstance(item, (list, tuple)) else (item,)
+            if not names or not all(isinstance(name, str) for name in names):
                 raise OptionError(
                     f"each breakdown is None (the total), a column name or a list of column "
                     f"names, not {item!r}",
@@ -186,12 +187,17 @@ def tabulate(
     estimators.check_common(level, ci, df)
     interval = estimators.interval_method(ci, ci_method)
     symmetric = None if interval == "wald" else interval
-    if isinstance(design, Design) and not design.calibration:
-        blocks = _kernel_blocks(design, requests, groups, where, level=level, ci=ci,
-                                ci_method=symmetric, df=df)
-    else:
-        blocks = _call_blocks(design, requests, groups, where, level=level, ci=ci,
-                              ci_method=ci_method, df=df)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if isinstance(design, Design) and not design.calibration:
+            blocks = _kernel_blocks(design, requests, groups, where, level=level, ci=ci,
+                                    ci_method=symmetric, df=df)
+        else:
+            blocks = _call_blocks(design, requests, groups, where, level=level, ci=ci,
+                                  ci_method=ci_method, df=df)
+    # each warning once (not once per breakdown), attributed to the caller's line
+    for message in {(w.category, str(w.message)): w for w in caught}.values():
+        warnings.warn(message.message, stacklevel=caller_stacklevel())
     attrs = {
         **design.conventions(),
         "estimator": "tabulate",
@@ -211,10 +217,11 @@ def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df)
     mask = estimators.where_array(design, where)
     # variables are checked (and special codes reported) before any work
     for request in requests:
-        estimators.check_request(design, request, mask=mask, stacklevel=6)
+        estimators.check_request(design, request, mask=mask)
     if any(request.kind == "total" for request in requests):
-        estimators.warn_normalised(design, stacklevel=5)
-    by_request: dict[Request, list[_Block]] = {r: [] for r in requests}
+        estimators.warn_normalised(design)
+    unique = list(dict.fromkeys(requests))  # a request asked twice is computed once
+    by_request: dict[Request, list[_Block]] = {r: [] for r in unique}
     for names in groups:
         domains = domains_of(design, list(names) or None)
         partition = partition_of(design, domains.index, domains.n_domains)
@@ -222,7 +229,7 @@ def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df)
         if ci_method == "korn-graubard":
             index = domains.index if mask is None else np.where(mask, domains.index, -1)
             n_rows = estimators.domain_row_counts(index, domains.n_domains)
-        for arrays in estimate_partition(design, partition, requests, mask, df):
+        for arrays in estimate_partition(design, partition, unique, mask, df):
             request = arrays.request
             statistics = estimators.result_statistics(
                 arrays.estimate, arrays.variance, arrays.srs, arrays.dof, arrays.n_positive,
