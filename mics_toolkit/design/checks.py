@@ -19,6 +19,7 @@ __all__ = [
     "check_weights",
     "describe_codes",
     "numeric_values",
+    "small_integer_codes",
 ]
 
 
@@ -121,6 +122,9 @@ def check_codes(frame: pd.DataFrame, name: str, *, role: str, source: str | None
             "every row needs a design code",
             codes=[],
         )
+    found = small_integer_codes(series)
+    if found is not None:
+        return found
     codes, uniques = pd.factorize(series, sort=True)
     return codes.astype(np.intp), np.asarray(uniques)
 
@@ -202,3 +206,50 @@ def check_fpc(
             codes=stratum_values[too_small].tolist(),
         )
     return (low - n_psu) / low
+
+
+# Largest span of values coded by a lookup table rather than by sorting.
+_SMALL_SPAN = 100_000
+
+
+def small_integer_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize(series, sort=True)`` for a numpy integer or float column of whole numbers
+    spanning a small range (survey codes), with a lookup table instead of a sort; None for
+    any other column."""
+    dtype = series.dtype
+    if (not isinstance(dtype, np.dtype) or dtype.kind not in "iuf" or dtype == np.uint64
+            or not len(series)):
+        return None
+    values = series.to_numpy()
+    # fmin/fmax skip NaN; both are NaN only when every value is
+    low, high = np.fmin.reduce(values), np.fmax.reduce(values)
+    if dtype.kind in "iu":
+        low, high = int(low), int(high)  # no wrap-around in high - low
+    elif not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    if high - low > _SMALL_SPAN:
+        return None
+    missing = None
+    if dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            position = values.astype(np.intp)  # NaN becomes an arbitrary integer
+        whole = position == values  # False where NaN
+        missing = np.isnan(values)
+        if np.count_nonzero(whole) + np.count_nonzero(missing) != len(values):
+            return None  # fractions
+        if not missing.any():
+            missing = None
+    else:
+        position = values.astype(np.intp)
+    position -= int(low)
+    if missing is not None:
+        position[missing] = 0
+    counts = np.bincount(position)
+    if missing is not None:
+        counts[0] -= np.count_nonzero(missing)
+    seen = counts > 0
+    codes = np.take(np.cumsum(seen) - 1, position, out=position)
+    if missing is not None:
+        codes[missing] = -1
+    uniques = (np.flatnonzero(seen) + low).astype(dtype)
+    return codes, uniques

@@ -23,6 +23,7 @@ from mics_toolkit.design.checks import (
     check_weights,
     describe_codes,
     numeric_values,
+    small_integer_codes,
 )
 from mics_toolkit.errors import DesignError, check_option
 from mics_toolkit.io import Metadata, to_survey_data
@@ -246,7 +247,8 @@ class Design:
         return self._cache[key]
 
     def codes(self, name: str, *, role: str = "by") -> tuple[np.ndarray, np.ndarray]:
-        """Integer codes (-1 for missing) and sorted unique values of column ``name`` (cached)."""
+        """Integer codes (-1 for missing) and sorted unique values of column ``name`` (cached;
+        the codes are read-only). Every unique value occurs in the column."""
         key = ("codes", name)
         if key not in self._cache:
             series = self.column(name, role=role)
@@ -254,6 +256,7 @@ class Design:
             if found is None:
                 codes, uniques = pd.factorize(series, sort=True)
                 found = (codes.astype(np.intp), np.asarray(uniques))
+            found[0].flags.writeable = False  # shared by every caller
             self._cache[key] = found
         return self._cache[key]
 
@@ -290,47 +293,3 @@ def _split_data(data) -> tuple[pd.DataFrame, Metadata]:
     """Return (frame, meta) from a DataFrame (empty metadata) or a SurveyData."""
     survey = to_survey_data(data)
     return survey.frame, survey.meta
-
-
-# Largest span of values coded by a lookup table rather than by sorting.
-_SMALL_SPAN = 100_000
-
-
-def small_integer_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """``pd.factorize(series, sort=True)`` for a numpy integer or float column of whole numbers
-    spanning a small range (survey codes), with a lookup table instead of a sort; None for
-    any other column."""
-    dtype = series.dtype
-    if (not isinstance(dtype, np.dtype) or dtype.kind not in "iuf" or dtype == np.uint64
-            or not len(series)):
-        return None
-    values = series.to_numpy()
-    # fmin/fmax skip NaN; both are NaN only when every value is
-    low, high = np.fmin.reduce(values), np.fmax.reduce(values)
-    if dtype.kind in "iu":
-        low, high = int(low), int(high)  # no wrap-around in high - low
-        values = values.astype(np.int64)
-    elif not (np.isfinite(low) and np.isfinite(high)):
-        return None
-    if high - low > _SMALL_SPAN:
-        return None
-    offset = values - low
-    missing = None
-    if dtype.kind == "f":
-        missing = np.isnan(offset)
-        if missing.any():
-            offset[missing] = 0.0
-        else:
-            missing = None
-    position = offset.astype(np.intp)
-    if dtype.kind == "f" and not np.array_equal(position, offset):
-        return None  # fractions
-    counts = np.bincount(position)
-    if missing is not None:
-        counts[0] -= np.count_nonzero(missing)
-    seen = counts > 0
-    codes = (np.cumsum(seen) - 1)[position]
-    if missing is not None:
-        codes[missing] = -1
-    uniques = (np.flatnonzero(seen) + low).astype(dtype)
-    return codes.astype(np.intp, copy=False), uniques

@@ -91,12 +91,10 @@ def domains_of(design: Design, by=None, where=None) -> Domains:
     cached = design._cache.get(key)
     if cached is None:
         codes = [design.codes(name, role="by") for name in names]
-        base, uniques = codes[0]
-        if len(names) == 1 and np.bincount(base + 1, minlength=len(uniques) + 1)[1:].all():
-            # the codes of one variable are its domains when every value is present
-            base = base.copy()
+        if len(names) == 1:
+            # the (read-only) codes of one variable are its domains: every value occurs
+            base, uniques = codes[0]
             table = pd.DataFrame({names[0]: _as_column(uniques, design.frame[names[0]])})
-            base.flags.writeable = False
             design._cache[key] = cached = (base, table)
     if cached is None:
         combined = np.zeros(n_rows, dtype=np.int64)

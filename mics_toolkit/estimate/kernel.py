@@ -154,46 +154,60 @@ def row_products(design: Design, request: Request) -> RowProducts:
     if hit is not None:
         return hit
     w = design.weights
+    # the products are written in place into one (m, N) array: few large temporaries
     if request.kind == "proportion":
         codes, levels = design.codes(request.variable, role="analysis")
         valid = codes >= 0
-        names = ["w", "n"]
-        columns = [w * valid, valid.astype(float)]
-        shift = 0.0
-        if len(levels) <= _LEVEL_COLUMNS:
-            # few categories: one product per category, summed like the others
-            names += [f"l{k}" for k in range(len(levels))]
-            columns += [np.where(codes == k, w, 0.0) for k in range(len(levels))]
+        few = len(levels) <= _LEVEL_COLUMNS  # one product per category, summed like the others
+        names = ["w", "n"] + ([f"l{k}" for k in range(len(levels))] if few else [])
+        columns = _products_array(names, w, valid)
+        np.multiply(w, valid, out=columns[0])
+        columns[1] = valid
+        if few:
+            for k in range(len(levels)):
+                np.multiply(w, codes == k, out=columns[2 + k])
             codes = None
+        shift = 0.0
     else:
         y = numeric_column(design, request.variable, request.kind)
         valid = ~np.isnan(y)
-        if request.kind == "ratio":
+        ratio = request.kind == "ratio"
+        if ratio:
             x = numeric_column(design, request.denominator, request.kind)
             valid &= ~np.isnan(x)
-            xv = np.where(valid, x, 0.0)
-        yv = np.where(valid, y, 0.0)
-        weight = w * valid
-        wy = w * yv
-        if request.kind == "ratio":
-            wx = w * xv
-            shift = _centre(wy.sum(), wx.sum())
-            e = yv - shift * xv
-            we = weight * e
-            names = ["a", "b", "w", "n", "s", "sx", "xx"]
-            columns = [wy, wx, weight, valid.astype(float), we * e, we * xv, wx * xv]
+        invalid = ~valid
+        names = ["a", "b", "w", "n", "s", "sx", "xx"] if ratio else ["a", "w", "n", "s"]
+        columns = _products_array(names, w, valid)
+        row = dict(zip(names, columns, strict=False))
+        np.multiply(w, y, out=row["a"])
+        np.copyto(row["a"], 0.0, where=invalid)
+        np.multiply(w, valid, out=row["w"])
+        row["n"][:] = valid
+        if ratio:
+            np.multiply(w, x, out=row["b"])
+            np.copyto(row["b"], 0.0, where=invalid)
+            shift = _centre(row["a"].sum(), row["b"].sum())
+            # e = y - c x; s = w e^2, sx = w e x, xx = w x^2 (0 where not valid)
+            e = row["sx"]
+            np.multiply(x, -shift, out=e)
+            e += y
+            np.multiply(e, e, out=row["s"])
+            row["s"] *= row["w"]
+            e *= row["b"]
+            np.multiply(row["b"], x, out=row["xx"])
+            for name in ("s", "sx", "xx"):
+                np.copyto(row[name], 0.0, where=invalid)
         else:
-            shift = _centre(wy.sum(), weight.sum())
-            e = yv - shift * valid
-            names = ["a", "w", "n", "s"]
-            columns = [wy, weight, valid.astype(float), weight * e * e]
+            shift = _centre(row["a"].sum(), row["w"].sum())
+            s = row["s"]
+            np.subtract(y, shift, out=s)
+            s *= s
+            s *= row["w"]
+            np.copyto(s, 0.0, where=invalid)
         codes = levels = None
-    if (valid & (w == 0)).any():
-        names.append("p")
-        columns.append((valid & (w > 0)).astype(float))
     products = RowProducts(
         request=request,
-        columns=np.stack(columns),
+        columns=columns,
         names=tuple(names),
         codes=codes,
         levels=levels,
@@ -203,6 +217,18 @@ def row_products(design: Design, request: Request) -> RowProducts:
         cache.pop(next(iter(cache)))
     cache[request] = products
     return products
+
+
+def _products_array(names: list[str], w: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """An (m, N) array for the products ``names``, plus a last row ``p`` (valid rows of positive
+    weight) when some valid row has weight 0; ``names`` gets ``"p"`` appended then."""
+    zero = w == 0
+    positive = bool((valid & zero).any())
+    columns = np.empty((len(names) + positive, len(w)))
+    if positive:
+        columns[-1] = valid & ~zero
+        names.append("p")
+    return columns
 
 
 def _centre(numerator: float, denominator: float) -> float:
@@ -260,14 +286,16 @@ def partition_of(design: Design, domain: np.ndarray, n_domains: int) -> Partitio
     else:
         inside = domain >= 0
         everywhere = bool(inside.all())
-        key = psu.astype(np.int64) * n_domains + domain
+        key = psu.astype(np.int64)  # becomes the (PSU, domain) key, then the cell, in place
+        key *= n_domains
+        key += domain
         key_inside = key if everywhere else key[inside]
         grid = n_domains * n_psu
         if grid <= max(_DENSE_CELL_LIMIT, 4 * len(key_inside)):
             present = np.bincount(key_inside, minlength=grid) > 0
             cell_key = np.flatnonzero(present)
             lookup = np.cumsum(present) - 1
-            cell_of_inside = lookup[key_inside]
+            cell_of_inside = np.take(lookup, key_inside, out=key_inside)
         else:
             cell_key, cell_of_inside = np.unique(key_inside, return_inverse=True)
         n_cells = len(cell_key)

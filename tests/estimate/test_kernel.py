@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mics_toolkit as mt
-from mics_toolkit.design.design import small_integer_codes
+from mics_toolkit.design.checks import small_integer_codes
 from mics_toolkit.estimate import estimators, kernel
 from mics_toolkit.estimate.domains import domains_of
 from mics_toolkit.estimate.scores import RowValues
