@@ -19,6 +19,7 @@ import pandas as pd
 
 from mics_toolkit.errors import OptionError, SpecError, VariableError
 from mics_toolkit.estimate import RESULT_COLUMNS
+from mics_toolkit.estimate.tabulate import TOTAL, breakdown_label
 from mics_toolkit.io import normalise_code
 
 __all__ = [
@@ -31,8 +32,9 @@ __all__ = [
     "to_estimates",
 ]
 
-TOTAL = "total"
-"""Breakdown and category of the estimate over the whole universe (no ``by``)."""
+# the ``breakdown`` of ``by`` variables: "total" for none, names joined by "+", the same text
+# as the ``breakdown`` column of :func:`mics_toolkit.estimate.tabulate`
+breakdown_key = breakdown_label
 
 ESTIMATE_COLUMNS: tuple[str, ...] = ("indicator", "breakdown", "category", *RESULT_COLUMNS)
 
@@ -46,20 +48,6 @@ def category_key(code: object) -> str:
     ('1', '2', 'a', '2.5')
     """
     return str(normalise_code(code.item() if isinstance(code, np.generic) else code))
-
-
-def breakdown_key(variables: str | Iterable[str] | None) -> str:
-    """The ``breakdown`` of ``by`` variables: ``"total"`` for none, names joined by ``+``.
-
-    Examples
-    --------
-    >>> breakdown_key(None), breakdown_key("HH6"), breakdown_key(["HH6", "HL4"])
-    ('total', 'HH6', 'HH6+HL4')
-    """
-    if variables is None:
-        return TOTAL
-    names = [variables] if isinstance(variables, str) else list(variables)
-    return "+".join(names) if names else TOTAL
 
 
 def stack_results(
