@@ -373,6 +373,7 @@ def test_values_outside_domain_do_not_change_its_estimate(frame, new_value):
         assert after.loc[g, "se"] == pytest.approx(before.loc[g, "se"], rel=1e-9, abs=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::mics_toolkit.NormalisedTotalWarning")  # random weights
 @settings(max_examples=40, deadline=None)
 @given(survey_frames())
 def test_domain_variances_add_up_for_totals(frame):
