@@ -63,6 +63,7 @@ _DENSE_CELL_LIMIT = 4_000_000
 _LEVEL_COLUMNS = 12
 # Row products and partitions kept on a design.
 _PRODUCT_CACHE_SIZE = 16
+_PRODUCT_CACHE_BYTES = 256 * 2**20  # at most this much memory in products per design
 _PARTITION_CACHE_SIZE = 16
 # Sums of squares that cancel below this fraction of their terms are recomputed exactly.
 _CANCELLATION = 1e-4
@@ -213,7 +214,11 @@ def row_products(design: Design, request: Request) -> RowProducts:
         levels=levels,
         shift=shift,
     )
-    if len(cache) >= _PRODUCT_CACHE_SIZE:
+    # oldest first out, within a count and a memory budget (the newest is always kept)
+    while cache and (
+        len(cache) >= _PRODUCT_CACHE_SIZE
+        or sum(p.columns.nbytes for p in cache.values()) + columns.nbytes > _PRODUCT_CACHE_BYTES
+    ):
         cache.pop(next(iter(cache)))
     cache[request] = products
     return products

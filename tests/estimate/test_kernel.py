@@ -172,6 +172,20 @@ def test_row_products_are_cached_and_evicted():
     assert len(design._cache["row_products"]) <= kernel._PRODUCT_CACHE_SIZE
 
 
+def test_row_products_stay_within_the_memory_budget(monkeypatch):
+    frame = survey()
+    design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
+    one = kernel.row_products(design, kernel.Request("mean", "y")).columns.nbytes
+    monkeypatch.setattr(kernel, "_PRODUCT_CACHE_BYTES", int(2.5 * one))
+    expected = {v: design.mean(v, by="quintile") for v in ["y", "x", "age", "region"]}
+    cached = design._cache["row_products"]
+    assert sum(p.columns.nbytes for p in cached.values()) <= 2.5 * one
+    assert [r.variable for r in cached][-1] == "region"  # the newest is kept
+    for variable, result in expected.items():  # evicted products are built again
+        again = design.mean(variable, by="quintile")
+        np.testing.assert_array_equal(again["se"], result["se"])
+
+
 def test_many_categories_are_summed_from_the_codes():
     design = mt.SurveyDesign(survey(), weight="w", strata="stratum", psu="psu")
     products = kernel.row_products(design, kernel.Request("proportion", "category"))
