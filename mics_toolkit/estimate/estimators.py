@@ -36,6 +36,7 @@ from mics_toolkit.estimate.intervals import (
 )
 from mics_toolkit.estimate.kernel import (
     Request,
+    analysed_products,
     degrees_of_freedom,
     estimate_partition,
     numeric_column,
@@ -303,7 +304,8 @@ def _kernel_result(
     """One request over one ``by`` partition through :mod:`mics_toolkit.estimate.kernel`."""
     domains = domains_of(design, by)
     partition = partition_of(design, domains.index, domains.n_domains)
-    [arrays] = estimate_partition(design, partition, [request], mask, df_rule)
+    products = analysed_products(design, [request], mask)
+    [arrays] = estimate_partition(design, partition, products, mask, df_rule)
     n_rows = None
     if ci_method == "korn-graubard":
         index = domains.index if mask is None else np.where(mask, domains.index, -1)

@@ -47,6 +47,8 @@ __all__ = [
     "Partition",
     "Request",
     "RequestArrays",
+    "RowProducts",
+    "analysed_products",
     "degrees_of_freedom",
     "estimate_partition",
     "numeric_column",
@@ -120,6 +122,17 @@ class RowProducts:
     def n_columns(self) -> int:
         """K, the number of estimates per domain (categories of a proportion, else 1)."""
         return 1 if self.levels is None else max(len(self.levels), 1)
+
+    def restrict(self, mask: np.ndarray) -> RowProducts:
+        """These products on the rows where ``mask`` is true (0 elsewhere; not kept)."""
+        return RowProducts(
+            request=self.request,
+            columns=self.columns * mask,
+            names=self.names,
+            codes=None if self.codes is None else np.where(mask, self.codes, -1),
+            levels=self.levels,
+            shift=self.shift,
+        )
 
     def position(self, name: str) -> int | None:
         """Row of product ``name`` in ``columns``, None when it is not kept."""
@@ -324,16 +337,13 @@ def partition_of(design: Design, domain: np.ndarray, n_domains: int) -> Partitio
 
 
 def _cell_sums(
-    design: Design, partition: Partition, products: RowProducts, mask: np.ndarray | None
+    design: Design, partition: Partition, products: RowProducts
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Cell sums (C, m) of the products and, for a proportion, (C, L) of ``w 1[y = l]``."""
-    columns = products.columns if mask is None else products.columns * mask
-    codes = products.codes
-    if codes is not None and mask is not None:
-        codes = np.where(mask, codes, -1)
+    columns, codes = products.columns, products.codes
     n_levels = products.n_columns
     if partition.row_cell is None:
-        psu_sums, psu_levels = _psu_sums(design, products, columns, codes, mask is None)
+        psu_sums, psu_levels = _psu_sums(design, products)
         sums = psu_sums[partition.cell_psu]
         levels = None if psu_levels is None else psu_levels[partition.cell_psu]
         return sums, levels
@@ -348,10 +358,11 @@ def _cell_sums(
     return sums, levels
 
 
-def _psu_sums(design, products, columns, codes, keep):
-    """PSU sums of the products (and category sums), kept on ``products`` when ``keep``."""
-    if keep and "psu" in products._psu_sums:
+def _psu_sums(design, products):
+    """PSU sums of the products (and category sums), computed once and kept on ``products``."""
+    if "psu" in products._psu_sums:
         return products._psu_sums["psu"]
+    columns, codes = products.columns, products.codes
     psu = design.psu_index
     n_psu = design.n_psu_total
     sums = np.empty((n_psu, len(columns)))
@@ -360,8 +371,7 @@ def _psu_sums(design, products, columns, codes, keep):
     levels = None
     if codes is not None:
         levels = _level_sums(psu, codes, design.weights, n_psu, products.n_columns)
-    if keep:
-        products._psu_sums["psu"] = (sums, levels)
+    products._psu_sums["psu"] = (sums, levels)
     return sums, levels
 
 
@@ -391,22 +401,33 @@ class RequestArrays:
     weight_total: np.ndarray
 
 
+def analysed_products(
+    design: Design, requests: list[Request], mask: np.ndarray | None = None
+) -> list[RowProducts]:
+    """The row products of the requests, restricted to the rows where ``mask`` is true (the
+    products multiplied by the mask, once for all the partitions of a call)."""
+    products = [row_products(design, request) for request in requests]
+    if mask is None:
+        return products
+    return [p.restrict(mask) for p in products]
+
+
 def estimate_partition(
     design: Design,
     partition: Partition,
-    requests: list[Request],
+    products: list[RowProducts],
     mask: np.ndarray | None = None,
     df_rule: str = "design",
 ) -> list[RequestArrays]:
     """Estimates, variances, SRS variances, df and counts of every request in every domain of
-    ``partition``, restricted to the rows where ``mask`` is true; one stratified variance for
-    all requests."""
+    ``partition``, from the products of :func:`analysed_products` (``mask`` is the filter they
+    were restricted with); one stratified variance for all requests."""
     pieces = []
-    for request in requests:
-        products = row_products(design, request)
-        sums, level_sums = _cell_sums(design, partition, products, mask)
-        cells = _cell_totals(partition, products, sums, level_sums)
-        pieces.append((request, products, cells, sums))
+    for product in products:
+        request = product.request
+        sums, level_sums = _cell_sums(design, partition, product)
+        cells = _cell_totals(partition, product, sums, level_sums)
+        pieces.append((request, product, cells, sums))
     if not pieces:
         return []
     estimates, scores = [], []

@@ -25,7 +25,12 @@ from mics_toolkit.errors import OptionError, caller_stacklevel
 from mics_toolkit.estimate import estimators
 from mics_toolkit.estimate.domains import domains_of
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
-from mics_toolkit.estimate.kernel import Request, estimate_partition, partition_of
+from mics_toolkit.estimate.kernel import (
+    Request,
+    analysed_products,
+    estimate_partition,
+    partition_of,
+)
 
 __all__ = ["TOTAL", "breakdown_label", "tabulate"]
 
@@ -222,6 +227,7 @@ def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df)
         estimators.warn_normalised(design)
     unique = list(dict.fromkeys(requests))  # a request asked twice is computed once
     by_request: dict[Request, list[_Block]] = {r: [] for r in unique}
+    products = analysed_products(design, unique, mask)
     for names in groups:
         domains = domains_of(design, list(names) or None)
         partition = partition_of(design, domains.index, domains.n_domains)
@@ -229,7 +235,7 @@ def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df)
         if ci_method == "korn-graubard":
             index = domains.index if mask is None else np.where(mask, domains.index, -1)
             n_rows = estimators.domain_row_counts(index, domains.n_domains)
-        for arrays in estimate_partition(design, partition, unique, mask, df):
+        for arrays in estimate_partition(design, partition, products, mask, df):
             request = arrays.request
             statistics = estimators.result_statistics(
                 arrays.estimate, arrays.variance, arrays.srs, arrays.dof, arrays.n_positive,

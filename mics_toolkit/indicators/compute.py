@@ -30,6 +30,8 @@ import pandas as pd
 
 from mics_toolkit.errors import ExpressionError, SpecError, VariableError, close_matches
 from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign
+from mics_toolkit.estimate.domains import domains_of
+from mics_toolkit.estimate.tabulate import TOTAL, breakdown_label
 from mics_toolkit.expr import parse, where_mask
 from mics_toolkit.indicators.spec import IndicatorSpec
 from mics_toolkit.io import MISSING_CATEGORIES, Metadata, SurveyData
@@ -47,9 +49,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-TOTAL = "total"
-"""Value of ``breakdown`` for the whole-universe rows of :func:`compute_indicators`."""
 
 TIDY_COLUMNS: tuple[str, ...] = ("indicator", "breakdown", "category", *RESULT_COLUMNS)
 """Columns of :func:`compute_indicators`."""
@@ -204,6 +203,42 @@ class PreparedIndicator:
             values = result[name].array
             columns[name] = values if rows is None else values[rows]
         return columns, attrs
+
+    def _breakdown_columns(
+        self, breakdowns: Sequence[str | None], *, level: float, ci: str,
+        ci_method: str | None, df: str,
+    ) -> list[dict[str, Any]]:
+        """The result columns of every breakdown (None for the total) from one
+        :meth:`SurveyDesign.tabulate` call: the ``by`` column (the domains' values) and the
+        result columns, as :meth:`_columns` gives them for one breakdown."""
+        spec, design = self.spec, self.design
+        options: dict[str, Any] = {"where": self.universe, "level": level, "ci": ci, "df": df}
+        keep = None
+        if spec.type == "percentage":
+            table = design.tabulate(proportion=self.value, breakdowns=list(breakdowns),
+                                    ci_method=ci_method, **options)
+            keep = table["level"].to_numpy() == 1
+            if not keep.any():  # nobody in the file has the attribute: the mean (0)
+                keep = None
+                table = design.tabulate(mean=self.value, breakdowns=list(breakdowns), **options)
+        elif spec.type == "mean":
+            table = design.tabulate(mean=self.value, breakdowns=list(breakdowns), **options)
+        else:
+            table = design.tabulate(ratio=(self.value, self.denominator),
+                                    breakdowns=list(breakdowns), **options)
+        labels = table["breakdown"].to_numpy()
+        statistics = {name: table[name].to_numpy() for name in RESULT_COLUMNS}
+        out = []
+        for by in breakdowns:
+            rows = labels == breakdown_label(by)
+            if keep is not None:
+                rows &= keep
+            columns: dict[str, Any] = {}
+            if by is not None:
+                columns[by] = domains_of(design, by).table[by].array
+            columns.update({name: values[rows] for name, values in statistics.items()})
+            out.append(columns)
+        return out
 
 
 def check_indicators(
@@ -675,25 +710,30 @@ def compute_indicators(
             plan[spec.id] = list(breakdowns)
     prepared = prepare_indicators(survey, specs, breakdowns=plan, lonely_psu=lonely_psu,
                                   adjustments=adjustments)
-    steps = [(s, None) for s in specs if total] + [(s, b) for s in specs for b in plan[s.id]]
-    order = {s.id: i for i, s in enumerate(specs)}
-    steps.sort(key=lambda step: order[step[0].id])
+    n_steps = sum(int(total) + len(plan[spec.id]) for spec in specs)
     ids: list[str] = []
     breakdown_names: list[str] = []
     categories: list[Any] = []
     statistics: dict[str, list[np.ndarray]] = {name: [] for name in RESULT_COLUMNS}
-    for number, (spec, by) in enumerate(steps, start=1):
-        columns, _ = prepared[spec.id]._columns(
-            by, level=level, ci=ci, ci_method=ci_method, df=df
+    done = 0
+    for spec in specs:
+        # one pass over the rows per breakdown for all of the indicator's domains
+        groups: list[str | None] = ([None] if total else []) + plan[spec.id]
+        if not groups:
+            continue
+        parts = prepared[spec.id]._breakdown_columns(
+            groups, level=level, ci=ci, ci_method=ci_method, df=df
         )
-        n = len(columns["estimate"])
-        ids.extend([spec.id] * n)
-        breakdown_names.extend([TOTAL if by is None else by] * n)
-        categories.extend([np.nan] * n if by is None else list(np.asarray(columns[by])))
-        for name in RESULT_COLUMNS:
-            statistics[name].append(np.asarray(columns[name]))
-        if progress is not None:
-            progress(number, len(steps), f"{spec.id} by {by or TOTAL}")
+        for by, columns in zip(groups, parts, strict=True):
+            n = len(columns["estimate"])
+            ids.extend([spec.id] * n)
+            breakdown_names.extend([TOTAL if by is None else by] * n)
+            categories.extend([np.nan] * n if by is None else list(np.asarray(columns[by])))
+            for name in RESULT_COLUMNS:
+                statistics[name].append(np.asarray(columns[name]))
+            done += 1
+            if progress is not None:
+                progress(done, n_steps, f"{spec.id} by {by or TOTAL}")
     if not ids:
         return pd.DataFrame({name: [] for name in TIDY_COLUMNS})
     category = np.empty(len(categories), dtype=object)
