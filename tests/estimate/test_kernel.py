@@ -52,7 +52,7 @@ def survey(n_rows: int = 3_000, seed: int = 7) -> pd.DataFrame:
     )
 
 
-def row_level(design, kind, variable, by, where, denominator=None):
+def row_level(design, kind, variable, by, where, denominator=None, df="design"):
     """The same estimate from the row-level path (RowValues), the path of calibrated designs."""
     mask = estimators.where_array(design, where)
     domains = domains_of(design, by, mask)
@@ -61,7 +61,7 @@ def row_level(design, kind, variable, by, where, denominator=None):
         codes, levels = design.codes(variable, role="analysis")
         values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))
         return estimators._estimate(design, domains, values, kind="ratio", level=0.95, ci="t",
-                                    ci_method="logit", df_rule="design", levels=levels,
+                                    ci_method="logit", df_rule=df, levels=levels,
                                     attrs=attrs)
     y = design.numeric(variable)
     valid = ~np.isnan(y)
@@ -73,7 +73,7 @@ def row_level(design, kind, variable, by, where, denominator=None):
     values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x)
     return estimators._estimate(design, domains, values,
                                 kind="total" if kind == "total" else "ratio", level=0.95,
-                                ci="t", ci_method=None, df_rule="design", attrs=attrs)
+                                ci="t", ci_method=None, df_rule=df, attrs=attrs)
 
 
 @pytest.mark.parametrize("by", [None, "region", "quintile", ["region", "quintile"], "age"])
@@ -96,6 +96,23 @@ def test_kernel_equals_row_level_path(by, where, kind, variable, denominator):
     for column in RESULT:
         np.testing.assert_allclose(got[column].to_numpy(), expected[column].to_numpy(),
                                    rtol=1e-11, atol=0, err_msg=column)
+
+
+@pytest.mark.parametrize("lonely_psu", ["remove", "certainty", "adjust", "average"])
+@pytest.mark.parametrize("kind, variable", [("mean", "y"), ("total", "y"), ("proportion", "b")])
+def test_kernel_equals_row_level_path_with_single_psu_strata(lonely_psu, kind, variable):
+    frame = survey()
+    frame.loc[frame["psu"] == 29, "stratum"] = 6  # stratum 6 holds PSU 29 alone
+    frame.loc[frame["psu"] == 3, "stratum"] = 7  # and stratum 7 PSU 3
+    design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu",
+                             lonely_psu=lonely_psu)
+    for by, where, df in [("quintile", "age < 30", "domain"), ("region", None, "design"),
+                          (None, "quintile == 2", "domain")]:
+        expected = row_level(design, kind, variable, by, where, df=df)
+        got = getattr(design, kind)(variable, by=by, where=where, df=df)
+        for column in RESULT:
+            np.testing.assert_allclose(got[column].to_numpy(), expected[column].to_numpy(),
+                                       rtol=1e-11, atol=1e-15, err_msg=f"{column} {by} {where}")
 
 
 def test_region_partition_uses_psu_sums_and_household_partition_uses_rows():
