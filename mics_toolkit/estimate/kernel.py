@@ -7,7 +7,8 @@ over a (domain, PSU) cell give everything an estimate needs:
 
 * mean, total: ``w y``, ``w``, ``1`` (valid-row count) and ``w (y - c)^2``;
 * ratio: ``w y``, ``w x``, ``w``, ``1``, ``w e^2``, ``w e x`` and ``w x^2`` with ``e = y - c x``;
-* proportion: ``w 1[y = l]`` for every category l (one pass over the codes), ``w`` and ``1``;
+* proportion: ``w``, ``1`` and ``w 1[y = l]`` for every category l (up to 12 categories; with
+  more, the category sums come from the codes in one pass);
 
 each set to 0 where the row's value is missing (or ``where`` is false), plus ``1[w > 0]`` when
 some valid row has weight 0 (for ``n_unweighted``). ``c`` is a centring constant per request
@@ -29,6 +30,11 @@ simple-random-sampling variance of the design effect from the sums of squares,
 with ``x = 1`` for means and totals. Where this cancels more than four digits (a domain whose
 mean is far from ``c`` relative to its spread, or a constant variable) the residuals are summed
 again exactly over the rows.
+
+Designs with weight adjustments (calibration, raking, post-stratification) need the row-level
+residuals of their variance and use :class:`~mics_toolkit.estimate.scores.RowValues` instead;
+replicate designs multiply the cell totals of :func:`~mics_toolkit.estimate.scores.cell_totals`
+by their replicate factors.
 """
 
 from __future__ import annotations
@@ -43,7 +49,6 @@ from mics_toolkit.estimate.scores import CellTotals, ratio_scores, total_scores
 from mics_toolkit.estimate.variance import stratified_variance
 
 __all__ = [
-    "KINDS",
     "Partition",
     "Request",
     "RequestArrays",
@@ -55,8 +60,6 @@ __all__ = [
     "partition_of",
     "row_products",
 ]
-
-KINDS: tuple[str, ...] = ("mean", "total", "ratio", "proportion")
 
 # Largest domains x PSUs grid for which cells are found with a dense bincount.
 _DENSE_CELL_LIMIT = 4_000_000
@@ -75,8 +78,8 @@ _ROUNDING = 1e-12
 
 @dataclass(frozen=True)
 class Request:
-    """One requested estimate: the estimator ``kind`` of ``variable`` (over ``denominator``
-    for a ratio)."""
+    """One requested estimate: the estimator ``kind`` (``"mean"``, ``"total"``, ``"ratio"`` or
+    ``"proportion"``) of ``variable`` (over ``denominator`` for a ratio)."""
 
     kind: str
     variable: str
