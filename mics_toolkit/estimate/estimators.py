@@ -292,7 +292,7 @@ def result_statistics(
 def _kernel_result(
     design: Design,
     request: Request,
-    by,
+    domains: Domains,
     mask: np.ndarray | None,
     *,
     level: float,
@@ -301,15 +301,15 @@ def _kernel_result(
     df_rule: str,
     attrs: dict,
 ):
-    """One request over one ``by`` partition through :mod:`mics_toolkit.estimate.kernel`."""
-    domains = domains_of(design, by)
-    partition = partition_of(design, domains.index, domains.n_domains)
+    """One request over the domains (``by`` and the ``where`` filter ``mask``) through
+    :mod:`mics_toolkit.estimate.kernel`, which takes the partition without the filter."""
+    base = domains_of(design, list(domains.by) or None)
+    partition = partition_of(design, base.index, base.n_domains)
     products = analysed_products(design, [request], mask)
     [arrays] = estimate_partition(design, partition, products, mask, df_rule)
     n_rows = None
     if ci_method == "korn-graubard":
-        index = domains.index if mask is None else np.where(mask, domains.index, -1)
-        n_rows = domain_row_counts(index, domains.n_domains)
+        n_rows = domain_row_counts(domains.index, domains.n_domains)
     statistics = result_statistics(
         arrays.estimate, arrays.variance, arrays.srs, arrays.dof, arrays.n_positive,
         arrays.weight_total, level=level, ci=ci, ci_method=ci_method, n_rows=n_rows,
@@ -391,7 +391,7 @@ def mean(
     attrs = {"estimator": "mean", "variable": variable, "by": list(domains.by),
              "where": where_text(where)}
     if not design.calibration:
-        return _kernel_result(design, Request("mean", variable), by, mask, level=level, ci=ci,
+        return _kernel_result(design, Request("mean", variable), domains, mask, level=level, ci=ci,
                               ci_method=None, df_rule=df, attrs=attrs)
     y = design.numeric(variable)
     valid = ~np.isnan(y)
@@ -445,7 +445,7 @@ def total(
     attrs = {"estimator": "total", "variable": variable, "by": list(domains.by),
              "where": where_text(where)}
     if not design.calibration:
-        return _kernel_result(design, Request("total", variable), by, mask, level=level,
+        return _kernel_result(design, Request("total", variable), domains, mask, level=level,
                               ci=ci, ci_method=None, df_rule=df, attrs=attrs)
     y = design.numeric(variable)
     valid = ~np.isnan(y)
@@ -492,7 +492,7 @@ def ratio(
     attrs = {"estimator": "ratio", "numerator": numerator, "denominator": denominator,
              "by": list(domains.by), "where": where_text(where)}
     if not design.calibration:
-        return _kernel_result(design, Request("ratio", numerator, denominator), by, mask,
+        return _kernel_result(design, Request("ratio", numerator, denominator), domains, mask,
                               level=level, ci=ci, ci_method=None, df_rule=df, attrs=attrs)
     y, x = design.numeric(numerator), design.numeric(denominator)
     valid = ~np.isnan(y) & ~np.isnan(x)
@@ -556,7 +556,7 @@ def proportion(
              "where": where_text(where), "interval": ci_method}
     symmetric = ci_method if ci_method != "wald" else None
     if not design.calibration:
-        return _kernel_result(design, Request("proportion", variable), by, mask, level=level,
+        return _kernel_result(design, Request("proportion", variable), domains, mask, level=level,
                               ci=ci, ci_method=symmetric, df_rule=df, attrs=attrs)
     values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))
     return _estimate(
