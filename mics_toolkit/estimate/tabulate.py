@@ -220,16 +220,21 @@ def tabulate(
 
 def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df):
     mask = estimators.where_array(design, where)
-    # variables are checked (and special codes reported) before any work
+    partitions = [domains_of(design, list(names) or None) for names in groups]
+    # variables are checked (and special codes reported) before any work, on the rows that
+    # some estimate of the table uses (in a domain of some breakdown, and in where)
+    used = None
+    if all(d.by for d in partitions):
+        used = np.logical_or.reduce([d.index >= 0 for d in partitions])
+    analysed = used if mask is None else (mask if used is None else mask & used)
     for request in requests:
-        estimators.check_request(design, request, mask=mask)
+        estimators.check_request(design, request, mask=analysed)
     if any(request.kind == "total" for request in requests):
         estimators.warn_normalised(design)
     unique = list(dict.fromkeys(requests))  # a request asked twice is computed once
     by_request: dict[Request, list[_Block]] = {r: [] for r in unique}
     products = analysed_products(design, unique, mask)
-    for names in groups:
-        domains = domains_of(design, list(names) or None)
+    for names, domains in zip(groups, partitions, strict=True):
         partition = partition_of(design, domains.index, domains.n_domains)
         n_rows = None
         if ci_method == "korn-graubard":

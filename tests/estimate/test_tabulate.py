@@ -715,3 +715,22 @@ def test_property_tabulate_equals_single_calls(drawn, where, interval):
         table = build().tabulate(mean="y", proportion="c", **options)
         expected = single_calls(build(), mean="y", proportion="c", **options)
     assert_matches_single_calls(table, expected)
+
+
+def test_special_codes_counted_on_the_rows_some_estimate_uses():
+    """Coded rows whose breakdown value is missing are in no estimate of a table without
+    the total: no warning, as no single call would warn; with the total, a warning."""
+    frame = FRAME.copy()
+    frame["y"] = frame["y"].astype(float)
+    coded = np.flatnonzero(frame["y"].notna() & frame["wealth"].isna())[:2]
+    assert len(coded) == 2
+    frame.loc[coded, "y"] = 99.0
+    meta = mt.Metadata(file="wm.sav", value_labels={"y": {99: "No response"}},
+                       special_codes={"y": {99: "no_response"}})
+    design = make_design(mt.SurveyData(frame, meta))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mt.SpecialCodeWarning)
+        design.tabulate(mean="y", breakdowns=["wealth"])
+        design.mean("y", by="wealth")
+    with pytest.warns(mt.SpecialCodeWarning, match="2 rows"):
+        design.tabulate(mean="y", breakdowns=[None, "wealth"])
