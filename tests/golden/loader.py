@@ -1,5 +1,6 @@
 """Loader for the golden values computed by ``make_golden.R`` with R's survey package.
 
+The other golden folders' loaders use these readers with their own files.
 ``load_golden()`` reads ``golden.csv`` (one row per statistic: case, design, call, by, level,
 statistic, value, note) and its ``#`` header lines (R and survey versions, options, design
 calls); ``read_data(name)`` reads one of the CSV data sets in ``data/`` exactly as the R script
@@ -45,9 +46,9 @@ def load_golden(path: Path = GOLDEN_FILE) -> tuple[pd.DataFrame, dict[str, str]]
     return frame, metadata
 
 
-def read_data(name: str) -> pd.DataFrame:
+def read_data(name: str, data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Read ``data/<name>.csv`` as R's ``read.csv(na.strings = c("", "NA"))`` did."""
-    return pd.read_csv(DATA_DIR / f"{name}.csv", keep_default_na=False, na_values=["", "NA"])
+    return pd.read_csv(data_dir / f"{name}.csv", keep_default_na=False, na_values=["", "NA"])
 
 
 def parse_by(text: str) -> dict[str, str]:

@@ -8,10 +8,23 @@ case); ``read_data(name)`` reads a data set of ``data/`` as the R script read it
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+
+def _shared_loader():
+    """``tests/golden/loader.py``: the one reader of golden files and R's data sets."""
+    path = Path(__file__).resolve().parents[1] / "golden" / "loader.py"
+    spec = importlib.util.spec_from_file_location("golden_loader_shared", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_SHARED = _shared_loader()
 
 GOLDEN_DIR = Path(__file__).resolve().parent
 GOLDEN_FILE = GOLDEN_DIR / "golden_calibration.csv"
@@ -23,17 +36,7 @@ __all__ = ["DATA_DIR", "load_golden", "load_weights", "read_data"]
 
 def load_golden(path: Path = GOLDEN_FILE) -> tuple[pd.DataFrame, dict[str, str]]:
     """Return the golden statistics (``value`` as float64, NaN for errors) and the header."""
-    metadata: dict[str, str] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                break
-            key, _, text = line[1:].partition(":")
-            if text:
-                metadata[key.strip()] = text.strip()
-    frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
-    frame["value"] = [float(text) if text else np.nan for text in frame["value"]]
-    return frame, metadata
+    return _SHARED.load_golden(path)
 
 
 def load_weights(path: Path = WEIGHTS_FILE) -> pd.DataFrame:
@@ -43,4 +46,4 @@ def load_weights(path: Path = WEIGHTS_FILE) -> pd.DataFrame:
 
 def read_data(name: str) -> pd.DataFrame:
     """Read ``data/<name>.csv`` as R's ``read.csv(na.strings = c("", "NA"))`` did."""
-    return pd.read_csv(DATA_DIR / f"{name}.csv", keep_default_na=False, na_values=["", "NA"])
+    return _SHARED.read_data(name, DATA_DIR)
