@@ -8,23 +8,15 @@ case); ``read_data(name)`` reads a data set of ``data/`` as the R script read it
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-
-def _shared_loader():
-    """``tests/golden/loader.py``: the one reader of golden files and R's data sets."""
-    path = Path(__file__).resolve().parents[1] / "golden" / "loader.py"
-    spec = importlib.util.spec_from_file_location("golden_loader_shared", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_SHARED = _shared_loader()
+# tests/golden/loader.py is the one reader of golden files and R's data sets
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "golden"))
+import loader as _SHARED
 
 GOLDEN_DIR = Path(__file__).resolve().parent
 GOLDEN_FILE = GOLDEN_DIR / "golden_calibration.csv"
