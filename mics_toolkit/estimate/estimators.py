@@ -22,6 +22,7 @@ from mics_toolkit.errors import (
     NormalisedTotalWarning,
     OptionError,
     SpecialCodeWarning,
+    caller_stacklevel,
     check_option,
 )
 from mics_toolkit.estimate.calibrated_variance import calibrated_variance
@@ -109,8 +110,7 @@ def interval_method(ci: str, ci_method: str | None) -> str:
     return check_option("ci_method", ci_method, CI_METHODS)
 
 
-def _warn_special_codes(design: Design, variable: str, values, estimator: str,
-                        stacklevel: int = 4):
+def _warn_special_codes(design: Design, variable: str, values, estimator: str):
     """Warn when the analysed values still hold codes classified from labels (99 'No response').
 
     ``values`` is a function returning the analysed values, called only when the variable
@@ -131,7 +131,7 @@ def _warn_special_codes(design: Design, variable: str, values, estimator: str,
         f"labels: {described}. Exclude them with where= or read the file with "
         "special_codes='missing'.",
         SpecialCodeWarning,
-        stacklevel=stacklevel,
+        stacklevel=caller_stacklevel(),
     )
 
 
@@ -140,7 +140,6 @@ def check_request(
     request: Request,
     domain: np.ndarray | None = None,
     mask: np.ndarray | None = None,
-    stacklevel: int = 5,
 ) -> None:
     """Check the variables of ``request`` (present; numeric except for a proportion) and warn
     when the analysed rows (``domain >= 0`` and ``mask``) hold special codes."""
@@ -163,7 +162,7 @@ def check_request(
         return select
 
     for name, values in zip(names, arrays, strict=True):
-        _warn_special_codes(design, name, analysed(values), request.kind, stacklevel)
+        _warn_special_codes(design, name, analysed(values), request.kind)
 
 
 def _estimate(
@@ -326,6 +325,52 @@ def _kernel_result(
     return result_frame(domains.table, statistics, levels=arrays.levels, attrs=conventions)
 
 
+def _estimate_request(
+    design: Design,
+    request: Request,
+    by,
+    where,
+    *,
+    level: float,
+    ci: str,
+    ci_method: str | None,
+    df: str,
+    attrs: dict,
+    interval: str | None = None,
+):
+    """One estimator call: the domains of ``by`` and ``where``, the variables checked (and,
+    for a total, the weights), then the kernel, or the row-level path for a design with
+    weight adjustments. ``attrs`` start the conventions; ``interval`` ends them."""
+    mask = where_array(design, where)
+    domains = domains_of(design, by, mask)
+    check_request(design, request, domains.index)
+    if request.kind == "total":
+        warn_normalised(design)
+    attrs = {**attrs, "by": list(domains.by), "where": where_text(where)}
+    if interval is not None:
+        attrs["interval"] = interval
+    if not design.calibration:
+        return _kernel_result(design, request, domains, mask, level=level, ci=ci,
+                              ci_method=ci_method, df_rule=df, attrs=attrs)
+    levels = None
+    if request.kind == "proportion":
+        codes, levels = design.codes(request.variable, role="analysis")
+        values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))
+    else:
+        y = design.numeric(request.variable)
+        valid = ~np.isnan(y)
+        x = None
+        if request.denominator is not None:
+            x = design.numeric(request.denominator)
+            valid &= ~np.isnan(x)
+            x = x[:, None]
+        values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x)
+    return _estimate(
+        design, domains, values, kind="total" if request.kind == "total" else "ratio",
+        level=level, ci=ci, ci_method=ci_method, df_rule=df, levels=levels, attrs=attrs,
+    )
+
+
 def where_array(design: Design, where) -> np.ndarray | None:
     """The ``where`` filter as a boolean array (None without a filter)."""
     return None if where is None else where_mask(where, design.frame, n_rows=design.n_rows)
@@ -385,20 +430,9 @@ def mean(
     surveys. International Statistical Review 51, 279-292.
     """
     check_common(level, ci, df)
-    mask = where_array(design, where)
-    domains = domains_of(design, by, mask)
-    check_request(design, Request("mean", variable), domains.index)
-    attrs = {"estimator": "mean", "variable": variable, "by": list(domains.by),
-             "where": where_text(where)}
-    if not design.calibration:
-        return _kernel_result(design, Request("mean", variable), domains, mask, level=level, ci=ci,
-                              ci_method=None, df_rule=df, attrs=attrs)
-    y = design.numeric(variable)
-    valid = ~np.isnan(y)
-    values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
-    return _estimate(
-        design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
-        df_rule=df, attrs=attrs,
+    return _estimate_request(
+        design, Request("mean", variable), by, where, level=level, ci=ci, ci_method=None, df=df,
+        attrs={"estimator": "mean", "variable": variable},
     )
 
 
@@ -438,21 +472,9 @@ def total(
     ``svyby(~y, ~by, design, svytotal, na.rm=TRUE, deff="replace")``.
     """
     check_common(level, ci, df)
-    mask = where_array(design, where)
-    domains = domains_of(design, by, mask)
-    check_request(design, Request("total", variable), domains.index)
-    warn_normalised(design)
-    attrs = {"estimator": "total", "variable": variable, "by": list(domains.by),
-             "where": where_text(where)}
-    if not design.calibration:
-        return _kernel_result(design, Request("total", variable), domains, mask, level=level,
-                              ci=ci, ci_method=None, df_rule=df, attrs=attrs)
-    y = design.numeric(variable)
-    valid = ~np.isnan(y)
-    values = RowValues.build(design, domains.index, y[:, None], valid[:, None])
-    return _estimate(
-        design, domains, values, kind="total", level=level, ci=ci, ci_method=None,
-        df_rule=df, attrs=attrs,
+    return _estimate_request(
+        design, Request("total", variable), by, where, level=level, ci=ci, ci_method=None,
+        df=df, attrs={"estimator": "total", "variable": variable},
     )
 
 
@@ -486,20 +508,10 @@ def ratio(
     ``svyratio(deff="replace")``. R: ``svyby(~y, ~by, design, svyratio, denominator=~x)``.
     """
     check_common(level, ci, df)
-    mask = where_array(design, where)
-    domains = domains_of(design, by, mask)
-    check_request(design, Request("ratio", numerator, denominator), domains.index)
-    attrs = {"estimator": "ratio", "numerator": numerator, "denominator": denominator,
-             "by": list(domains.by), "where": where_text(where)}
-    if not design.calibration:
-        return _kernel_result(design, Request("ratio", numerator, denominator), domains, mask,
-                              level=level, ci=ci, ci_method=None, df_rule=df, attrs=attrs)
-    y, x = design.numeric(numerator), design.numeric(denominator)
-    valid = ~np.isnan(y) & ~np.isnan(x)
-    values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x[:, None])
-    return _estimate(
-        design, domains, values, kind="ratio", level=level, ci=ci, ci_method=None,
-        df_rule=df, attrs=attrs,
+    return _estimate_request(
+        design, Request("ratio", numerator, denominator), by, where, level=level, ci=ci,
+        ci_method=None, df=df,
+        attrs={"estimator": "ratio", "numerator": numerator, "denominator": denominator},
     )
 
 
@@ -549,23 +561,14 @@ def proportion(
     """
     check_common(level, ci, df)
     ci_method = interval_method(ci, ci_method)
-    mask = where_array(design, where)
-    domains = domains_of(design, by, mask)
-    codes, levels = design.codes(variable, role="analysis")
-    attrs = {"estimator": "proportion", "variable": variable, "by": list(domains.by),
-             "where": where_text(where), "interval": ci_method}
-    symmetric = ci_method if ci_method != "wald" else None
-    if not design.calibration:
-        return _kernel_result(design, Request("proportion", variable), domains, mask, level=level,
-                              ci=ci, ci_method=symmetric, df_rule=df, attrs=attrs)
-    values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))
-    return _estimate(
-        design, domains, values, kind="ratio", level=level, ci=ci, ci_method=symmetric,
-        df_rule=df, levels=levels, attrs=attrs,
+    return _estimate_request(
+        design, Request("proportion", variable), by, where, level=level, ci=ci,
+        ci_method=ci_method if ci_method != "wald" else None, df=df,
+        attrs={"estimator": "proportion", "variable": variable}, interval=ci_method,
     )
 
 
-def warn_normalised(design: Design, stacklevel: int = 4) -> None:
+def warn_normalised(design: Design) -> None:
     """Warn that a total of normalised weights (summing to the rows of positive weight) is
     not a population count."""
     w = design.weights
@@ -576,7 +579,7 @@ def warn_normalised(design: Design, stacklevel: int = 4) -> None:
             "positive weight: they look normalised (as MICS weights are), so a total is not a "
             "population count. Use expansion weights for population totals.",
             NormalisedTotalWarning,
-            stacklevel=stacklevel,
+            stacklevel=caller_stacklevel(),
         )
 
 
