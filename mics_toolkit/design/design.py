@@ -34,6 +34,26 @@ LonelyPsu = Literal["fail", "remove", "certainty", "adjust", "average"]
 LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
 
 
+@dataclass(eq=False)
+class _DesignMemo:
+    """Facts a design derives from its own columns on first use, kept for later calls; written
+    only by :class:`Design` (estimation keeps its own cache, see ``mics_toolkit.estimate.cache``).
+
+    Attributes
+    ----------
+    numeric : dict
+        Column name -> float64 values with NaN for missing (None when not numeric).
+    codes : dict
+        Column name -> (read-only integer codes, -1 missing; sorted unique values).
+    degrees_of_freedom : int or None
+        PSUs minus strata among rows of positive weight.
+    """
+
+    numeric: dict[str, np.ndarray | None] = field(default_factory=dict)
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    degrees_of_freedom: int | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Design:
     """A complex sample design over a data frame (first stage with replacement).
@@ -113,7 +133,7 @@ class Design:
     fpc_factor: np.ndarray = field(init=False, repr=False)
     stratum_values: np.ndarray = field(init=False, repr=False)
     psu_values: np.ndarray = field(init=False, repr=False)
-    _cache: dict = field(init=False, repr=False, default_factory=dict)
+    _memo: _DesignMemo = field(init=False, repr=False, default_factory=_DesignMemo)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -224,9 +244,10 @@ class Design:
 
         This is R's ``degf()`` of the full design and the df of Stata and SPSS.
         """
-        if "degrees_of_freedom" not in self._cache:
-            self._cache["degrees_of_freedom"] = self.domain_degrees_of_freedom(self.weights > 0)
-        return self._cache["degrees_of_freedom"]
+        memo = self._memo
+        if memo.degrees_of_freedom is None:
+            memo.degrees_of_freedom = self.domain_degrees_of_freedom(self.weights > 0)
+        return memo.degrees_of_freedom
 
     def domain_degrees_of_freedom(self, rows: np.ndarray) -> int:
         """PSUs minus strata among ``rows`` (a boolean mask), as R's ``degf()`` of a subset."""
@@ -241,24 +262,24 @@ class Design:
 
     def numeric(self, name: str, *, role: str = "analysis") -> np.ndarray | None:
         """Column ``name`` as float64 with NaN for missing (cached), or None if not numeric."""
-        key = ("numeric", name)
-        if key not in self._cache:
-            self._cache[key] = numeric_values(self.column(name, role=role))
-        return self._cache[key]
+        numeric = self._memo.numeric
+        if name not in numeric:
+            numeric[name] = numeric_values(self.column(name, role=role))
+        return numeric[name]
 
     def codes(self, name: str, *, role: str = "by") -> tuple[np.ndarray, np.ndarray]:
         """Integer codes (-1 for missing) and sorted unique values of column ``name`` (cached;
         the codes are read-only). Every unique value occurs in the column."""
-        key = ("codes", name)
-        if key not in self._cache:
+        kept = self._memo.codes
+        if name not in kept:
             series = self.column(name, role=role)
             found = small_integer_codes(series)
             if found is None:
                 codes, uniques = pd.factorize(series, sort=True)
                 found = (codes.astype(np.intp), np.asarray(uniques))
             found[0].flags.writeable = False  # shared by every caller
-            self._cache[key] = found
-        return self._cache[key]
+            kept[name] = found
+        return kept[name]
 
     def replace(self, **changes) -> Design:
         """Return a copy with ``changes`` applied, validated again (``dataclasses.replace``)."""

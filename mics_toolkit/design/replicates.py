@@ -40,6 +40,7 @@ __all__ = [
     "brr_factors",
     "hadamard",
     "jackknife_factors",
+    "rao_wu_factors",
     "replicate_factors",
 ]
 
@@ -233,9 +234,53 @@ def bootstrap_factors(design: Design, replicates: int, seed=None) -> np.ndarray:
             "lonely_psu='remove' or 'certainty' (their PSUs keep factor 1), or a jackknife.",
             codes=codes,
         )
-    rng = np.random.default_rng(seed)
-    n_psu = design.n_psu_total
-    by_stratum = np.argsort(design.psu_stratum, kind="stable")  # PSU codes grouped by stratum
+    return rao_wu_factors(design.psu_stratum, replicates, np.random.default_rng(seed),
+                          n_strata=design.n_strata)
+
+
+def rao_wu_factors(
+    psu_stratum: np.ndarray,
+    replicates: int,
+    rng: np.random.Generator,
+    *,
+    n_strata: int | None = None,
+    fpc_factor: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rao-Wu rescaling bootstrap factors of PSUs given by their strata, shape (replicates, P).
+
+    The one generator of bootstrap factors: :func:`bootstrap_factors` (replicate designs)
+    and the index bootstrap (PSU totals put together from several files of one survey) both
+    draw with it.
+
+    Parameters
+    ----------
+    psu_stratum : numpy.ndarray of int, shape (P,)
+        Stratum code (``0 .. H - 1``) of each PSU.
+    replicates : int
+        Number of replicates R.
+    rng : numpy.random.Generator
+        Drawn from once: ``rng.integers`` of shape (R, sum_h (n_h - 1)).
+    n_strata : int, optional
+        H (default: the largest code + 1).
+    fpc_factor : numpy.ndarray, shape (H,), optional
+        ``1 - f_h`` per stratum; None for sampling with replacement.
+
+    Returns
+    -------
+    numpy.ndarray, shape (R, P)
+        ``F[r, p] = 1 - lambda_h + lambda_h * n_h / (n_h - 1) * m_rp``, where ``m_rp`` counts
+        the draws of PSU p when ``n_h - 1`` PSUs are drawn with replacement from the ``n_h``
+        of its stratum (independently in each stratum and replicate), and
+        ``lambda_h = sqrt(1 - f_h)`` (1 without fpc, so ``F = n_h / (n_h - 1) * m_rp``, R's
+        ``subbootweights``). PSUs of single-PSU strata get factor 1 (they contribute
+        nothing). ``E[F] = 1``.
+    """
+    psu_stratum = np.asarray(psu_stratum, dtype=np.intp)
+    n_psu = psu_stratum.size
+    if n_strata is None:
+        n_strata = int(psu_stratum.max()) + 1 if n_psu else 0
+    n_h = np.bincount(psu_stratum, minlength=n_strata)
+    by_stratum = np.argsort(psu_stratum, kind="stable")  # PSU codes grouped by stratum
     start = np.concatenate([[0], np.cumsum(n_h)[:-1]])
     drawn = np.flatnonzero(n_h >= 2)
     draw_stratum = np.repeat(drawn, n_h[drawn] - 1)
@@ -244,13 +289,17 @@ def bootstrap_factors(design: Design, replicates: int, seed=None) -> np.ndarray:
         local = rng.integers(0, n_h[draw_stratum], size=(replicates, draw_stratum.size))
         psu = by_stratum[start[draw_stratum] + local]
         key = (np.arange(replicates)[:, None] * n_psu + psu).ravel()
-        counts = np.bincount(key, minlength=replicates * n_psu).astype(float)
+        counts = np.bincount(key, minlength=replicates * n_psu).astype(np.float64)
     counts = counts.reshape(replicates, n_psu)
-    n_of_psu = n_h[design.psu_stratum].astype(float)
+    n_of_psu = n_h[psu_stratum].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rescale = np.where(n_of_psu >= 2, n_of_psu / (n_of_psu - 1), 0.0)
-    factors = counts * rescale
-    factors[:, n_of_psu == 1] = 1.0
+    if fpc_factor is None:
+        factors = counts * rescale
+    else:
+        lam = np.sqrt(np.clip(np.asarray(fpc_factor, dtype=np.float64), 0.0, 1.0))[psu_stratum]
+        factors = 1.0 - lam + lam * rescale * counts
+    factors[:, n_of_psu < 2] = 1.0
     return factors
 
 

@@ -1,6 +1,8 @@
-"""Design-based estimation: linearised scores, stratified variance, intervals, design effects,
-and the public :class:`SurveyDesign` whose methods call the estimator functions."""
+"""Design-based estimation: one engine (cells, scores, a variance method per design kind),
+the estimators, ``tabulate``, the covariance of any set of estimates, and the public
+:class:`SurveyDesign` and :class:`ReplicateDesign` whose methods call them."""
 
+from mics_toolkit.estimate.covariance import covariance
 from mics_toolkit.estimate.estimators import mean, proportion, ratio, total
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
 from mics_toolkit.estimate.labels import with_labels
@@ -12,6 +14,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "ReplicateDesign",
     "SurveyDesign",
+    "covariance",
     "mean",
     "proportion",
     "ratio",

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.design import Design
+from mics_toolkit.errors import OptionError
+from mics_toolkit.estimate.cache import engine_cache
 from mics_toolkit.expr import where_mask
 
-__all__ = ["Domains", "domains_of"]
+__all__ = ["Domains", "by_names", "domains_of"]
 
 
 @dataclass(frozen=True)
@@ -46,16 +48,20 @@ class Domains:
         return len(self.table)
 
 
-def _by_names(by) -> tuple[str, ...]:
+def by_names(by) -> tuple[str, ...]:
+    """``by`` as a tuple of column names (empty for None); OptionError for anything else or
+    a name given twice."""
     if by is None:
         return ()
     if isinstance(by, str):
         return (by,)
-    names = tuple(by)
+    names = tuple(by) if isinstance(by, (list, tuple)) else (by,)
     if not all(isinstance(n, str) for n in names):
-        raise TypeError(f"by must be a column name or a list of column names, not {by!r}")
+        raise OptionError(f"by= takes a column name or a list of column names, not {by!r}",
+                          option="by", value=by, valid=())
     if len(set(names)) != len(names):
-        raise TypeError(f"by names a column twice: {list(names)!r}")
+        raise OptionError(f"by= names a column twice: {list(names)!r}", option="by",
+                          value=by, valid=())
     return names
 
 
@@ -72,30 +78,30 @@ def domains_of(design: Design, by=None, where=None) -> Domains:
         array with one value per row. Rows where it is false or unknown are outside every
         domain.
     """
-    names = _by_names(by)
+    names = by_names(by)
     n_rows = design.n_rows
     mask = None if where is None else where_mask(where, design.frame, n_rows=n_rows)
+    cache = engine_cache(design)
 
     if not names:
         if mask is None:
-            index = design._cache.get("all_rows")
+            index = cache.all_rows
             if index is None:
                 index = np.zeros(n_rows, dtype=np.intp)
                 index.flags.writeable = False
-                design._cache["all_rows"] = index
+                cache.all_rows = index
         else:
             index = np.where(mask, 0, -1).astype(np.intp)
         return Domains(index=index, table=pd.DataFrame(index=range(1)), by=())
 
-    key = ("domains", names)
-    cached = design._cache.get(key)
+    cached = cache.domains.get(names)
     if cached is None:
         codes = [design.codes(name, role="by") for name in names]
         if len(names) == 1:
             # the (read-only) codes of one variable are its domains: every value occurs
             base, uniques = codes[0]
             table = pd.DataFrame({names[0]: _as_column(uniques, design.frame[names[0]])})
-            design._cache[key] = cached = (base, table)
+            cache.domains[names] = cached = (base, table)
     if cached is None:
         combined = np.zeros(n_rows, dtype=np.int64)
         valid = np.ones(n_rows, dtype=bool)
@@ -115,7 +121,7 @@ def domains_of(design: Design, by=None, where=None) -> Domains:
                               for name in names})
         base.flags.writeable = False
         cached = (base, table)
-        design._cache[key] = cached
+        cache.domains[names] = cached
     base, table = cached
     # without a filter the cached array itself is returned (read-only), so that later
     # steps can recognise the same partition of rows

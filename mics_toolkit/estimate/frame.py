@@ -1,9 +1,11 @@
-"""Assembly of estimator results into the package's fixed result frame.
+"""Assembly of estimates into the package's fixed result frame.
 
 Every estimator returns a pandas DataFrame with the ``by`` columns, ``level`` for the category
 of a proportion, then exactly the columns of :data:`RESULT_COLUMNS`, with fixed dtypes (float64
 for statistics and ``n_weighted``, int64 for ``n_unweighted``). The conventions used are
-recorded in ``frame.attrs["mics"]``.
+recorded in ``frame.attrs["mics"]``. :func:`result_statistics` turns estimates, variances,
+design-effect variances, df and counts into those columns (standard errors, intervals, CV,
+design effects), the same for every statistic and every design.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["RESULT_COLUMNS", "result_frame"]
+from mics_toolkit.estimate.intervals import (
+    korn_graubard_interval,
+    logit_interval,
+    multiplier,
+    symmetric_interval,
+)
+
+__all__ = ["RESULT_COLUMNS", "domain_row_counts", "result_frame", "result_statistics"]
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "estimate",
@@ -64,3 +73,62 @@ def result_frame(
     out = pd.DataFrame(columns, copy=False)
     out.attrs["mics"] = dict(attrs or {})
     return out
+
+
+def result_statistics(
+    estimate: np.ndarray,
+    variance: np.ndarray,
+    srs: np.ndarray,
+    dof: np.ndarray,
+    n_positive: np.ndarray,
+    weight_total: np.ndarray,
+    *,
+    level: float,
+    ci: str,
+    interval: str | None,
+    n_rows: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Each of the result columns as a (G, K) array.
+
+    Parameters
+    ----------
+    estimate, variance, srs, dof, n_positive, weight_total : numpy.ndarray, shape (G, K)
+        ``srs`` is the variance under simple random sampling with replacement of the
+        domain's n (``deff = variance / srs``, NaN where ``srs`` is 0 or undefined).
+    level, ci
+        As for the estimators.
+    interval : {"logit", "korn-graubard"} or None
+        The interval of a proportion; None for the symmetric ``estimate -+ q SE``.
+    n_rows : numpy.ndarray, shape (G, 1), optional
+        Rows of each domain whatever their weight or missingness, for Korn-Graubard.
+    """
+    se = np.sqrt(variance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.where(srs > 0, variance / srs, np.nan)
+        cv = se / estimate
+    q = multiplier(level, ci, dof)
+    if interval == "logit":
+        lower, upper = logit_interval(estimate, se, q)
+    elif interval == "korn-graubard":
+        lower, upper = korn_graubard_interval(estimate, variance, n_rows, dof, level, ci)
+    else:
+        lower, upper = symmetric_interval(estimate, se, q)
+    return {
+        "estimate": estimate,
+        "se": se,
+        "ci_lower": lower,
+        "ci_upper": upper,
+        "cv": cv,
+        "deff": deff,
+        "deft": np.sqrt(deff),
+        "df": dof,
+        "n_unweighted": n_positive,
+        "n_weighted": weight_total,
+    }
+
+
+def domain_row_counts(index: np.ndarray, n_domains: int) -> np.ndarray:
+    """Rows per domain, whatever their weight or missingness, shape (G, 1): R's ``nrow()`` of
+    the subset design, the n of ``svyciprop(method="beta")``."""
+    inside = index[index >= 0]
+    return np.bincount(inside, minlength=n_domains).astype(float)[:, None]

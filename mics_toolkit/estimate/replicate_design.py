@@ -1,18 +1,19 @@
-"""Replicate-weight designs: the public :class:`ReplicateDesign`, its estimators (mean,
-proportion, total, ratio) and :func:`replicate`, which builds one from a sample design.
+"""Replicate-weight designs: the public :class:`ReplicateDesign` and :func:`replicate`, which
+builds one from a sample design.
 
 A :class:`ReplicateDesign` comes either from :meth:`SurveyDesign.replicate` (bootstrap,
 jackknife, BRR or Fay replicates of the design's PSUs, see :mod:`mics_toolkit.design.replicates`)
 or from a file that ships replicate weights (``mt.ReplicateDesign(data, weight, columns,
 method)``). Its estimators take the arguments of the Taylor ones and return exactly the same
-columns; only the variance differs: the statistic is recomputed with each replicate's weights
-and ``V = scale * sum_r rscales[r] (t_r - centre)^2`` (R survey's ``svrVar``), see
-:mod:`mics_toolkit.estimate.replicate_variance`.
+columns, through the same engine; only the variance method the design carries differs
+(:class:`~mics_toolkit.estimate.replicate_variance.ReplicateVariance`): the statistic is
+recomputed with each replicate's weights and ``V = scale * sum_r rscales[r] (t_r - centre)^2``
+(R survey's ``svrVar``).
 
 Replicate statistics are computed from totals, never by re-weighting every row per
-replicate: for replicates built from PSUs the (domain, PSU) totals of
-:func:`~mics_toolkit.estimate.scores.cell_totals` are multiplied by the (R, P) factor matrix;
-for supplied row-level weights one product of the (N, R) weight matrix with the domain values.
+replicate: for replicates built from PSUs the (domain, PSU) cell totals are multiplied by the
+(R, P) factor matrix; for supplied row-level weights one product of the (N, R) weight matrix
+with the domain values.
 """
 
 from __future__ import annotations
@@ -39,41 +40,19 @@ from mics_toolkit.errors import (
     check_option,
     close_matches,
 )
-from mics_toolkit.estimate.deff import ratio_srs_variance, total_srs_variance
-from mics_toolkit.estimate.domains import Domains, domains_of
-from mics_toolkit.estimate.estimators import (
-    assemble_result,
-    check_common,
-    check_request,
-    interval_method,
-    warn_normalised,
-    where_text,
-)
-from mics_toolkit.estimate.kernel import Request
-from mics_toolkit.estimate.replicate_variance import (
-    replicate_rank,
-    replicate_totals,
-    replicate_variance,
-)
-from mics_toolkit.estimate.scores import CellTotals, RowValues, cell_totals
-from mics_toolkit.estimate.tabulate import tabulate
+from mics_toolkit.estimate.methods import EstimatorMethods
+from mics_toolkit.estimate.replicate_adjust import calibrated_weights, trimmed_replicate_weights
+from mics_toolkit.estimate.replicate_variance import ReplicateVariance, replicate_rank
+from mics_toolkit.estimate.scores import ReplicateUnits
 
-__all__ = [
-    "REPLICATE_DESIGN_METHODS",
-    "ReplicateDesign",
-    "mean",
-    "proportion",
-    "ratio",
-    "replicate",
-    "total",
-]
+__all__ = ["REPLICATE_DESIGN_METHODS", "ReplicateDesign", "replicate"]
 
 ReplicateDesignMethod = Literal["bootstrap", "jk1", "jkn", "brr", "fay", "other"]
 REPLICATE_DESIGN_METHODS: tuple[str, ...] = ("bootstrap", "jk1", "jkn", "brr", "fay", "other")
 
 
 @dataclass(frozen=True, eq=False)
-class ReplicateDesign:
+class ReplicateDesign(EstimatorMethods):
     """A design whose variances come from replicate weights.
 
     Parameters
@@ -135,6 +114,8 @@ class ReplicateDesign:
         The ``scale`` in use (given or the method's default).
     variance_rscales : numpy.ndarray, shape (R,)
         The ``rscales`` in use.
+    variance_method : ReplicateVariance
+        The variance the estimators use: the statistic recomputed with every replicate.
 
     Raises
     ------
@@ -180,7 +161,7 @@ class ReplicateDesign:
     unit_weights: np.ndarray = field(init=False, repr=False)
     variance_scale: float = field(init=False, repr=False)
     variance_rscales: np.ndarray = field(init=False, repr=False)
-    _cache: dict = field(init=False, repr=False, default_factory=dict)
+    variance_method: ReplicateVariance = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -220,6 +201,11 @@ class ReplicateDesign:
         set_(self, "unit_weights", unit_weights)
         set_(self, "variance_scale", scale)
         set_(self, "variance_rscales", rscales)
+        units = ReplicateUnits(unit_weights, by_psu=self.factors is not None)
+        set_(self, "variance_method", ReplicateVariance(
+            units, scale, rscales, self.mse, self.rank_of_rows, self.conventions(),
+            base.n_rows,
+        ))
 
     def _from_factors(self) -> tuple[Design, np.ndarray, tuple]:
         design = self.design
@@ -282,10 +268,12 @@ class ReplicateDesign:
     @property
     def degrees_of_freedom(self) -> int:
         """R's ``degf()`` of the replicate design: rank of the analysis weights minus 1."""
-        if "degrees_of_freedom" not in self._cache:
-            rank = self.rank_of_rows(np.ones(self.n_rows, dtype=bool))
-            self._cache["degrees_of_freedom"] = max(rank - 1, 0)
-        return self._cache["degrees_of_freedom"]
+        return self.variance_method.design_degrees_of_freedom
+
+    @property
+    def meta(self):
+        """Labels and special codes of the survey records."""
+        return self.base.meta
 
     def rank_of_rows(self, rows: np.ndarray) -> int:
         """Rank of the analysis weights (rows x replicates) of the rows in a boolean mask.
@@ -310,18 +298,40 @@ class ReplicateDesign:
         return replicate_rank(matrix)
 
     def calibrate(self, totals, method="linear", bounds=None, tolerance=1e-10, max_iterations=50):
-        """Calibrate the weights and every replicate's weights to ``totals``; see
-        :func:`mics_toolkit.estimate.replicate_adjust.calibrate_replicates`."""
-        from mics_toolkit.estimate.replicate_adjust import calibrate_replicates
+        """Calibrate the weights and every replicate's weights to ``totals``, as R's
+        ``calibrate(svrepdesign, ...)``; arguments as :meth:`SurveyDesign.calibrate`.
 
-        return calibrate_replicates(self, totals, method, bounds, tolerance, max_iterations)
+        Returns a replicate design with supplied replicate weights and the variance constants
+        (scale, rscales, mse) of this one; see
+        :func:`mics_toolkit.estimate.replicate_adjust.calibrated_weights`."""
+        main, matrix = calibrated_weights(self.base, self.replicate_weight_matrix(), totals,
+                                          method, bounds, tolerance, max_iterations)
+        return self._with_weights(main, matrix)
 
     def trim(self, lower=None, upper=None, strict=False):
-        """Trim the weights and every replicate's weights; see
-        :func:`mics_toolkit.estimate.replicate_adjust.trim_replicates`."""
-        from mics_toolkit.estimate.replicate_adjust import trim_replicates
+        """Trim the weights and every replicate's weights to ``[lower, upper]``, each keeping
+        its total (R ``trimWeights`` applied column by column); see
+        :func:`mics_toolkit.estimate.replicate_adjust.trimmed_replicate_weights`."""
+        main, matrix = trimmed_replicate_weights(self.base.weights,
+                                                 self.replicate_weight_matrix(), lower, upper,
+                                                 strict)
+        return self._with_weights(main, matrix)
 
-        return trim_replicates(self, lower, upper, strict)
+    def _with_weights(self, main: np.ndarray, replicate: np.ndarray) -> ReplicateDesign:
+        """A replicate design over the same rows with new full-sample and replicate weights."""
+        frame = self.base.frame
+        prefix = "_replicate_weight_"
+        while any(str(c).startswith(prefix) for c in frame.columns):
+            prefix = "_" + prefix
+        weight = f"{prefix}main"
+        columns = {weight: main}
+        names = [f"{prefix}{r + 1}" for r in range(replicate.shape[1])]
+        columns.update({name: replicate[:, r] for r, name in enumerate(names)})
+        data = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
+        return ReplicateDesign(
+            data, weight=weight, replicate_weights=names, method="other",
+            scale=self.variance_scale, rscales=np.asarray(self.variance_rscales), mse=self.mse,
+        )
 
     def replicate_weight_matrix(self) -> np.ndarray:
         """The (N, R) replicate weights of the rows (a new array).
@@ -370,35 +380,6 @@ class ReplicateDesign:
             f"ReplicateDesign(method={self.method!r}, weight={self.weight!r}, mse={self.mse!r}; "
             f"{self.n_rows} rows, {self.n_replicates} replicates from {source})"
         )
-
-    # ------------------------------------------------------------------ estimators
-    def mean(self, variable, by=None, where=None, level=0.95, ci="t", df="design"):
-        """Weighted mean in each domain; see :func:`mics_toolkit.estimate.replicate_design.mean`."""
-        return mean(self, variable, by=by, where=where, level=level, ci=ci, df=df)
-
-    def total(self, variable, by=None, where=None, level=0.95, ci="t", df="design"):
-        """Weighted total in each domain; see :func:`mics_toolkit.estimate.replicate_design.total`."""
-        return total(self, variable, by=by, where=where, level=level, ci=ci, df=df)
-
-    def ratio(self, numerator, denominator, by=None, where=None, level=0.95, ci="t",
-              df="design"):
-        """Ratio of totals in each domain; see :func:`mics_toolkit.estimate.replicate_design.ratio`."""
-        return ratio(self, numerator, denominator, by=by, where=where, level=level, ci=ci,
-                     df=df)
-
-    def proportion(self, variable, by=None, where=None, level=0.95, ci="t", ci_method=None,
-                   df="design"):
-        """Category proportions; see :func:`mics_toolkit.estimate.replicate_design.proportion`."""
-        return proportion(self, variable, by=by, where=where, level=level, ci=ci,
-                          ci_method=ci_method, df=df)
-
-    def tabulate(self, mean=None, proportion=None, total=None, ratio=None, breakdowns=(None,),
-                 where=None, level=0.95, ci="t", ci_method=None, df="design"):
-        """Several variables over several breakdowns, one long frame; see
-        :func:`mics_toolkit.estimate.tabulate`."""
-        return tabulate(self, mean=mean, proportion=proportion, total=total, ratio=ratio,
-                        breakdowns=breakdowns, where=where, level=level, ci=ci,
-                        ci_method=ci_method, df=df)
 
 
 # --------------------------------------------------------------------------- construction
@@ -641,308 +622,3 @@ def _variance_constants(method, n_replicates, fay_rho, scale, rscales):
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-# ------------------------------------------------------------------------------ estimation
-def _replicate_totals(
-    rep: ReplicateDesign,
-    values: RowValues,
-    cells: CellTotals,
-    n_domains: int,
-    with_denominator: bool,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Replicate numerator and denominator totals, each (G, K, R).
-
-    PSU factors multiply the (domain, PSU) cell totals; supplied row weights multiply the
-    rows' unweighted values (the weights already hold the full-sample weight).
-    """
-    n_vars = values.numerator.shape[1]
-    if rep.factors is not None:
-        unit, domain = cells.cell_psu, cells.cell_domain
-        numerator, denominator = cells.numerator, cells.denominator
-    else:
-        unit, domain = values.rows, values.domain
-        numerator, denominator = values.numerator, values.denominator
-    shared = with_denominator and bool((denominator == denominator[:, :1]).all())
-    if with_denominator:
-        sums = np.hstack([numerator, denominator[:, :1] if shared else denominator])
-    else:
-        sums = numerator
-    totals = replicate_totals(rep.unit_weights, unit, domain, sums, n_domains)
-    if not with_denominator:
-        return totals, None
-    den = totals[:, n_vars:]
-    if shared:
-        den = np.broadcast_to(den, totals[:, :n_vars].shape)
-    return totals[:, :n_vars], den
-
-
-def _domain_degrees_of_freedom(rep: ReplicateDesign, values: RowValues, n_domains: int):
-    """R's ``degf()`` of each domain's subset design: rank of its rows' analysis weights - 1."""
-    n_vars = values.valid.shape[1]
-    out = np.empty((n_domains, n_vars))
-    same = bool((values.valid == values.valid[:, :1]).all())
-    for k in [0] if same else range(n_vars):
-        for g in range(n_domains):
-            rows = np.zeros(rep.n_rows, dtype=bool)
-            rows[values.rows[(values.domain == g) & values.valid[:, k]]] = True
-            out[g, k] = max(rep.rank_of_rows(rows) - 1, 0) if rows.any() else 0
-    if same:
-        out[:] = out[:, :1]
-    return out
-
-
-def _estimate(
-    rep: ReplicateDesign,
-    domains: Domains,
-    values: RowValues,
-    *,
-    kind: str,
-    level: float,
-    ci: str,
-    ci_method: str | None,
-    df_rule: str,
-    levels=None,
-    attrs: dict,
-):
-    n_domains = domains.n_domains
-    cells = cell_totals(rep.base, values, n_domains)
-    numerator_total = cells.numerator_total
-    denominator_total = cells.denominator_total
-    weight_total = cells.weight_total
-    n_valid = cells.by_domain(cells.n_valid)
-    n_positive = cells.by_domain(cells.n_positive)
-    numerators, denominators = _replicate_totals(
-        rep, values, cells, n_domains, kind != "total"
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if kind == "total":
-            estimate = numerator_total
-            replicates = numerators
-        else:
-            estimate = numerator_total / denominator_total
-            replicates = numerators / denominators
-    variance, n_dropped = replicate_variance(
-        replicates, estimate, rep.variance_scale, rep.variance_rscales, rep.mse
-    )
-    if kind == "total":
-        srs = total_srs_variance(values, n_domains, weight_total, estimate, n_positive)
-    else:
-        srs = ratio_srs_variance(
-            values, n_domains, estimate, weight_total, denominator_total, n_positive
-        )
-    empty = n_valid == 0
-    estimate = np.where(empty, np.nan, estimate)
-    variance = np.where(empty, np.nan, variance)
-    dropped = (n_dropped > 0) & np.isfinite(estimate)
-    if dropped.any():
-        warnings.warn(
-            f"{int(n_dropped[dropped].max())} of {rep.n_replicates} replicates give no "
-            f"estimate in {int(dropped.any(axis=1).sum())} domains (no weight of the domain in "
-            "those replicates); they are left out of the variance, as R's svrVar does",
-            MicsWarning,
-            stacklevel=4,
-        )
-    if df_rule == "design":
-        dof = np.full(estimate.shape, float(rep.degrees_of_freedom))
-    else:
-        dof = _domain_degrees_of_freedom(rep, values, n_domains)
-    conventions = {
-        **rep.conventions(),
-        **attrs,
-        "df": df_rule,
-        "deff": "replicate variance over SRS with replacement on the domain's n "
-        "(R deff='replace', n = rows of positive weight)",
-    }
-    return assemble_result(
-        domains, estimate, variance, srs, dof, n_positive, weight_total, level=level, ci=ci,
-        ci_method=ci_method, levels=levels, conventions=conventions,
-    )
-
-
-_COMMON_DOC = """
-    by : str or list of str, optional
-        Variables whose value combinations define the domains (cross-classified); one result
-        row per combination present in the data, in sorted order.
-    where : str or array-like of bool, optional
-        Restrict the estimate to a subpopulation (an expression or a boolean array). Rows
-        outside the domain count 0 in every replicate.
-    level : float
-        Confidence level of the interval, default 0.95.
-    ci : {"t", "normal", "mics"}
-        ``"t"`` (default): Student t with ``df`` degrees of freedom; ``"normal"``: Normal
-        quantile (R's ``confint`` default); ``"mics"``: estimate -+ 2 SE.
-    df : {"design", "domain"}
-        ``"design"`` (default): R's ``degf()`` of the replicate design, the rank of its
-        analysis weights minus 1; ``"domain"``: the same on the domain's rows with a value
-        (R's ``degf()`` of the subset design).
-"""
-
-
-def mean(rep: ReplicateDesign, variable: str, by=None, where=None, level: float = 0.95,
-         ci: str = "t", df: str = "design"):
-    """Weighted mean of a numeric variable in each domain, with its replicate SE.
-
-    Parameters
-    ----------
-    rep : ReplicateDesign
-    variable : str
-        A numeric column. Missing values put the row outside the domain.
-    {common}
-    Returns
-    -------
-    pandas.DataFrame
-        The ``by`` columns, then ``estimate, se, ci_lower, ci_upper, cv, deff, deft, df,
-        n_unweighted, n_weighted``, as the Taylor :func:`mics_toolkit.estimate.mean`.
-
-    Raises
-    ------
-    VariableError
-        ``variable`` or a ``by`` column is unknown or not numeric.
-
-    Warns
-    -----
-    MicsWarning
-        Some replicates give no estimate in a domain (left out of the variance, as R).
-    SpecialCodeWarning
-        The values include codes classified from labels as no response, DK or not applicable.
-
-    Notes
-    -----
-    ``estimate = sum(w y) / sum(w)`` over the domain; replicate r gives
-    ``t_r = sum(w_r y) / sum(w_r)`` from the replicate totals, and
-    ``V = scale * sum_r rscales[r] (t_r - centre)^2``. ``deff = V / V_srs`` with the
-    Taylor ``V_srs`` (R ``deff="replace"``; R's replicate designs count rows of zero weight in
-    n, we do not). R: ``svyby(~y, ~by, repdesign, svymean, na.rm=TRUE, deff="replace")``.
-    """
-    check_common(level, ci, df)
-    base = rep.base
-    domains = domains_of(base, by, where)
-    check_request(base, Request("mean", variable), domains.index)
-    y = base.numeric(variable)
-    valid = ~np.isnan(y)
-    values = RowValues.build(base, domains.index, y[:, None], valid[:, None])
-    return _estimate(
-        rep, domains, values, kind="ratio", level=level, ci=ci, ci_method=None, df_rule=df,
-        attrs={"estimator": "mean", "variable": variable, "by": list(domains.by),
-               "where": where_text(where)},
-    )
-
-
-def total(rep: ReplicateDesign, variable: str, by=None, where=None, level: float = 0.95,
-          ci: str = "t", df: str = "design"):
-    """Weighted total of a numeric variable in each domain, with its replicate SE.
-
-    Parameters
-    ----------
-    rep : ReplicateDesign
-    variable : str
-        A numeric column. Missing values put the row outside the domain.
-    {common}
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`mean`.
-
-    Warns
-    -----
-    NormalisedTotalWarning
-        The weights look normalised, so the total is not a population count.
-
-    Notes
-    -----
-    ``estimate = sum(w y)``, ``t_r = sum(w_r y)``. R: ``svytotal(~y, repdesign,
-    na.rm=TRUE, deff="replace")``.
-    """
-    check_common(level, ci, df)
-    base = rep.base
-    domains = domains_of(base, by, where)
-    check_request(base, Request("total", variable), domains.index)
-    y = base.numeric(variable)
-    valid = ~np.isnan(y)
-    warn_normalised(base)
-    values = RowValues.build(base, domains.index, y[:, None], valid[:, None])
-    return _estimate(
-        rep, domains, values, kind="total", level=level, ci=ci, ci_method=None, df_rule=df,
-        attrs={"estimator": "total", "variable": variable, "by": list(domains.by),
-               "where": where_text(where)},
-    )
-
-
-def ratio(rep: ReplicateDesign, numerator: str, denominator: str, by=None, where=None,
-          level: float = 0.95, ci: str = "t", df: str = "design"):
-    """Ratio of two weighted totals ``sum(w y) / sum(w x)`` in each domain.
-
-    Parameters
-    ----------
-    rep : ReplicateDesign
-    numerator, denominator : str
-        Numeric columns y and x. A row missing either is outside the domain.
-    {common}
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`mean`.
-
-    Notes
-    -----
-    ``t_r = sum(w_r y) / sum(w_r x)``. ``deff = V / V_srs`` with the Taylor ratio ``V_srs``
-    (R 4.1-1's ``svyratio`` on a replicate design fails with ``deff="replace"``). R:
-    ``svyby(~y, ~by, repdesign, svyratio, denominator=~x, na.rm=TRUE)``.
-    """
-    check_common(level, ci, df)
-    base = rep.base
-    domains = domains_of(base, by, where)
-    check_request(base, Request("ratio", numerator, denominator), domains.index)
-    y, x = base.numeric(numerator), base.numeric(denominator)
-    valid = ~np.isnan(y) & ~np.isnan(x)
-    values = RowValues.build(base, domains.index, y[:, None], valid[:, None], x[:, None])
-    return _estimate(
-        rep, domains, values, kind="ratio", level=level, ci=ci, ci_method=None, df_rule=df,
-        attrs={"estimator": "ratio", "numerator": numerator, "denominator": denominator,
-               "by": list(domains.by), "where": where_text(where)},
-    )
-
-
-def proportion(rep: ReplicateDesign, variable: str, by=None, where=None, level: float = 0.95,
-               ci: str = "t", ci_method: str | None = None, df: str = "design"):
-    """Proportion of each category of a variable in each domain (fractions, 0-1).
-
-    Parameters
-    ----------
-    rep : ReplicateDesign
-    variable : str
-        Any column; its categories are the values present in the data, sorted.
-    {common}
-    ci_method : {"logit", "korn-graubard", "wald"}, optional
-        Default ``"logit"``, or ``"wald"`` with ``ci="mics"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The ``by`` columns, ``level``, then the result columns, as the Taylor
-        :func:`mics_toolkit.estimate.proportion`.
-
-    Notes
-    -----
-    The proportion of category l is the mean of ``1[y == l]``, with its replicate variance.
-    R: ``svyby(~factor(y), ~by, repdesign, svymean, na.rm=TRUE)``; the logit and
-    Korn-Graubard intervals are R's ``svyciprop(method="xlogit")`` and ``"beta"`` with
-    ``df = degf()``.
-    """
-    check_common(level, ci, df)
-    ci_method = interval_method(ci, ci_method)
-    base = rep.base
-    domains = domains_of(base, by, where)
-    codes, levels = base.codes(variable, role="analysis")
-    values = RowValues.categorical(base, domains.index, codes, max(len(levels), 1))
-    return _estimate(
-        rep, domains, values, kind="ratio", level=level, ci=ci,
-        ci_method=ci_method if ci_method != "wald" else None, df_rule=df, levels=levels,
-        attrs={"estimator": "proportion", "variable": variable, "by": list(domains.by),
-               "where": where_text(where), "interval": ci_method},
-    )
-
-
-for _function in (mean, total, ratio, proportion):
-    _function.__doc__ = _function.__doc__.replace("    {common}\n", _COMMON_DOC.lstrip("\n"))

@@ -1,5 +1,5 @@
-"""Replicate-weight variance kernel: replicate totals, the replicate variance and the rank
-that gives a replicate design its degrees of freedom.
+"""Replicate-weight variance: the variance method of replicate designs, replicate totals, the
+replicate variance and the rank that gives a replicate design its degrees of freedom.
 
 Replicate totals come from one matrix product. A design's replicate weight is a unit-level
 factor times the full-sample weight, so for cells (unit u, domain g) holding the weighted sums
@@ -22,11 +22,116 @@ replicate gives 0/0) are left out, as R's ``na.omit`` in ``svrVar`` does.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import sparse
 from scipy.linalg import lapack
 
-__all__ = ["replicate_rank", "replicate_totals", "replicate_variance"]
+from mics_toolkit.errors import MicsWarning, caller_stacklevel
+
+__all__ = ["ReplicateVariance", "replicate_rank", "replicate_totals", "replicate_variance"]
+
+
+class ReplicateVariance:
+    """The variance method of a replicate design: each statistic recomputed with every
+    replicate's weights, ``V = scale * sum_r rscales[r] (t_r - centre)^2`` (R ``svrVar``),
+    and covariances ``C = scale * sum_r rscales[r] (t_r - centre)(u_r - centre_u)``.
+
+    Parameters
+    ----------
+    units : ReplicateUnits
+        The replicate factors of the PSUs, or the rows' replicate weights.
+    scale : float
+    rscales : numpy.ndarray, shape (R,)
+    mse : bool
+        Centre at the full-sample estimate (True) instead of the mean of the replicates.
+    rank_of_rows : callable
+        ``rank_of_rows(mask) -> int``: rank of the analysis weights of the rows in a mask
+        (R's ``degf()`` is that rank minus 1).
+    conventions : dict
+        What the design records in ``result.attrs["mics"]``.
+    n_rows : int
+        Rows of the design.
+    """
+
+    kind = "replicate"
+
+    def __init__(self, units, scale: float, rscales: np.ndarray, mse: bool, rank_of_rows,
+                 conventions: dict, n_rows: int) -> None:
+        self.units = units
+        self.scale = scale
+        self.rscales = rscales
+        self.mse = mse
+        self.rank_of_rows = rank_of_rows
+        self._conventions = conventions
+        self.n_rows = n_rows
+        self._degrees_of_freedom: int | None = None
+
+    @property
+    def design_degrees_of_freedom(self) -> int:
+        """R's ``degf()`` of the replicate design: rank of the analysis weights minus 1."""
+        if self._degrees_of_freedom is None:
+            rows = np.ones(self.n_rows, dtype=bool)
+            self._degrees_of_freedom = max(self.rank_of_rows(rows) - 1, 0)
+        return self._degrees_of_freedom
+
+    def replicates(self, scores) -> np.ndarray:
+        """The (G, K, R) replicate estimates of ``scores`` (NaN for empty domains)."""
+        replicates = scores.replicates(self.units)
+        return np.where(np.isnan(scores.estimate)[..., None], np.nan, replicates)
+
+    def variance(self, scores: list) -> list[np.ndarray]:
+        """The (G, K) replicate variances of each statistic; warns when some replicates give
+        no estimate in a domain (they are left out, as R's ``svrVar``)."""
+        out = []
+        for s in scores:
+            variance, n_dropped = replicate_variance(
+                self.replicates(s), s.estimate, self.scale, self.rscales, self.mse
+            )
+            variance = np.where(np.isnan(s.estimate), np.nan, variance)
+            dropped = (n_dropped > 0) & np.isfinite(s.estimate)
+            if dropped.any():
+                warnings.warn(
+                    f"{int(n_dropped[dropped].max())} of {len(self.rscales)} replicates give no "
+                    f"estimate in {int(dropped.any(axis=1).sum())} domains (no weight of the "
+                    "domain in those replicates); they are left out of the variance, as R's "
+                    "svrVar does",
+                    MicsWarning,
+                    stacklevel=caller_stacklevel(),
+                )
+            out.append(variance)
+        return out
+
+    def covariance(self, scores: list) -> np.ndarray:
+        """Covariance of all estimates of ``scores`` (each in ``g K + k`` order, one after the
+        other); a replicate without a value for an estimate is left out of its pairs."""
+        replicates = np.vstack([self.replicates(s).reshape(-1, len(self.rscales))
+                                for s in scores])
+        estimate = np.concatenate([s.estimate.reshape(-1) for s in scores])
+        return replicate_covariance(replicates, estimate, self.scale, self.rscales, self.mse)
+
+    def degrees_of_freedom(self, scores, rule: str) -> np.ndarray:
+        """R's ``degf()``: of the replicate design (``"design"``), or of each domain's subset
+        design, the rank of its rows' analysis weights minus 1 (``"domain"``)."""
+        shape = scores.shape
+        if rule == "design":
+            return np.full(shape, float(self.design_degrees_of_freedom))
+        partition = scores.partition
+        used = scores.used_rows()
+        out = np.empty(shape)
+        for g in range(shape[0]):
+            rows = (partition.domain == g) & used
+            out[g, :] = max(self.rank_of_rows(rows) - 1, 0) if rows.any() else 0
+        return out
+
+    deff = ("replicate variance over SRS with replacement on the domain's n "
+            "(R deff='replace', n = rows of positive weight)")
+    """How the design effect is computed, for ``result.attrs["mics"]``."""
+
+    def conventions(self) -> dict:
+        """The design settings that change numbers, for ``result.attrs["mics"]``."""
+        return dict(self._conventions)
 
 def replicate_totals(
     unit_weights: np.ndarray,
@@ -108,6 +213,45 @@ def replicate_variance(
     variance = scale * (deviation**2 @ rscales)
     variance = np.where(n_counted > 0, variance, np.nan)
     return variance, (~defined).sum(axis=-1)
+
+
+def replicate_covariance(
+    replicates: np.ndarray,
+    estimate: np.ndarray,
+    scale: float,
+    rscales: np.ndarray,
+    mse: bool = False,
+) -> np.ndarray:
+    """Replicate covariance of M statistics.
+
+    Parameters
+    ----------
+    replicates : numpy.ndarray, shape (M, R)
+        Replicate values; NaN where undefined.
+    estimate : numpy.ndarray, shape (M,)
+    scale, rscales, mse
+        As :func:`replicate_variance`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (M, M)
+        ``scale * sum_r rscales[r] (t_r - centre_t)(u_r - centre_u)`` over the replicates where
+        both values are defined, each centred as in :func:`replicate_variance`; the diagonal
+        is that function's variance. NaN for an estimate that is NaN.
+    """
+    defined = np.isfinite(replicates)
+    counted = defined & (rscales > 0)
+    if mse:
+        centre = estimate
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre = np.where(counted, replicates, 0.0).sum(axis=1) / counted.sum(axis=1)
+    deviation = np.where(defined, replicates - centre[:, None], 0.0)
+    covariance = scale * ((deviation * rscales) @ deviation.T)
+    none = ~counted.any(axis=1) | ~np.isfinite(estimate)
+    covariance[none, :] = np.nan
+    covariance[:, none] = np.nan
+    return covariance
 
 
 def replicate_rank(matrix: np.ndarray, tol: float = 1e-5) -> int:

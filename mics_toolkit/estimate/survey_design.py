@@ -1,21 +1,29 @@
 """The public design object: :class:`SurveyDesign`, a :class:`Design` with estimator methods.
 
-Each method is one line calling the module function of the same name in
-:mod:`mics_toolkit.estimate.estimators`, where the formulas and conventions are documented.
+The estimator methods (:class:`~mics_toolkit.estimate.methods.EstimatorMethods`) are one line
+each over the module functions of :mod:`mics_toolkit.estimate`, where the formulas and
+conventions are documented; the weight adjustments and replicate construction are one line each
+over :mod:`mics_toolkit.design.calibration` and
+:mod:`mics_toolkit.estimate.replicate_design`.
 """
 
 from __future__ import annotations
 
 from mics_toolkit.design import Design, calibration
 from mics_toolkit.design.weights import weight_diagnostics
-from mics_toolkit.estimate import estimators, replicate_design
-from mics_toolkit.estimate.tabulate import tabulate
+from mics_toolkit.estimate import replicate_design
+from mics_toolkit.estimate.engine import variance_of
+from mics_toolkit.estimate.methods import EstimatorMethods
 
 __all__ = ["SurveyDesign"]
 
 
-class SurveyDesign(Design):
+class SurveyDesign(EstimatorMethods, Design):
     __doc__ = (Design.__doc__ or "") + """
+    variance_method : TaylorVariance or CalibratedVariance
+        The variance the estimators use: Taylor linearisation, with the residuals of the
+        weight adjustments when the design carries some.
+
     Examples
     --------
     >>> import mics_toolkit as mt
@@ -24,33 +32,10 @@ class SurveyDesign(Design):
     >>> design.mean("LS2", by="HH7", where="WB4 <= 24")  # doctest: +SKIP
     """
 
-    def mean(self, variable, by=None, where=None, level=0.95, ci="t", df="design"):
-        """Weighted mean in each domain; see :func:`mics_toolkit.estimate.mean`."""
-        return estimators.mean(self, variable, by=by, where=where, level=level, ci=ci, df=df)
-
-    def total(self, variable, by=None, where=None, level=0.95, ci="t", df="design"):
-        """Weighted total in each domain; see :func:`mics_toolkit.estimate.total`."""
-        return estimators.total(self, variable, by=by, where=where, level=level, ci=ci, df=df)
-
-    def ratio(self, numerator, denominator, by=None, where=None, level=0.95, ci="t",
-              df="design"):
-        """Ratio of weighted totals in each domain; see :func:`mics_toolkit.estimate.ratio`."""
-        return estimators.ratio(self, numerator, denominator, by=by, where=where, level=level,
-                                ci=ci, df=df)
-
-    def proportion(self, variable, by=None, where=None, level=0.95, ci="t", ci_method=None,
-                   df="design"):
-        """Category proportions in each domain; see :func:`mics_toolkit.estimate.proportion`."""
-        return estimators.proportion(self, variable, by=by, where=where, level=level, ci=ci,
-                                     ci_method=ci_method, df=df)
-
-    def tabulate(self, mean=None, proportion=None, total=None, ratio=None, breakdowns=(None,),
-                 where=None, level=0.95, ci="t", ci_method=None, df="design"):
-        """Several variables over several breakdowns in one pass, one long frame; see
-        :func:`mics_toolkit.estimate.tabulate`."""
-        return tabulate(self, mean=mean, proportion=proportion, total=total, ratio=ratio,
-                        breakdowns=breakdowns, where=where, level=level, ci=ci,
-                        ci_method=ci_method, df=df)
+    @property
+    def variance_method(self):
+        """The variance method the estimators use (Taylor, or calibrated)."""
+        return variance_of(self)
 
     def replicate(self, method, replicates=None, seed=None, fay_rho=None):
         """Replicate design of this design; see :func:`mics_toolkit.estimate.replicate_design.replicate`."""

@@ -1,38 +1,33 @@
 """Many estimates in one call: several variables and estimators over several breakdowns.
 
 A MICS table shows several indicators over the same background characteristics (total, area,
-region, wealth quintile, ...). :func:`tabulate` estimates all of them in one call and returns
-one long frame. On a design without weight adjustments this is the fastest way through the
-estimation kernel (:mod:`mics_toolkit.estimate.kernel`): the row products of each variable are
-formed once, the cells of each breakdown are found once, breakdowns whose domains hold whole
-PSUs (area, region, the total) share the PSU sums, and one stratified variance runs per
-breakdown for all variables. Calibrated designs and replicate designs give the same frame from
-one estimator call per variable and breakdown.
+region, wealth quintile, ...). :func:`tabulate` estimates all of them in one call of the
+engine (:mod:`mics_toolkit.estimate.engine`) and returns one long frame: the row products of
+each variable are formed once, the cells of each breakdown are found once, breakdowns whose
+domains hold whole PSUs (area, region, the total) share the PSU sums, and the variance method
+of the design (Taylor, calibrated or replicate) runs once per breakdown for all variables.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from mics_toolkit.design import Design
-from mics_toolkit.errors import OptionError, caller_stacklevel
-from mics_toolkit.estimate import estimators
-from mics_toolkit.estimate.domains import domains_of
+from mics_toolkit.errors import OptionError
+from mics_toolkit.estimate.engine import Block, analysis_of, estimate_blocks
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
-from mics_toolkit.estimate.kernel import (
-    Request,
-    analysed_products,
-    estimate_partition,
-    partition_of,
-)
+from mics_toolkit.estimate.options import Options, where_text
+from mics_toolkit.estimate.products import Request
 
-__all__ = ["TOTAL", "breakdown_label", "tabulate"]
+__all__ = [
+    "TOTAL",
+    "breakdown_label",
+    "frame_of_blocks",
+    "tabulate",
+    "tabulate_conventions",
+]
 
 TOTAL = "total"
 """The ``breakdown`` of the estimates over the whole universe (no ``by``)."""
@@ -50,17 +45,6 @@ def breakdown_label(by: str | Iterable[str] | None) -> str:
         return TOTAL
     names = [by] if isinstance(by, str) else list(by)
     return "+".join(names) if names else TOTAL
-
-
-@dataclass(frozen=True)
-class _Block:
-    """The rows of one request over one breakdown: G domains x K levels."""
-
-    request: Request
-    by: tuple[str, ...]
-    table: pd.DataFrame
-    levels: np.ndarray | None
-    statistics: dict
 
 
 def _names(value, option: str) -> list[str]:
@@ -118,7 +102,7 @@ def _breakdowns(value) -> list[tuple[str, ...]]:
 
 
 def tabulate(
-    design: Design,
+    design,
     mean=None,
     proportion=None,
     total=None,
@@ -189,99 +173,34 @@ def tabulate(
             option="mean", value=None, valid=(),
         )
     groups = _breakdowns(breakdowns)
-    estimators.check_common(level, ci, df)
-    interval = estimators.interval_method(ci, ci_method)
-    symmetric = None if interval == "wald" else interval
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if isinstance(design, Design) and not design.calibration:
-            blocks = _kernel_blocks(design, requests, groups, where, level=level, ci=ci,
-                                    ci_method=symmetric, df=df)
-        else:
-            blocks = _call_blocks(design, requests, groups, where, level=level, ci=ci,
-                                  ci_method=ci_method, df=df)
-    # each warning once (not once per breakdown), attributed to the caller's line
-    for message in {(w.category, str(w.message)): w for w in caught}.values():
-        warnings.warn(message.message, stacklevel=caller_stacklevel())
-    attrs = {
-        **design.conventions(),
+    options = Options.checked(level, ci, df, ci_method)
+    blocks = estimate_blocks(design, requests, groups, where, options)
+    return frame_of_blocks(blocks, tabulate_conventions(design, requests, groups, where, options))
+
+
+def tabulate_conventions(design, requests: list[Request], groups, where,
+                         options: Options) -> dict:
+    """The conventions of a :func:`tabulate` frame, ``attrs["mics"]``: the design's, the
+    requests and breakdowns (enough to ask the same estimates again) and the options."""
+    _, method = analysis_of(design)
+    return {
+        **method.conventions(),
         "estimator": "tabulate",
         "requests": [(r.kind, r.label) for r in requests],
         "breakdowns": [breakdown_label(list(g)) for g in groups],
-        "where": estimators.where_text(where),
-        "df": df,
-        "level": level,
-        "ci": ci,
-        "ci_method": symmetric,
-        "interval": interval,
+        "request_variables": [(r.kind, *r.variables) for r in requests],
+        "breakdown_variables": [list(g) for g in groups],
+        "where": where_text(where),
+        "df": options.df,
+        "level": options.level,
+        "ci": options.ci,
+        "ci_method": options.proportion_interval,
+        "interval": options.interval,
     }
-    return _frame(blocks, attrs)
 
 
-def _kernel_blocks(design, requests, groups, where, *, level, ci, ci_method, df):
-    mask = estimators.where_array(design, where)
-    partitions = [domains_of(design, list(names) or None) for names in groups]
-    # variables are checked (and special codes reported) before any work, on the rows that
-    # some estimate of the table uses (in a domain of some breakdown, and in where)
-    used = None
-    if all(d.by for d in partitions):
-        used = np.logical_or.reduce([d.index >= 0 for d in partitions])
-    analysed = used if mask is None else (mask if used is None else mask & used)
-    for request in requests:
-        estimators.check_request(design, request, mask=analysed)
-    if any(request.kind == "total" for request in requests):
-        estimators.warn_normalised(design)
-    unique = list(dict.fromkeys(requests))  # a request asked twice is computed once
-    by_request: dict[Request, list[_Block]] = {r: [] for r in unique}
-    products = analysed_products(design, unique, mask)
-    for names, domains in zip(groups, partitions, strict=True):
-        partition = partition_of(design, domains.index, domains.n_domains)
-        n_rows = None
-        if ci_method == "korn-graubard":
-            index = domains.index if mask is None else np.where(mask, domains.index, -1)
-            n_rows = estimators.domain_row_counts(index, domains.n_domains)
-        for arrays in estimate_partition(design, partition, products, mask, df):
-            request = arrays.request
-            statistics = estimators.result_statistics(
-                arrays.estimate, arrays.variance, arrays.srs, arrays.dof, arrays.n_positive,
-                arrays.weight_total, level=level, ci=ci,
-                ci_method=ci_method if request.kind == "proportion" else None,
-                n_rows=n_rows,
-            )
-            by_request[request].append(
-                _Block(request, names, domains.table, arrays.levels, statistics)
-            )
-    return [block for r in requests for block in by_request[r]]
-
-
-def _call_blocks(design, requests, groups, where, *, level, ci, ci_method, df):
-    """One estimator call per request and breakdown (designs the kernel does not serve)."""
-    blocks = []
-    for request in requests:
-        for names in groups:
-            by = list(names) or None
-            options = {"by": by, "where": where, "level": level, "ci": ci, "df": df}
-            estimator = getattr(design, request.kind, None)
-            if estimator is None:  # a Design without estimator methods
-                estimator = partial(getattr(estimators, request.kind), design)
-            variables = [request.variable] + ([request.denominator] if request.denominator
-                                              else [])
-            if request.kind == "proportion":
-                options["ci_method"] = ci_method
-            result = estimator(*variables, **options)
-            levels = None
-            n_levels = 1
-            if "level" in result.columns:
-                levels = pd.unique(result["level"])
-                n_levels = len(levels)
-            table = result[list(names)].iloc[::max(n_levels, 1)].reset_index(drop=True)
-            shape = (len(table), n_levels)
-            statistics = {name: result[name].to_numpy().reshape(shape) for name in RESULT_COLUMNS}
-            blocks.append(_Block(request, names, table, levels, statistics))
-    return blocks
-
-
-def _frame(blocks: list[_Block], attrs: dict) -> pd.DataFrame:
+def frame_of_blocks(blocks: list[Block], attrs: dict) -> pd.DataFrame:
+    """The long frame of :func:`tabulate` from the engine's blocks, with ``attrs["mics"]``."""
     sizes = [len(b.table) * (1 if b.levels is None else len(b.levels)) for b in blocks]
     columns: dict[str, object] = {
         "estimator": np.repeat([b.request.kind for b in blocks], sizes),
@@ -301,7 +220,7 @@ def _frame(blocks: list[_Block], attrs: dict) -> pd.DataFrame:
     return out
 
 
-def _by_column(blocks: list[_Block], name: str):
+def _by_column(blocks: list[Block], name: str):
     """Values of ``by`` variable ``name`` on the rows of the breakdowns that use it."""
     pool, offsets = [], {}
     for b in blocks:
@@ -322,7 +241,7 @@ def _by_column(blocks: list[_Block], name: str):
     return pd.api.extensions.take(array, np.concatenate(take), allow_fill=True)
 
 
-def _level_column(blocks: list[_Block]) -> np.ndarray:
+def _level_column(blocks: list[Block]) -> np.ndarray:
     """The category of each proportion row; missing on the rows of other estimators."""
     pieces = []
     for b in blocks:

@@ -32,64 +32,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from mics_toolkit.design.replicates import rao_wu_factors
 from mics_toolkit.errors import OptionError
 from mics_toolkit.index.inputs import IndexData
 from mics_toolkit.index.sources import SurveyTotals
 
-__all__ = ["bootstrap_values", "rao_wu_factors"]
-
-
-def rao_wu_factors(
-    psu_stratum: np.ndarray,
-    fpc_factor: np.ndarray,
-    replicates: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Rao-Wu bootstrap factors of the PSUs, shape (replicates, P).
-
-    Parameters
-    ----------
-    psu_stratum : numpy.ndarray, shape (P,)
-        Stratum code of each PSU.
-    fpc_factor : numpy.ndarray, shape (H,)
-        ``1 - f_h`` per stratum.
-    replicates : int
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    numpy.ndarray
-        ``f_p`` of the module documentation; ``E[f_p] = 1``.
-
-    Notes
-    -----
-    Same draws as :func:`mics_toolkit.design.replicates.bootstrap_factors` (uniform
-    integers within each stratum, counted per PSU), but on PSU codes rather than a
-    :class:`~mics_toolkit.design.Design`, since index totals may combine several files,
-    and with the fpc kept through ``lambda_h``.
-    """
-    psu_stratum = np.asarray(psu_stratum, dtype=np.intp)
-    n_psu = psu_stratum.size
-    n_h = np.bincount(psu_stratum, minlength=len(fpc_factor))
-    by_stratum = np.argsort(psu_stratum, kind="stable")
-    start = np.concatenate([[0], np.cumsum(n_h)[:-1]])
-    drawn = np.flatnonzero(n_h >= 2)
-    draw_stratum = np.repeat(drawn, n_h[drawn] - 1)
-    if draw_stratum.size:
-        local = rng.integers(0, n_h[draw_stratum], size=(replicates, draw_stratum.size))
-        psu = by_stratum[start[draw_stratum] + local]
-        key = (np.arange(replicates)[:, None] * n_psu + psu).ravel()
-        counts = np.bincount(key, minlength=replicates * n_psu).astype(np.float64)
-    else:
-        counts = np.zeros(replicates * n_psu)
-    counts = counts.reshape(replicates, n_psu)
-    n_of_psu = n_h[psu_stratum].astype(np.float64)
-    lam = np.sqrt(np.clip(np.asarray(fpc_factor, dtype=np.float64), 0.0, 1.0))[psu_stratum]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rescale = np.where(n_of_psu >= 2, n_of_psu / (n_of_psu - 1), 0.0)
-    factors = 1.0 - lam + lam * rescale * counts
-    factors[:, n_of_psu < 2] = 1.0
-    return factors
+__all__ = ["bootstrap_values"]
 
 
 def bootstrap_values(
@@ -134,7 +82,9 @@ def bootstrap_values(
         size = min(chunk, replicates - done)
         values = np.broadcast_to(data.values, (size, n_r, n_k)).copy()
         if isinstance(survey, SurveyTotals) and columns.size:
-            factors = rao_wu_factors(survey.psu_stratum, survey.fpc_factor, size, rng)
+            factors = rao_wu_factors(survey.psu_stratum, size, rng,
+                                     n_strata=len(survey.fpc_factor),
+                                     fpc_factor=survey.fpc_factor)
             sums = factors @ stacked
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = sums[:, :half] / sums[:, half:]

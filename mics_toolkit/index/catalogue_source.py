@@ -165,6 +165,8 @@ def catalogue_totals(
     order = [combined.indicators.index(i) for i in indicators]
     if order == list(range(len(order))):
         return combined
+    n_g, n_k = combined.estimates.shape
+    flat = (np.arange(n_g)[:, None] * n_k + np.asarray(order)[None, :]).reshape(-1)
     return SurveyTotals(
         indicators=tuple(indicators),
         kinds=tuple(combined.kinds[k] for k in order),
@@ -176,4 +178,8 @@ def catalogue_totals(
         fpc_factor=combined.fpc_factor,
         lonely_psu=combined.lonely_psu,
         psu_keys=combined.psu_keys,
+        estimates=combined.estimates[:, order],
+        covariances=combined.covariances[np.ix_(flat, flat)],
+        psu_scores=None if combined.psu_scores is None else combined.psu_scores[:, flat],
+        present=None if combined.present is None else combined.present[:, flat],
     )

@@ -18,30 +18,29 @@ indicator reaches it in one of three forms:
   SEs.
 
 Survey estimates are ratios ``R = Y / X`` of weighted totals: a proportion (numerator a 0/1
-condition, denominator 1), a mean (denominator 1) or a ratio. Their linearised covariance
-(Binder 1983) is computed from the PSU scores ``z_p = (A_p - R B_p) / X`` of every (region,
-indicator), stacked into a ``(P, G K)`` matrix Z:
-
-``S = sum_h c_h sum_{p in h} (z_p - zbar_h)(z_p - zbar_h)'``, ``c_h = (1 - f_h) n_h / (n_h - 1)``,
-
-whose diagonal is the variance of the estimators of :mod:`mics_toolkit.estimate` (R
-``svyby``); strata with one PSU contribute 0 (``lonely_psu`` "remove"/"certainty"/
-"average") or ``(1 - f_h) z_p z_p'`` (``"adjust"``).
+condition, denominator 1), a mean (denominator 1) or a ratio. The estimates, their SEs and
+their joint covariance come from the estimation engine (:mod:`mics_toolkit.estimate`) with the
+variance method of the design, so they equal the estimators' (R ``svyby`` with
+``covmat=TRUE``) under every lonely-PSU rule, with or without fpc, for Taylor, calibrated and
+replicate designs. Totals of several files of one survey are put together by PSU, and their
+covariance is the engine's stratified covariance of the PSU scores over the union of the
+files' PSUs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from mics_toolkit.design import Design
-from mics_toolkit.errors import LinkError, SpecError, check_option, close_matches
-from mics_toolkit.estimate.domains import domains_of
-from mics_toolkit.estimate.scores import RowValues, cell_totals
+from mics_toolkit.errors import LinkError, OptionError, SpecError, check_option, close_matches
+from mics_toolkit.estimate.engine import analysis_of, estimate_blocks
+from mics_toolkit.estimate.options import Options
+from mics_toolkit.estimate.products import ValuesRequest
+from mics_toolkit.estimate.variance import StrataLayout, stratified_covariance
 from mics_toolkit.expr import Expression, parse, where_mask
 
 __all__ = [
@@ -164,7 +163,8 @@ def _evaluate(definition, frame: pd.DataFrame, n: int, name: str) -> tuple[np.nd
 
 @dataclass(frozen=True, eq=False)
 class SurveyTotals:
-    """Weighted numerator and denominator sums of survey indicators per (PSU, region) cell.
+    """Survey indicators by region from microdata: the engine's estimates and covariance, and
+    the weighted numerator and denominator sums per (PSU, region) cell for the bootstrap.
 
     Build it with :func:`survey_totals` (or :func:`combine_totals` for several files).
 
@@ -188,6 +188,15 @@ class SurveyTotals:
         The design's rule for strata with one PSU.
     psu_keys : tuple
         ``(stratum value, PSU value)`` of each PSU, to line up files of the same survey.
+    estimates : numpy.ndarray, shape (G, K)
+        ``R = Y / X`` from the engine; NaN where ``X == 0``.
+    covariances : numpy.ndarray, shape (G K, G K)
+        The engine's covariance of all estimates, order ``g * K + k``.
+    psu_scores : numpy.ndarray, shape (P, G K), or None
+        The PSU scores of a Taylor design (order ``g * K + k``), to put files together;
+        None for a replicate design.
+    present : numpy.ndarray of bool, shape (H, G K), or None
+        Whether each stratum holds rows of each estimate (the ``"average"`` rule).
     """
 
     indicators: tuple[str, ...]
@@ -198,9 +207,12 @@ class SurveyTotals:
     n_unweighted: np.ndarray
     psu_stratum: np.ndarray
     fpc_factor: np.ndarray
-    lonely_psu: str = "remove"
-    psu_keys: tuple[Any, ...] = ()
-    _cache: dict = field(default_factory=dict, init=False, repr=False)
+    lonely_psu: str
+    psu_keys: tuple[Any, ...]
+    estimates: np.ndarray
+    covariances: np.ndarray
+    psu_scores: np.ndarray | None = None
+    present: np.ndarray | None = None
 
     @property
     def n_psu(self) -> np.ndarray:
@@ -209,55 +221,20 @@ class SurveyTotals:
 
     def estimate(self) -> np.ndarray:
         """``R = Y / X`` per region and indicator, shape (G, K); NaN where ``X == 0``."""
-        if "estimate" not in self._cache:
-            y = self.numerator.sum(axis=0)
-            x = self.denominator.sum(axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                self._cache["estimate"] = np.where(x != 0, y / x, np.nan)
-        return self._cache["estimate"]
+        return self.estimates
 
     def covariance(self) -> np.ndarray:
-        """Linearised covariance of all estimates, shape (G K, G K), order ``g * K + k``.
-
-        NaN rows and columns for estimates with ``X == 0``. See the module documentation.
-        """
-        if "covariance" in self._cache:
-            return self._cache["covariance"]
-        n_p, n_g, n_k = self.numerator.shape
-        ratio = self.estimate()
-        x = self.denominator.sum(axis=0)
-        empty = ~np.isfinite(ratio) | (x == 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = (self.numerator - np.where(empty, 0.0, ratio) * self.denominator) / np.where(
-                empty, 1.0, x
-            )
-        z = np.where(empty[None], 0.0, z).reshape(n_p, n_g * n_k)
-        n_h = self.n_psu.astype(np.float64)
-        n_strata = len(n_h)
-        onehot = np.zeros((n_strata, n_p))
-        onehot[self.psu_stratum, np.arange(n_p)] = 1.0
-        lonely = n_h == 1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = (onehot @ z) / np.maximum(n_h, 1.0)[:, None]
-            scale = np.where(lonely, 0.0, self.fpc_factor * n_h / (n_h - 1))
-        if self.lonely_psu == "adjust":
-            means[lonely] = 0.0
-            scale = np.where(lonely, self.fpc_factor, scale)
-        deviation = (z - means[self.psu_stratum]) * np.sqrt(scale[self.psu_stratum])[:, None]
-        cov = deviation.T @ deviation
-        flat_empty = empty.reshape(-1)
-        cov[flat_empty, :] = np.nan
-        cov[:, flat_empty] = np.nan
-        self._cache["covariance"] = cov
-        return cov
+        """Covariance of all estimates, shape (G K, G K), order ``g * K + k``; NaN rows and
+        columns for estimates with ``X == 0``."""
+        return self.covariances
 
     def standard_error(self) -> np.ndarray:
-        """Linearised SE per region and indicator, shape (G, K)."""
-        n_g, n_k = self.estimate().shape
-        return np.sqrt(np.diag(self.covariance())).reshape(n_g, n_k)
+        """SE per region and indicator, shape (G, K): the estimators' SEs."""
+        n_g, n_k = self.estimates.shape
+        return np.sqrt(np.diag(self.covariances)).reshape(n_g, n_k)
 
     def to_estimates(self) -> SurveyEstimates:
-        """The estimates, SEs and linearised covariance as :class:`SurveyEstimates`."""
+        """The estimates, SEs and covariance as :class:`SurveyEstimates`."""
         return SurveyEstimates(
             indicators=self.indicators,
             kinds=self.kinds,
@@ -283,17 +260,17 @@ class SurveyTotals:
 
 
 def survey_totals(
-    design: Design,
+    design,
     indicators: Mapping[str, SurveyIndicator | Mapping[str, Any]],
     region: str,
     *,
     region_labels: Mapping[Any, Any] | None = None,
 ) -> SurveyTotals:
-    """Evaluate survey indicators on a design and sum them to (PSU, region) cells.
+    """Evaluate survey indicators on a design and estimate them by region with the engine.
 
     Parameters
     ----------
-    design : Design or SurveyDesign
+    design : SurveyDesign, Design or ReplicateDesign
     indicators : mapping of id -> SurveyIndicator (or its dict form)
     region : str
         The region variable (e.g. ``"HH7"``); rows with a missing region belong to no
@@ -317,44 +294,53 @@ def survey_totals(
 
     Notes
     -----
-    One pass over the rows for all indicators (:func:`mics_toolkit.estimate.scores.cell_totals`):
-    row i of region g counts for indicator k when ``where_k`` holds and its numerator and
+    Row i of region g counts for indicator k when ``where_k`` holds and its numerator and
     denominator are not missing; ``A_pgk = sum w_i a_ik``, ``B_pgk = sum w_i b_ik``. The
-    estimate ``sum_p A / sum_p B`` and the diagonal of :meth:`SurveyTotals.covariance` equal
-    ``design.proportion``/``mean``/``ratio`` with ``by=region`` and the same ``where``.
+    estimates, SEs and covariance are the engine's (one pass for all indicators): they equal
+    ``design.proportion``/``mean``/``ratio`` with ``by=region`` and the same ``where``, and
+    ``design.covariance`` of those results, whatever the design's variance method.
     """
     if not indicators:
         raise SpecError("survey_totals needs at least one survey indicator")
+    base, method = analysis_of(design)
     ids = [str(k) for k in indicators]
-    domains = domains_of(design, by=region)
-    n_rows = design.n_rows
-    n_k = len(ids)
-    a = np.zeros((n_rows, n_k))
-    b = np.zeros((n_rows, n_k))
-    valid = np.zeros((n_rows, n_k), dtype=bool)
+    requests = []
     kinds = []
-    for k, (name, definition) in enumerate(indicators.items()):
+    for name, definition in indicators.items():
         if isinstance(definition, Mapping):
             definition = SurveyIndicator.from_dict(definition)
         if not isinstance(definition, SurveyIndicator):
             raise SpecError(
                 f"survey indicator {name!r} must be a SurveyIndicator or a mapping", key=str(name)
             )
-        num, den, ok, kind = definition.row_values(design.frame)
-        a[:, k] = np.where(ok, num, 0.0)
-        b[:, k] = np.where(ok, den, 0.0)
-        valid[:, k] = ok
+        num, den, ok, kind = definition.row_values(base.frame)
+        requests.append(ValuesRequest("ratio" if definition.denominator is not None else "mean",
+                                      str(name), num, ok,
+                                      den if definition.denominator is not None else None))
         kinds.append(kind)
-    values = RowValues.build(design, domains.index, a, valid, b)
-    n_g = domains.n_domains
-    cells = cell_totals(design, values, n_g)
-    n_p = design.n_psu_total
+    blocks = estimate_blocks(design, requests, [(region,)], None, Options(), keep_scores=True)
+    table = blocks[0].table
+    n_g, n_k = len(table), len(ids)
+    scores = [block.scores for block in blocks]
+    # the engine orders estimates indicator by indicator (k G + g); the index region by region
+    order = (np.arange(n_k)[None, :] * n_g + np.arange(n_g)[:, None]).reshape(-1)
+    covariance = method.covariance(scores)[np.ix_(order, order)]
+    estimate = np.hstack([s.estimate for s in scores])
+    n_unweighted = np.hstack([b.statistics["n_unweighted"] for b in blocks]).astype(np.int64)
+    n_p = base.n_psu_total
     numerator = np.zeros((n_p, n_g, n_k))
     denominator = np.zeros((n_p, n_g, n_k))
-    numerator[cells.cell_psu, cells.cell_domain] = cells.numerator
-    denominator[cells.cell_psu, cells.cell_domain] = cells.denominator
-    n_unweighted = cells.by_domain(cells.n_positive).astype(np.int64)
-    labels = list(domains.table[region]) if n_g else []
+    for k, s in enumerate(scores):
+        cell_numerator, cell_denominator = s.totals
+        cells = s.partition
+        numerator[cells.cell_psu, cells.cell_domain, k] = cell_numerator[:, 0]
+        denominator[cells.cell_psu, cells.cell_domain, k] = cell_denominator[:, 0]
+    psu_scores = present = None
+    if method.kind != "replicate":
+        pieces = [method.psu_scores(s) for s in scores]
+        psu_scores = np.hstack([p[0] for p in pieces])[:, order]
+        present = np.hstack([p[1] for p in pieces])[:, order]
+    labels = list(table[region]) if n_g else []
     if region_labels is not None:
         missing = [v for v in labels if v not in region_labels]
         if missing:
@@ -365,10 +351,10 @@ def survey_totals(
                 count=len(missing),
             )
         labels = [region_labels[v] for v in labels]
-    stratum_values = design.stratum_values[design.psu_stratum]
+    stratum_values = base.stratum_values[base.psu_stratum]
     keys = tuple(
-        (s, p) if not design.nest else tuple(p)
-        for s, p in zip(stratum_values.tolist(), list(design.psu_values), strict=True)
+        (s, p) if not base.nest else tuple(p)
+        for s, p in zip(stratum_values.tolist(), list(base.psu_values), strict=True)
     )
     return SurveyTotals(
         indicators=tuple(ids),
@@ -377,10 +363,14 @@ def survey_totals(
         numerator=numerator,
         denominator=denominator,
         n_unweighted=n_unweighted,
-        psu_stratum=np.asarray(design.psu_stratum, dtype=np.intp),
-        fpc_factor=np.asarray(design.fpc_factor, dtype=np.float64),
-        lonely_psu=design.lonely_psu,
+        psu_stratum=np.asarray(base.psu_stratum, dtype=np.intp),
+        fpc_factor=np.asarray(base.fpc_factor, dtype=np.float64),
+        lonely_psu=base.lonely_psu,
         psu_keys=keys,
+        estimates=estimate,
+        covariances=covariance,
+        psu_scores=psu_scores,
+        present=present,
     )
 
 
@@ -388,19 +378,29 @@ def combine_totals(*parts: SurveyTotals) -> SurveyTotals:
     """Put together the survey totals of several files of one survey (women, children ...).
 
     PSUs are matched on (stratum value, PSU value) so that a bootstrap replicate resamples
-    the same PSUs in every file and the covariance between indicators of different files is
-    kept. Regions are the union (in order of first appearance); the strata's ``1 - f_h``
-    come from the first file that has the stratum.
+    the same PSUs in every file, and the covariance between indicators of different files is
+    the engine's stratified covariance of the files' PSU scores over the union of their PSUs
+    (a PSU without records in a file has score 0 there). Regions are the union (in order of
+    first appearance); the strata's ``1 - f_h`` come from the first file that has the stratum.
 
     Raises
     ------
     LinkError
         An indicator id appears in two parts, or a PSU value sits in different strata.
+    OptionError
+        A part comes from a replicate design (replicates of different files cannot be put
+        together).
     """
     if len(parts) == 1:
         return parts[0]
     if not parts:
         raise SpecError("combine_totals needs at least one SurveyTotals")
+    if any(part.psu_scores is None for part in parts):
+        raise OptionError(
+            "survey totals of replicate designs cannot be combined across files; estimate "
+            "the indicators of several files on one replicate design, or use Taylor designs",
+            option="design", value="replicate", valid=(),
+        )
     ids: list[str] = []
     for part in parts:
         for name in part.indicators:
@@ -440,17 +440,41 @@ def combine_totals(*parts: SurveyTotals) -> SurveyTotals:
     numerator = np.zeros((n_p, n_g, n_k))
     denominator = np.zeros((n_p, n_g, n_k))
     n_unweighted = np.zeros((n_g, n_k), dtype=np.int64)
+    estimate = np.full((n_g, n_k), np.nan)
+    scores = np.zeros((n_p, n_g, n_k))
+    present = np.zeros((len(strata), n_g, n_k), dtype=bool)
+    empty = np.zeros((n_g, n_k), dtype=bool)
     kinds: list[str] = []
     k0 = 0
     for part in parts:
         rows = np.array([psu_index[key] for key in part.psu_keys], dtype=np.intp)
         cols = np.array([regions.index(r) for r in part.regions], dtype=np.intp)
-        kk = slice(k0, k0 + len(part.indicators))
-        numerator[np.ix_(rows, cols, np.arange(kk.start, kk.stop))] = part.numerator
-        denominator[np.ix_(rows, cols, np.arange(kk.start, kk.stop))] = part.denominator
-        n_unweighted[cols, kk] = part.n_unweighted
+        ks = np.arange(k0, k0 + len(part.indicators))
+        numerator[np.ix_(rows, cols, ks)] = part.numerator
+        denominator[np.ix_(rows, cols, ks)] = part.denominator
+        n_unweighted[np.ix_(cols, ks)] = part.n_unweighted
+        estimate[np.ix_(cols, ks)] = part.estimates
+        shape = (len(part.psu_keys), len(part.regions), len(part.indicators))
+        scores[np.ix_(rows, cols, ks)] = np.nan_to_num(part.psu_scores).reshape(shape)
+        value_of = {int(h): key[0] for h, key in zip(part.psu_stratum, part.psu_keys,
+                                                     strict=True)}
+        part_strata = np.array([strata[value_of[h]] for h in range(len(part.fpc_factor))],
+                               dtype=np.intp)
+        held = part.present.reshape((len(part.fpc_factor), *shape[1:]))
+        present[np.ix_(part_strata, cols, ks)] |= held
+        empty[np.ix_(cols, ks)] = ~np.isfinite(part.estimates)
         kinds.extend(part.kinds)
-        k0 = kk.stop
+        k0 = ks[-1] + 1 if ks.size else k0
+    layout = StrataLayout(np.array(psu_stratum, dtype=np.intp),
+                          np.bincount(psu_stratum, minlength=len(strata)), np.array(fpc),
+                          parts[0].lonely_psu)
+    flat_empty = empty.reshape(-1) | ~np.isfinite(estimate).reshape(-1)
+    flat_scores = scores.reshape(n_p, n_g * n_k)
+    flat_scores[:, flat_empty] = 0.0
+    covariance = stratified_covariance(layout, flat_scores,
+                                       present.reshape(len(strata), n_g * n_k))
+    covariance[flat_empty, :] = np.nan
+    covariance[:, flat_empty] = np.nan
     return SurveyTotals(
         indicators=tuple(ids),
         kinds=tuple(kinds),
@@ -458,10 +482,14 @@ def combine_totals(*parts: SurveyTotals) -> SurveyTotals:
         numerator=numerator,
         denominator=denominator,
         n_unweighted=n_unweighted,
-        psu_stratum=np.array(psu_stratum, dtype=np.intp),
-        fpc_factor=np.array(fpc),
-        lonely_psu=parts[0].lonely_psu,
+        psu_stratum=layout.psu_stratum,
+        fpc_factor=layout.fpc_factor,
+        lonely_psu=layout.lonely_psu,
         psu_keys=tuple(psu_index),
+        estimates=estimate,
+        covariances=covariance,
+        psu_scores=flat_scores,
+        present=present.reshape(len(strata), n_g * n_k),
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from index_synthetic import make_survey
 
 import mics_toolkit as mt
+from mics_toolkit.design.replicates import bootstrap_factors, rao_wu_factors
 from mics_toolkit.errors import OptionError
 from mics_toolkit.index import (
     IndexSpec,
@@ -18,7 +19,6 @@ from mics_toolkit.index import (
     link_data,
     survey_totals,
 )
-from mics_toolkit.index.bootstrap import rao_wu_factors
 
 INDICATORS = ("happy", "better", "safe")
 
@@ -170,7 +170,7 @@ def test_reproducible_with_seed(linear_case):
 def test_rao_wu_factors_mean_one_and_variance_of_a_total():
     psu_stratum = np.repeat([0, 1, 2], [2, 5, 9])
     rng = np.random.default_rng(8)
-    factors = rao_wu_factors(psu_stratum, np.ones(3), 40000, rng)
+    factors = rao_wu_factors(psu_stratum, 40000, rng, fpc_factor=np.ones(3))
     np.testing.assert_allclose(factors.mean(axis=0), 1.0, atol=0.02)
     z = np.random.default_rng(9).normal(size=psu_stratum.size)
     # E[var*(sum f z)] = sum_h n_h / (n_h - 1) sum_p (z_p - zbar_h)^2
@@ -180,17 +180,17 @@ def test_rao_wu_factors_mean_one_and_variance_of_a_total():
         expected += zh.size / (zh.size - 1) * np.sum((zh - zh.mean()) ** 2)
     assert np.var(factors @ z) == pytest.approx(expected, rel=0.03)
     # a lonely PSU keeps factor 1; an fpc shrinks the spread by sqrt(1 - f)
-    lonely = rao_wu_factors(np.array([0, 1, 1]), np.ones(2), 10, rng)
+    lonely = rao_wu_factors(np.array([0, 1, 1]), 10, rng)
     assert (lonely[:, 0] == 1).all()
-    half = rao_wu_factors(psu_stratum, np.full(3, 0.25), 40000, rng)
+    half = rao_wu_factors(psu_stratum, 40000, rng, fpc_factor=np.full(3, 0.25))
     assert np.var(half @ z) == pytest.approx(0.25 * expected, rel=0.03)
 
 
-def test_same_draws_as_the_design_bootstrap(design):
-    replicates = pytest.importorskip("mics_toolkit.design.replicates")
-    ours = rao_wu_factors(design.psu_stratum, design.fpc_factor, 20, np.random.default_rng(4))
-    theirs = replicates.bootstrap_factors(design, 20, seed=4)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-15)
+def test_one_generator_for_the_design_and_the_index(design):
+    # without fpc (lambda = 1) the index's factors are the design bootstrap's, draw for draw
+    with_fpc_one = rao_wu_factors(design.psu_stratum, 20, np.random.default_rng(4),
+                                  n_strata=design.n_strata, fpc_factor=np.ones(design.n_strata))
+    np.testing.assert_allclose(with_fpc_one, bootstrap_factors(design, 20, seed=4), rtol=1e-15)
 
 
 def test_engine_errors(linear_case):

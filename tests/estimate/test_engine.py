@@ -1,6 +1,6 @@
-"""The estimation kernel: cell sums of cached row products against the row-level path, the
-design-effect sums of squares where they cancel, PSU-level partitions, many-category
-proportions, caches; and the lookup coding of whole-number columns."""
+"""The estimation engine against a row-level reference written out in the tests (reference.py),
+the design-effect sums of squares where they cancel, PSU-level partitions, many-category
+proportions, the engine's caches; and the lookup coding of whole-number columns."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ from hypothesis import strategies as st
 
 import mics_toolkit as mt
 from mics_toolkit.design.checks import small_integer_codes
-from mics_toolkit.estimate import estimators, kernel
+from mics_toolkit.estimate import cache as engine_cache_module
+from mics_toolkit.estimate.cache import engine_cache
+from mics_toolkit.estimate.cells import partition_of
 from mics_toolkit.estimate.domains import domains_of
-from mics_toolkit.estimate.scores import RowValues
+from mics_toolkit.estimate.products import Request, row_products
+from mics_toolkit.expr import where_mask
+
+from .reference import reference
 
 RESULT = list(mt.RESULT_COLUMNS)
 
@@ -52,28 +57,22 @@ def survey(n_rows: int = 3_000, seed: int = 7) -> pd.DataFrame:
     )
 
 
-def row_level(design, kind, variable, by, where, denominator=None, df="design"):
-    """The same estimate from the row-level path (RowValues), the path of calibrated designs."""
-    mask = estimators.where_array(design, where)
-    domains = domains_of(design, by, mask)
-    attrs = {}
-    if kind == "proportion":
-        codes, levels = design.codes(variable, role="analysis")
-        values = RowValues.categorical(design, domains.index, codes, max(len(levels), 1))
-        return estimators._estimate(design, domains, values, kind="ratio", level=0.95, ci="t",
-                                    ci_method="logit", df_rule=df, levels=levels,
-                                    attrs=attrs)
-    y = design.numeric(variable)
-    valid = ~np.isnan(y)
-    x = None
-    if denominator is not None:
-        x = design.numeric(denominator)
-        valid &= ~np.isnan(x)
-        x = x[:, None]
-    values = RowValues.build(design, domains.index, y[:, None], valid[:, None], x)
-    return estimators._estimate(design, domains, values,
-                                kind="total" if kind == "total" else "ratio", level=0.95,
-                                ci="t", ci_method=None, df_rule=df, attrs=attrs)
+REFERENCE_COLUMNS = ["estimate", "se", "deff", "df", "n_unweighted", "n_weighted"]
+
+
+def check_against_reference(got, frame, kind, variable, by, where, denominator=None,
+                            df="design", lonely_psu="remove"):
+    # the filter in the package's three-valued logic: a comparison with a missing value is
+    # unknown and leaves the row out
+    mask = None if where is None else where_mask(where, frame, n_rows=len(frame))
+    expected = reference(frame, weight="w", strata="stratum", psu="psu", kind=kind,
+                         variable=variable, denominator=denominator, by=by, where=mask,
+                         lonely_psu=lonely_psu, df=df)
+    assert len(got) == len(expected) > 0
+    for column in REFERENCE_COLUMNS:
+        np.testing.assert_allclose(got[column].to_numpy(dtype=float),
+                                   expected[column].to_numpy(dtype=float), rtol=1e-10,
+                                   atol=1e-14, err_msg=f"{column} {by} {where}")
 
 
 @pytest.mark.parametrize("by", [None, "region", "quintile", ["region", "quintile"], "age"])
@@ -83,24 +82,21 @@ def row_level(design, kind, variable, by, where, denominator=None, df="design"):
     [("mean", "y", None), ("total", "y", None), ("ratio", "y", "x"),
      ("proportion", "b", None), ("proportion", "category", None)],
 )
-def test_kernel_equals_row_level_path(by, where, kind, variable, denominator):
-    design = mt.SurveyDesign(survey(), weight="w", strata="stratum", psu="psu")
-    expected = row_level(design, kind, variable, by, where, denominator)
+def test_engine_equals_row_level_reference(by, where, kind, variable, denominator):
+    frame = survey()
+    design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
     if kind == "ratio":
         got = design.ratio(variable, denominator, by=by, where=where)
     elif kind == "total":
         got = design.total(variable, by=by, where=where)
     else:
         got = getattr(design, kind)(variable, by=by, where=where)
-    assert len(got) == len(expected) > 0
-    for column in RESULT:
-        np.testing.assert_allclose(got[column].to_numpy(), expected[column].to_numpy(),
-                                   rtol=1e-11, atol=0, err_msg=column)
+    check_against_reference(got, frame, kind, variable, by, where, denominator)
 
 
 @pytest.mark.parametrize("lonely_psu", ["remove", "certainty", "adjust", "average"])
 @pytest.mark.parametrize("kind, variable", [("mean", "y"), ("total", "y"), ("proportion", "b")])
-def test_kernel_equals_row_level_path_with_single_psu_strata(lonely_psu, kind, variable):
+def test_engine_equals_reference_with_single_psu_strata(lonely_psu, kind, variable):
     frame = survey()
     frame.loc[frame["psu"] == 29, "stratum"] = 6  # stratum 6 holds PSU 29 alone
     frame.loc[frame["psu"] == 3, "stratum"] = 7  # and stratum 7 PSU 3
@@ -108,19 +104,18 @@ def test_kernel_equals_row_level_path_with_single_psu_strata(lonely_psu, kind, v
                              lonely_psu=lonely_psu)
     for by, where, df in [("quintile", "age < 30", "domain"), ("region", None, "design"),
                           (None, "quintile == 2", "domain")]:
-        expected = row_level(design, kind, variable, by, where, df=df)
         got = getattr(design, kind)(variable, by=by, where=where, df=df)
-        for column in RESULT:
-            np.testing.assert_allclose(got[column].to_numpy(), expected[column].to_numpy(),
-                                       rtol=1e-11, atol=1e-15, err_msg=f"{column} {by} {where}")
+        check_against_reference(got, frame, kind, variable, by, where, df=df,
+                                lonely_psu="remove" if lonely_psu == "certainty"
+                                else lonely_psu)
 
 
 def test_region_partition_uses_psu_sums_and_household_partition_uses_rows():
     design = mt.SurveyDesign(survey(), weight="w", strata="stratum", psu="psu")
     region = domains_of(design, "region")
     quintile = domains_of(design, "quintile")
-    assert kernel.partition_of(design, region.index, region.n_domains).row_cell is None
-    cells = kernel.partition_of(design, quintile.index, quintile.n_domains)
+    assert partition_of(design, region.index, region.n_domains).row_cell is None
+    cells = partition_of(design, quintile.index, quintile.n_domains)
     assert cells.row_cell is not None
     # every (quintile, PSU) pair present is one cell, PSU-major
     frame = survey()
@@ -128,7 +123,7 @@ def test_region_partition_uses_psu_sums_and_household_partition_uses_rows():
     assert cells.n_cells == len(pairs)
     assert np.all(np.diff(cells.cell_psu) >= 0)
     # the partition is found once and kept
-    assert kernel.partition_of(design, quintile.index, quintile.n_domains) is cells
+    assert partition_of(design, quintile.index, quintile.n_domains) is cells
 
 
 def srs_by_hand(frame: pd.DataFrame, by: str) -> pd.Series:
@@ -181,23 +176,24 @@ def test_row_products_are_cached_and_evicted():
     for k in range(20):
         frame[f"v{k}"] = frame["y"] + k
     design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
-    first = kernel.row_products(design, kernel.Request("mean", "v0"))
-    assert kernel.row_products(design, kernel.Request("mean", "v0")) is first
+    first = row_products(design, Request("mean", "v0"))
+    assert row_products(design, Request("mean", "v0")) is first
     for k in range(20):
         estimate = design.mean(f"v{k}")["estimate"].iloc[0]
         assert estimate == pytest.approx(design.mean("y")["estimate"].iloc[0] + k, rel=1e-12)
-    assert len(design._cache["row_products"]) <= kernel._PRODUCT_CACHE_SIZE
+    assert len(engine_cache(design).products) == engine_cache_module.PRODUCTS_KEPT
+    assert Request("mean", "v0") not in engine_cache(design).products
 
 
-def test_row_products_stay_within_the_memory_budget(monkeypatch):
+def test_row_products_stay_within_the_memory_budget():
     frame = survey()
     design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
-    one = kernel.row_products(design, kernel.Request("mean", "y")).columns.nbytes
-    monkeypatch.setattr(kernel, "_PRODUCT_CACHE_BYTES", int(2.5 * one))
+    one = row_products(design, Request("mean", "y")).nbytes
+    engine_cache(design).products.budget = int(2.5 * one)
     expected = {v: design.mean(v, by="quintile") for v in ["y", "x", "age", "region"]}
-    cached = design._cache["row_products"]
-    assert sum(p.columns.nbytes for p in cached.values()) <= 2.5 * one
-    assert [r.variable for r in cached][-1] == "region"  # the newest is kept
+    cached = engine_cache(design).products.values()
+    assert sum(p.nbytes for p in cached) <= 2.5 * one
+    assert [p.request.variable for p in cached][-1] == "region"  # the newest is kept
     for variable, result in expected.items():  # evicted products are built again
         again = design.mean(variable, by="quintile")
         np.testing.assert_array_equal(again["se"], result["se"])
@@ -205,10 +201,10 @@ def test_row_products_stay_within_the_memory_budget(monkeypatch):
 
 def test_many_categories_are_summed_from_the_codes():
     design = mt.SurveyDesign(survey(), weight="w", strata="stratum", psu="psu")
-    products = kernel.row_products(design, kernel.Request("proportion", "category"))
-    assert products.codes is not None and products.n_columns == 15
-    few = kernel.row_products(design, kernel.Request("proportion", "b"))
-    assert few.codes is None and few.position("l1") is not None
+    products = row_products(design, Request("proportion", "category"))
+    assert not products.level_columns and products.n_columns == 15
+    few = row_products(design, Request("proportion", "b"))
+    assert few.level_columns and few.position("l1") is not None
     result = design.proportion("category", by="quintile")
     sums = result.groupby("quintile")["estimate"].sum()
     np.testing.assert_allclose(sums, 1.0, rtol=1e-12)

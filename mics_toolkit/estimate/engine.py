@@ -1,0 +1,224 @@
+"""The estimation engine: one body for every estimator, every design and ``tabulate``.
+
+An estimate is asked as requests (an estimator applied to a variable, :class:`Request`) over
+breakdowns (``by`` partitions) with a ``where`` filter and options. :func:`estimate_blocks`
+serves all of them the same way, whatever the design:
+
+1. the design that holds the rows (a :class:`~mics_toolkit.design.Design`, or a replicate
+   design's ``base``) and the variance method the design carries (:func:`analysis_of`);
+2. the variables checked, special codes and normalised totals reported once, on the rows
+   some estimate uses;
+3. each request's row products, restricted to ``where`` once
+   (:mod:`mics_toolkit.estimate.products`);
+4. for each breakdown, its cells (:mod:`mics_toolkit.estimate.cells`) and, for each request,
+   the statistic's estimates and scores (:mod:`mics_toolkit.estimate.ratios`);
+5. the variances of all the breakdown's estimates from the variance method (Taylor,
+   calibrated or replicate), their df, and the result columns
+   (:func:`~mics_toolkit.estimate.frame.result_statistics`).
+
+The public estimators (:mod:`mics_toolkit.estimate.estimators`), :func:`tabulate` and
+:func:`~mics_toolkit.estimate.covariance.covariance` are thin layers over it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mics_toolkit.design import Design
+from mics_toolkit.errors import (
+    NormalisedTotalWarning,
+    OptionError,
+    SpecialCodeWarning,
+    caller_stacklevel,
+)
+from mics_toolkit.estimate.calibrated_variance import CalibratedVariance
+from mics_toolkit.estimate.cells import partition_of
+from mics_toolkit.estimate.domains import domains_of
+from mics_toolkit.estimate.frame import domain_row_counts, result_statistics
+from mics_toolkit.estimate.options import Options, where_array
+from mics_toolkit.estimate.products import Request, analysed_products, numeric_column
+from mics_toolkit.estimate.ratios import ratio_scores
+from mics_toolkit.estimate.scores import Scores
+from mics_toolkit.estimate.variance import TaylorVariance
+from mics_toolkit.io import special_code_counts
+
+__all__ = ["Block", "analysis_of", "estimate_blocks", "variance_of"]
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """The estimates of one request over one breakdown: G domains x K levels.
+
+    Attributes
+    ----------
+    request : Request
+    by : tuple of str
+        The breakdown's ``by`` variables (empty for the total).
+    table : pandas.DataFrame
+        One row per domain with the ``by`` columns.
+    levels : numpy.ndarray or None
+        The categories of a proportion.
+    statistics : dict
+        Each result column as a (G, K) array.
+    scores : Scores or None
+        The statistic's scores, when asked for (covariances).
+    """
+
+    request: Request
+    by: tuple[str, ...]
+    table: pd.DataFrame
+    levels: np.ndarray | None
+    statistics: dict
+    scores: Scores | None = None
+
+
+def variance_of(design: Design):
+    """The variance method of a design: :class:`CalibratedVariance` when it carries weight
+    adjustments, else :class:`TaylorVariance`."""
+    return CalibratedVariance(design) if design.calibration else TaylorVariance(design)
+
+
+def analysis_of(design) -> tuple[Design, object]:
+    """The design that holds the rows, weights and PSUs of ``design``, and the variance method
+    ``design`` carries (a replicate design's ``base`` and its replicate variance)."""
+    if isinstance(design, Design):
+        method = getattr(design, "variance_method", None)
+        return design, method if method is not None else variance_of(design)
+    base = getattr(design, "base", None)
+    method = getattr(design, "variance_method", None)
+    if isinstance(base, Design) and method is not None:
+        return base, method
+    raise OptionError(
+        f"estimates need a SurveyDesign or a ReplicateDesign, not {type(design).__name__}",
+        option="design", value=type(design).__name__, valid=(),
+    )
+
+
+def estimate_blocks(
+    design,
+    requests: list[Request],
+    breakdowns: list[tuple[str, ...]],
+    where,
+    options: Options,
+    *,
+    keep_scores: bool = False,
+) -> list[Block]:
+    """Every request over every breakdown, request by request (see the module docstring).
+
+    Warnings (special codes, normalised totals, replicates without an estimate) are issued
+    once each, at the caller's line.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        blocks = _blocks(design, requests, breakdowns, where, options, keep_scores)
+    for message in {(w.category, str(w.message)): w for w in caught}.values():
+        warnings.warn(message.message, stacklevel=caller_stacklevel())
+    return blocks
+
+
+def _blocks(design, requests, breakdowns, where, options, keep_scores) -> list[Block]:
+    base, method = analysis_of(design)
+    mask = where_array(base.frame, where, base.n_rows)
+    partitions = [domains_of(base, list(names) or None) for names in breakdowns]
+    # variables are checked (and special codes reported) before any work, on the rows that
+    # some estimate uses (in a domain of some breakdown, and in where)
+    used = None
+    if all(d.by for d in partitions):
+        used = np.logical_or.reduce([d.index >= 0 for d in partitions])
+    analysed = used if mask is None else (mask if used is None else mask & used)
+    for request in requests:
+        if isinstance(request, Request):
+            check_request(base, request, analysed)
+    if any(request.kind == "total" for request in requests):
+        warn_normalised(base)
+    unique = list(dict.fromkeys(requests))  # a request asked twice is computed once
+    by_request: dict[Request, list[Block]] = {r: [] for r in unique}
+    products = analysed_products(base, unique, mask)
+    for names, domains in zip(breakdowns, partitions, strict=True):
+        partition = partition_of(base, domains.index, domains.n_domains)
+        scores = [ratio_scores(base, partition, p) for p in products]
+        variances = method.variance(scores)
+        n_rows = None
+        if options.interval == "korn-graubard":
+            index = domains.index if mask is None else np.where(mask, domains.index, -1)
+            n_rows = domain_row_counts(index, domains.n_domains)
+        for request, score, variance in zip(unique, scores, variances, strict=True):
+            positive = score.by_domain(score.n_positive)
+            statistics = result_statistics(
+                score.estimate, variance, score.srs,
+                method.degrees_of_freedom(score, options.df), positive, score.weight_total,
+                level=options.level, ci=options.ci,
+                interval=options.proportion_interval if request.kind == "proportion" else None,
+                n_rows=n_rows,
+            )
+            by_request[request].append(Block(
+                request, tuple(names), domains.table, score.levels, statistics,
+                score if keep_scores else None,
+            ))
+    return [block for r in requests for block in by_request[r]]
+
+
+def check_request(design: Design, request: Request, analysed: np.ndarray | None) -> None:
+    """Check the variables of ``request`` (present; numeric except for a proportion) and warn
+    when the analysed rows (``analysed``, None: all) hold special codes."""
+    if request.kind == "proportion":
+        design.codes(request.variable, role="analysis")
+        return
+    arrays = [numeric_column(design, name, request.kind) for name in request.variables]
+
+    def select(values):
+        def rows():
+            keep = ~np.isnan(arrays[0])
+            for other in arrays[1:]:
+                keep &= ~np.isnan(other)
+            if analysed is not None:
+                keep &= analysed
+            return values[keep]
+        return rows
+
+    for name, values in zip(request.variables, arrays, strict=True):
+        _warn_special_codes(design, name, select(values), request.kind)
+
+
+def _warn_special_codes(design: Design, variable: str, values, estimator: str) -> None:
+    """Warn when the analysed values still hold codes classified from labels (99 'No response').
+
+    ``values`` is a function returning the analysed values, called only when the variable
+    has classified codes.
+    """
+    if not design.meta.special_codes.get(variable):
+        return
+    found = special_code_counts(design.meta, variable, values())
+    if not found:
+        return
+    labels = design.meta.value_labels.get(variable, {})
+    described = "; ".join(
+        f"{code}" + (f" '{labels[code]}'" if code in labels else "") + f" ({category}): {count} rows"
+        for code, (category, count) in found.items()
+    )
+    warnings.warn(
+        f"the {estimator} of {variable!r} includes special codes classified from its value "
+        f"labels: {described}. Exclude them with where= or read the file with "
+        "special_codes='missing'.",
+        SpecialCodeWarning,
+        stacklevel=caller_stacklevel(),
+    )
+
+
+def warn_normalised(design: Design) -> None:
+    """Warn that a total of normalised weights (summing to the rows of positive weight) is
+    not a population count."""
+    w = design.weights
+    n_positive = int(np.count_nonzero(w > 0))
+    if n_positive and abs(w.sum() - n_positive) <= 0.01 * n_positive:
+        warnings.warn(
+            f"the weights {design.weight!r} sum to {w.sum():.6g}, the number of rows with "
+            "positive weight: they look normalised (as MICS weights are), so a total is not a "
+            "population count. Use expansion weights for population totals.",
+            NormalisedTotalWarning,
+            stacklevel=caller_stacklevel(),
+        )

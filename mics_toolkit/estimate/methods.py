@@ -1,0 +1,54 @@
+"""The estimator methods of a design object, written once for every kind of design.
+
+:class:`~mics_toolkit.estimate.SurveyDesign` (Taylor linearisation, with or without weight
+adjustments) and :class:`~mics_toolkit.estimate.ReplicateDesign` both take these methods;
+each is one line calling the module function of the same name, which runs the one engine
+(:mod:`mics_toolkit.estimate.engine`) with the variance method the design carries, as R's
+generics dispatch on the design class.
+"""
+
+from __future__ import annotations
+
+from mics_toolkit.estimate import estimators
+from mics_toolkit.estimate.covariance import covariance as design_covariance
+from mics_toolkit.estimate.tabulate import tabulate
+
+__all__ = ["EstimatorMethods"]
+
+
+class EstimatorMethods:
+    """``mean``, ``total``, ``ratio``, ``proportion``, ``tabulate`` and ``covariance`` as
+    methods; see the functions of :mod:`mics_toolkit.estimate` for their documentation."""
+
+    def mean(self, variable, by=None, where=None, level=0.95, ci="t", df="design"):
+        """Weighted mean in each domain; see :func:`mics_toolkit.estimate.mean`."""
+        return estimators.mean(self, variable, by=by, where=where, level=level, ci=ci, df=df)
+
+    def total(self, variable, by=None, where=None, level=0.95, ci="t", df="design"):
+        """Weighted total in each domain; see :func:`mics_toolkit.estimate.total`."""
+        return estimators.total(self, variable, by=by, where=where, level=level, ci=ci, df=df)
+
+    def ratio(self, numerator, denominator, by=None, where=None, level=0.95, ci="t",
+              df="design"):
+        """Ratio of weighted totals in each domain; see :func:`mics_toolkit.estimate.ratio`."""
+        return estimators.ratio(self, numerator, denominator, by=by, where=where, level=level,
+                                ci=ci, df=df)
+
+    def proportion(self, variable, by=None, where=None, level=0.95, ci="t", ci_method=None,
+                   df="design"):
+        """Category proportions in each domain; see :func:`mics_toolkit.estimate.proportion`."""
+        return estimators.proportion(self, variable, by=by, where=where, level=level, ci=ci,
+                                     ci_method=ci_method, df=df)
+
+    def tabulate(self, mean=None, proportion=None, total=None, ratio=None, breakdowns=(None,),
+                 where=None, level=0.95, ci="t", ci_method=None, df="design"):
+        """Several variables over several breakdowns in one pass, one long frame; see
+        :func:`mics_toolkit.estimate.tabulate`."""
+        return tabulate(self, mean=mean, proportion=proportion, total=total, ratio=ratio,
+                        breakdowns=breakdowns, where=where, level=level, ci=ci,
+                        ci_method=ci_method, df=df)
+
+    def covariance(self, result, where=None):
+        """Design covariance of the estimates of ``result``; see
+        :func:`mics_toolkit.estimate.covariance`."""
+        return design_covariance(self, result, where=where)
