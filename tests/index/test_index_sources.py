@@ -47,6 +47,42 @@ def test_totals_match_the_estimators(design):
     assert totals.regions == tuple(expected[0].index)
 
 
+def _four_strata(lonely_psu: str, fpc: bool) -> mt.SurveyDesign:
+    """Four strata, one of them a single PSU, regions that do not cover every stratum."""
+    rng = np.random.default_rng(11)
+    psu = np.repeat(np.arange(13), 30)
+    stratum = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3])[psu]
+    frame = pd.DataFrame({
+        "psu": psu, "stratum": stratum,
+        "w": rng.uniform(0.5, 2.0, psu.size),
+        "y": rng.normal(5, 2, psu.size) + psu % 3,
+        "b": (rng.random(psu.size) < 0.4).astype(float),
+        "region": np.array([1, 1, 2, 1, 2, 2, 3, 3, 3, 1, 2, 3, 3])[psu],
+        "population": np.array([10, 12, 15, 3])[stratum],
+    })
+    return mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu",
+                           fpc="population" if fpc else None, lonely_psu=lonely_psu)
+
+
+@pytest.mark.parametrize("replicate", [False, True], ids=["taylor", "replicate"])
+@pytest.mark.parametrize("fpc", [False, True], ids=["no_fpc", "fpc"])
+@pytest.mark.parametrize("lonely_psu", ["remove", "certainty", "adjust", "average"])
+def test_regional_ses_equal_the_estimators_under_every_rule(lonely_psu, fpc, replicate):
+    design = _four_strata(lonely_psu, fpc)
+    if replicate:
+        design = design.replicate("jkn")
+    totals = survey_totals(design, {"mean": SurveyIndicator("y"),
+                                    "share": SurveyIndicator("b == 1")}, region="region")
+    se = totals.standard_error()
+    for k, result in enumerate([design.mean("y", by="region"),
+                                by_region(design.proportion("b", by="region"), "region")]):
+        result = result if "level" not in result.columns else result.reset_index()
+        np.testing.assert_allclose(se[:, k], result["se"].to_numpy(), rtol=1e-12)
+    covariance = design.covariance(design.tabulate(mean=["y"], breakdowns=["region"]))
+    np.testing.assert_allclose(totals.covariance()[0::2, 0::2], covariance.to_numpy(),
+                               rtol=1e-12)
+
+
 def test_covariance_by_hand(survey_frame, design):
     totals = survey_totals(
         design, {"happy": SurveyIndicator("happy == 1"), "better": SurveyIndicator("better == 1")},
