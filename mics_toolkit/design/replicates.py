@@ -38,7 +38,9 @@ __all__ = [
     "ReplicateMethod",
     "bootstrap_factors",
     "brr_factors",
+    "check_fay_rho",
     "hadamard",
+    "is_number",
     "jackknife_factors",
     "rao_wu_factors",
     "replicate_factors",
@@ -134,22 +136,7 @@ def replicate_factors(
                     value=value,
                     valid=(),
                 )
-    if method == "fay":
-        if fay_rho is None or not _is_number(fay_rho) or not 0 < fay_rho < 1:
-            raise OptionError(
-                f"method='fay' needs fay_rho strictly between 0 and 1 (e.g. 0.5), not "
-                f"{fay_rho!r}; for fay_rho=0 use method='brr'",
-                option="fay_rho",
-                value=fay_rho,
-                valid=(),
-            )
-    elif fay_rho is not None:
-        raise OptionError(
-            f"fay_rho={fay_rho!r} applies only to method='fay'",
-            option="fay_rho",
-            value=fay_rho,
-            valid=(),
-        )
+    check_fay_rho(method, fay_rho)
     if method in ("bootstrap", "brr", "fay") and design.fpc is not None:
         warnings.warn(
             f"the finite population correction {design.fpc!r} is not used by method="
@@ -168,8 +155,30 @@ def replicate_factors(
     return brr_factors(design, fay_rho=0.0 if method == "brr" else float(fay_rho))
 
 
-def _is_number(value) -> bool:
+def is_number(value) -> bool:
+    """Whether ``value`` is a real number (bool is not)."""
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def check_fay_rho(method: str, fay_rho) -> None:
+    """``fay_rho`` must be given, strictly between 0 and 1, for ``method="fay"`` and only for
+    it (OptionError otherwise)."""
+    if method == "fay":
+        if fay_rho is None or not is_number(fay_rho) or not 0 < fay_rho < 1:
+            raise OptionError(
+                f"method='fay' needs fay_rho strictly between 0 and 1 (e.g. 0.5), not "
+                f"{fay_rho!r}; for fay_rho=0 use method='brr'",
+                option="fay_rho",
+                value=fay_rho,
+                valid=(),
+            )
+    elif fay_rho is not None:
+        raise OptionError(
+            f"fay_rho={fay_rho!r} applies only to method='fay'",
+            option="fay_rho",
+            value=fay_rho,
+            valid=(),
+        )
 
 
 # --------------------------------------------------------------------------------- bootstrap

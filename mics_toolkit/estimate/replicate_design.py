@@ -30,7 +30,7 @@ import pandas as pd
 
 from mics_toolkit.design import Design
 from mics_toolkit.design.checks import check_column
-from mics_toolkit.design.replicates import replicate_factors
+from mics_toolkit.design.replicates import check_fay_rho, is_number, replicate_factors
 from mics_toolkit.errors import (
     DesignError,
     MicsWarning,
@@ -548,22 +548,7 @@ def _replicate_matrix(base: Design, names: list[str]) -> np.ndarray:
 
 def _variance_constants(method, n_replicates, fay_rho, scale, rscales):
     """The (scale, rscales) of a method with R svrepdesign's defaults, checked."""
-    if method == "fay":
-        if fay_rho is None or not _is_number(fay_rho) or not 0 < fay_rho < 1:
-            raise OptionError(
-                f"method='fay' needs fay_rho strictly between 0 and 1, not {fay_rho!r}; for "
-                "fay_rho=0 use method='brr'",
-                option="fay_rho",
-                value=fay_rho,
-                valid=(),
-            )
-    elif fay_rho is not None:
-        raise OptionError(
-            f"fay_rho={fay_rho!r} applies only to method='fay'",
-            option="fay_rho",
-            value=fay_rho,
-            valid=(),
-        )
+    check_fay_rho(method, fay_rho)
     if method in ("brr", "fay") and scale is not None:
         raise OptionError(
             f"method={method!r} fixes scale = 1 / (R (1 - fay_rho)^2); do not give scale "
@@ -588,7 +573,7 @@ def _variance_constants(method, n_replicates, fay_rho, scale, rscales):
             "fay": 1.0 / (n_replicates * (1.0 - (fay_rho or 0.0)) ** 2),
         }
         scale = defaults[method]
-    elif not _is_number(scale) or not np.isfinite(scale) or scale <= 0:
+    elif not is_number(scale) or not np.isfinite(scale) or scale <= 0:
         raise OptionError(
             f"scale={scale!r} is not valid; give a positive number",
             option="scale",
@@ -618,7 +603,3 @@ def _variance_constants(method, n_replicates, fay_rho, scale, rscales):
                 valid=(),
             )
     return float(scale), values
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
