@@ -73,6 +73,7 @@ __all__ = [
     "read_spec_bytes",
     "require_regular_file",
     "spec_error",
+    "subset",
 ]
 
 LANGUAGES: tuple[str, ...] = ("en", "ru", "kk")
@@ -150,6 +151,16 @@ class SpecList(list):
         self.lines: list[int] = []
 
 
+def subset(mapping: Mapping, keys: Sequence[Any]) -> dict:
+    """The entries of ``mapping`` whose key is in ``keys``, in the mapping's order; a
+    :class:`SpecMapping` keeps its lines."""
+    if isinstance(mapping, SpecMapping):
+        out = SpecMapping({k: v for k, v in mapping.items() if k in keys}, line=mapping.line)
+        out.lines = {k: n for k, n in mapping.lines.items() if k in out}
+        return out
+    return {k: v for k, v in mapping.items() if k in keys}
+
+
 def line_of(node: Any, at: Any = None) -> int | None:
     """The line of key or position ``at`` of ``node`` (a :class:`SpecMapping` or
     :class:`SpecList`), else the line of ``node`` itself; None for plain values."""
@@ -172,6 +183,8 @@ def spec_error(
 ) -> SpecError:
     """A :class:`SpecError` whose message reads ``file:line: key 'k': message (context)``.
 
+    The error's ``reason`` is ``message (context)``, without the place.
+
     Parameters
     ----------
     message : str
@@ -181,16 +194,14 @@ def spec_error(
     context : str, optional
         Appended in parentheses (``"indicator PR.1"``).
     """
-    place = file or "<specification>"
+    reason = f"{message} ({context})" if context else message
+    place = file or ("line" if line is not None else "")
     if line is not None:
-        place += f":{line}"
-    text = f"{place}: "
+        place += f":{line}" if file else f" {line}"
+    text = f"{place}: " if place else ""
     if key:
         text += f"key {key!r}: "
-    text += message
-    if context:
-        text += f" ({context})"
-    return SpecError(text, file=file, line=line, key=key)
+    return SpecError(text + reason, file=file, line=line, key=key, reason=reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,13 +614,16 @@ class SpecChecker:
 
     def _inner(self, problem: Exception, inner: str | None, key: str, value: Any, node: Any,
                at: Any) -> SpecError:
+        message = getattr(problem, "reason", None) or str(problem)
         if inner and isinstance(value, Mapping) and inner in value:
-            return self.error(str(problem), _child(key, inner), value, inner)
-        if inner and inner.startswith(key):  # already a path under key
-            return self.error(str(problem), inner, node, at)
+            if isinstance(getattr(value, "lines", None), dict) and inner in value.lines:
+                node, at = value, inner
+            return self.error(message, _child(key, inner), node, at)
+        if inner and key and inner.startswith(key):  # already a path under key
+            return self.error(message, inner, node, at)
         if inner:
-            return self.error(str(problem), _child(key, inner), node, at)
-        return self.error(str(problem), key, node, at)
+            return self.error(message, _child(key, inner), node, at)
+        return self.error(message, key or None, node, at)
 
     # ------------------------------------------------------------------ shapes
     def mapping(self, value: Any, key: str, allowed: Sequence[str] | None, node: Any, at: Any,

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from mics_toolkit.errors import ReadError, SpecError
-from mics_toolkit.specfile import load_spec
 from mics_toolkit.indicators import (
     INDICATOR_FIELDS,
     Catalogue,
@@ -18,6 +17,7 @@ from mics_toolkit.indicators import (
     load_indicator_file,
     parse_indicators,
 )
+from mics_toolkit.specfile import load_spec
 
 GOOD = """\
 # women's indicators
