@@ -401,137 +401,158 @@ def parse_spec(text: str, file: str | None = None) -> Any:
     Returns
     -------
     object
-        None for an empty document. An alias is the value of its anchor (the same object).
-        Scalars as YAML's safe loader builds them (texts,
-        int, float, bool, None, dates); a date that does not exist (``2024-02-30``) stays
-        a text, for the rule that reads it to refuse.
+        None for an empty document. Scalars as YAML's safe loader builds them (texts, int,
+        float, bool, None, dates); a date that does not exist (``2024-02-30``) stays a text,
+        for the rule that reads it to refuse. An alias is the value of its anchor (the same
+        object, not a copy).
 
     Raises
     ------
     SpecError
         Invalid YAML, an alias to a value that contains it or to no earlier anchor, aliases
         expanding the document beyond :data:`MAX_VALUES` values, an explicit tag other than
-        the standard scalar ones, a merge key (``<<``), a key that is a mapping or list, a repeated key, nesting
-        deeper than :data:`MAX_DEPTH`, a scalar that cannot be read (an integer of thousands
-        of digits) or a second document; ``line`` and (where there is one) ``key`` name the
-        place.
+        the standard scalar ones, a merge key (``<<``), a key that is a mapping or list, a
+        repeated key, nesting deeper than :data:`MAX_DEPTH`, a scalar that cannot be read
+        (an integer of thousands of digits) or a second document; ``line`` and (where there
+        is one) ``key`` name the place.
     """
     loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
-    constructor = yaml.constructor.SafeConstructor()
-    resolver = yaml.resolver.Resolver()
-    stack: list[_Open] = []
-    anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
-    open_anchors: set[str] = set()
-    root: Any = None
-    documents = 0
-    expanded = 0  # values of the document with its aliases expanded, so far
+    builder = _Builder(file)
+    try:
+        while loader.check_event():
+            builder.take(loader.get_event())
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark or problem.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise builder.error(f"not valid YAML: {problem.problem or problem}", line) from None
+    except yaml.YAMLError as problem:
+        raise builder.error(f"not valid YAML: {problem}", None) from None
+    finally:
+        loader.dispose()
+    return builder.root
 
-    def error(message: str, line: int | None, key: str | None = None) -> SpecError:
+
+class _Builder:
+    """Builds the document from YAML events, one at a time, with an explicit stack."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.resolver = yaml.resolver.Resolver()
+        self.stack: list[_Open] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
+        self.open_anchors: set[str] = set()
+        self.root: Any = None
+        self.documents = 0
+        self.expanded = 0  # values of the document with its aliases expanded, so far
+
+    def error(self, message: str, line: int | None, key: str | None = None) -> SpecError:
         if key and len(key) > 80:
             key = key[:77] + "..."
-        return spec_error(message, file=file, line=line, key=key or None)
+        return spec_error(message, file=self.file, line=line, key=key or None)
 
-    def here() -> str:
+    def here(self) -> str:
         """Key path of the next value."""
-        if not stack:
+        if not self.stack:
             return ""
-        return _child_path(stack[-1]) if _is_value(stack[-1]) else stack[-1].path
+        top = self.stack[-1]
+        return _child_path(top) if _is_value(top) else top.path
 
-    def count(size: int, line: int) -> None:
-        nonlocal expanded
-        expanded += size
-        if expanded > MAX_VALUES:
-            raise error(f"the spec expands to more than {MAX_VALUES:,} values (YAML aliases "
-                        "repeating large values?); write a smaller spec", line, here())
+    def take(self, event: Any) -> None:
+        """Add one event to the document."""
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self.error("a spec file holds one YAML document; remove the '---' "
+                                 "separator and what follows it", line)
+        elif isinstance(event, yaml.AliasEvent):
+            self.alias(event.anchor, line)
+        elif isinstance(event, yaml.ScalarEvent):
+            self.check_tag(event, line)
+            self.count(1, line)
+            value = _scalar(event, self.constructor, self.resolver, self.error, line,
+                            self.here())
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (value, 1)
+            self.place(value, line)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            self.start(event, line)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            finished = self.stack.pop()
+            if finished.anchor is not None:
+                self.open_anchors.discard(finished.anchor)
+                self.anchors[finished.anchor] = (finished.value,
+                                                 self.expanded - finished.start)
+            self.place(finished.value, finished.value.line)
 
-    def place(value: Any, line: int) -> None:
-        nonlocal root
-        if not stack:
-            root = value
+    def alias(self, anchor: str, line: int) -> None:
+        if anchor in self.open_anchors:
+            raise self.error(f"the alias *{anchor} refers to a value that contains it", line,
+                             self.here())
+        if anchor not in self.anchors:
+            raise self.error(f"the alias *{anchor} names no earlier anchor &{anchor}", line,
+                             self.here())
+        value, size = self.anchors[anchor]
+        self.count(size, line)
+        self.place(value, line)
+
+    def start(self, event: Any, line: int) -> None:
+        self.check_tag(event, line)
+        stack = self.stack
+        if len(stack) >= MAX_DEPTH:
+            raise self.error(f"the spec nests mappings and lists deeper than {MAX_DEPTH} "
+                             "levels", line, stack[1].path if len(stack) > 1 else None)
+        if stack and isinstance(stack[-1].value, SpecMapping) and not stack[-1].has_key:
+            raise self.error("a key must be a text or a number, not a mapping or list", line,
+                             stack[-1].path)
+        self.count(1, line)
+        new = (SpecMapping(line=line) if isinstance(event, yaml.MappingStartEvent)
+               else SpecList(line=line))
+        stack.append(_Open(new, self.here(), event.anchor, self.expanded - 1))
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+
+    def count(self, size: int, line: int) -> None:
+        self.expanded += size
+        if self.expanded > MAX_VALUES:
+            raise self.error(f"the spec expands to more than {MAX_VALUES:,} values (YAML "
+                             "aliases repeating large values?); write a smaller spec", line,
+                             self.here())
+
+    def place(self, value: Any, line: int) -> None:
+        """Put a finished value into the open mapping or list (or make it the root)."""
+        if not self.stack:
+            self.root = value
             return
-        parent = stack[-1]
+        parent = self.stack[-1]
         if isinstance(parent.value, SpecList):
             parent.value.append(value)
             parent.value.lines.append(line)
-            return
-        if not parent.has_key:
-            if isinstance(value, SpecMapping | SpecList):
-                raise error("a key must be a text or a number, not a mapping or list", line,
-                            parent.path)
+        elif not parent.has_key:
+            if isinstance(value, SpecMapping | SpecList):  # an alias to one, as a key
+                raise self.error("a key must be a text or a number, not a mapping or list",
+                                 line, parent.path)
             if value in parent.value:
-                raise error(f"key {value!r} repeats (first at line "
-                            f"{parent.value.lines[value]})", line, _child(parent.path, value))
+                raise self.error(f"key {value!r} repeats (first at line "
+                                 f"{parent.value.lines[value]})", line,
+                                 _child(parent.path, value))
             parent.key, parent.key_line, parent.has_key = value, line, True
-            return
-        parent.value[parent.key] = value
-        parent.value.lines[parent.key] = parent.key_line
-        parent.has_key = False
+        else:
+            parent.value[parent.key] = value
+            parent.value.lines[parent.key] = parent.key_line
+            parent.has_key = False
 
-    def check_tag(event: Any, line: int) -> None:
+    def check_tag(self, event: Any, line: int) -> None:
         tag = event.tag
         if tag is None or tag == "!":
             return
         allowed = _SCALAR_TAGS if isinstance(event, yaml.ScalarEvent) else _COLLECTION_TAGS
         if tag not in allowed:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            raise error(f"the YAML tag {shown!r} is not allowed in a spec; remove it (only "
-                        "!!str, !!int, !!float, !!bool and !!null are read)", line, here())
-
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            line = event.start_mark.line + 1
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise error("a spec file holds one YAML document; remove the '---' "
-                                "separator and what follows it", line)
-            elif isinstance(event, yaml.AliasEvent):
-                if event.anchor in open_anchors:
-                    raise error(f"the alias *{event.anchor} refers to a value that contains "
-                                "it", line, here())
-                if event.anchor not in anchors:
-                    raise error(f"the alias *{event.anchor} names no earlier anchor "
-                                f"&{event.anchor}", line, here())
-                value, size = anchors[event.anchor]
-                count(size, line)
-                place(value, line)
-            elif isinstance(event, yaml.ScalarEvent):
-                check_tag(event, line)
-                count(1, line)
-                value = _scalar(event, constructor, resolver, error, line, here())
-                if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
-                place(value, line)
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                check_tag(event, line)
-                if len(stack) >= MAX_DEPTH:
-                    raise error(f"the spec nests mappings and lists deeper than {MAX_DEPTH} "
-                                "levels", line, stack[1].path if len(stack) > 1 else None)
-                if stack and isinstance(stack[-1].value, SpecMapping) and not stack[-1].has_key:
-                    raise error("a key must be a text or a number, not a mapping or list",
-                                line, stack[-1].path)
-                count(1, line)
-                new = (SpecMapping(line=line) if isinstance(event, yaml.MappingStartEvent)
-                       else SpecList(line=line))
-                stack.append(_Open(new, here(), event.anchor, expanded - 1))
-                if event.anchor is not None:
-                    open_anchors.add(event.anchor)
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                finished = stack.pop()
-                if finished.anchor is not None:
-                    open_anchors.discard(finished.anchor)
-                    anchors[finished.anchor] = (finished.value, expanded - finished.start)
-                place(finished.value, finished.value.line)
-    except yaml.MarkedYAMLError as problem:
-        mark = problem.problem_mark or problem.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise error(f"not valid YAML: {problem.problem or problem}", line) from None
-    except yaml.YAMLError as problem:
-        raise error(f"not valid YAML: {problem}", None) from None
-    finally:
-        loader.dispose()
-    return root
+            raise self.error(f"the YAML tag {shown!r} is not allowed in a spec; remove it "
+                             "(only !!str, !!int, !!float, !!bool and !!null are read)", line,
+                             self.here())
 
 
 def _child(path: str, key: Any) -> str:

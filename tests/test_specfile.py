@@ -284,6 +284,7 @@ def test_scalars_and_standard_tags():
         ("a: [1\n", 2, None, "not valid YAML"),
         ("a: " + "9" * 5000 + "\n", 1, "a", "cannot read the value"),
         ("? [x]\n: 1\n", 1, None, "a key must be a text or a number"),
+        ("a: &x [1]\nb: {*x : 1}\n", 2, "b", "a key must be a text or a number"),
     ],
 )
 def test_other_refusals(text, line, key, fragment):

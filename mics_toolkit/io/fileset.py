@@ -320,40 +320,7 @@ class SurveyConfig:
                               section)
         files_override = mapping.get("files", {})
         check.mapping(files_override, "files", None, mapping, "files")
-        files: dict[str, SurveyFile] = {}
-        names = list(DEFAULT_CONFIG["files"]) + [
-            n for n in files_override if n not in DEFAULT_CONFIG["files"]
-        ]
-        for name in names:
-            override = files_override.get(name, {})
-            if override is None:  # "wm: null" removes a file from the set
-                continue
-            key = f"files.{name}"
-            check.mapping(override, key, _FILE_KEYS, files_override, name)
-            base = {**_FILE_DEFAULTS, **DEFAULT_CONFIG["files"].get(name, {})}
-            for needed in ("unit", "weight", "keys"):
-                if needed not in override and needed not in base:
-                    raise check.error(f"file {name!r} is not a MICS6 file, so it needs "
-                                      f"{needed!r}", key, files_override, name)
-
-            def file_key(name_: str, override: Any = override, base: dict = base,
-                      key: str = key, name: Any = name) -> tuple[Any, str, Any, Any]:
-                if name_ in override:
-                    return override[name_], f"{key}.{name_}", override, name_
-                return base[name_], f"{key}.{name_}", files_override, name
-
-            files[name] = SurveyFile(
-                name=check.name(str(name), key, files_override, name),
-                unit=check.text(*file_key("unit")),
-                weight=check.name(*file_key("weight")),
-                keys=_name_list(check, *file_key("keys")),
-                completed=_optional_name(check, *file_key("completed")),
-                completed_values=_codes(check, *file_key("completed_values")),
-                path=_optional_name(check, *file_key("path")),
-                mother_line=_optional_name(check, *file_key("mother_line")),
-                no_mother=_codes(check, *file_key("no_mother")),
-                aliases=_renames(check, *file_key("aliases")),
-            )
+        files = _survey_files(check, files_override)
         household_file = check.name(*top("household_file"))
         household_keys = _name_list(check, *top("household_keys"))
         required = _name_list(check, *top("required"), empty=True)
@@ -432,6 +399,48 @@ class SurveyConfig:
                 close_matches=matches,
             )
         return self.files[name]
+
+
+def _survey_files(check: SpecChecker, files_override: Mapping) -> dict[str, SurveyFile]:
+    """The files of a configuration: the MICS6 files with their overrides (``null`` removes
+    one), then the new files; each value checked where it is written."""
+    files: dict[str, SurveyFile] = {}
+    names = list(DEFAULT_CONFIG["files"]) + [
+        n for n in files_override if n not in DEFAULT_CONFIG["files"]
+    ]
+    for name in names:
+        override = files_override.get(name, {})
+        if override is None:  # "wm: null" removes a file from the set
+            continue
+        key = f"files.{name}"
+        check.mapping(override, key, _FILE_KEYS, files_override, name)
+        base = {**_FILE_DEFAULTS, **DEFAULT_CONFIG["files"].get(name, {})}
+        for needed in ("unit", "weight", "keys"):
+            if needed not in override and needed not in base:
+                raise check.error(f"file {name!r} is not a MICS6 file, so it needs "
+                                  f"{needed!r}", key, files_override, name)
+
+        def file_key(field: str, override: Any = override, base: dict = base, key: str = key,
+                     name: Any = name) -> tuple[Any, str, Any, Any]:
+            """(value, key, node, at) of ``field``: the override's, else the default (placed
+            at the file's entry)."""
+            if field in override:
+                return override[field], f"{key}.{field}", override, field
+            return base[field], f"{key}.{field}", files_override, name
+
+        files[name] = SurveyFile(
+            name=check.name(str(name), key, files_override, name),
+            unit=check.text(*file_key("unit")),
+            weight=check.name(*file_key("weight")),
+            keys=_name_list(check, *file_key("keys")),
+            completed=_optional_name(check, *file_key("completed")),
+            completed_values=_codes(check, *file_key("completed_values")),
+            path=_optional_name(check, *file_key("path")),
+            mother_line=_optional_name(check, *file_key("mother_line")),
+            no_mother=_codes(check, *file_key("no_mother")),
+            aliases=_renames(check, *file_key("aliases")),
+        )
+    return files
 
 
 def _link_problem(
