@@ -220,6 +220,8 @@ class SpecError(MicsError, ValueError):
     file : str or None
     line : int or None
     key : str or None
+    reason : str or None
+        The message without its place (``file:line: key 'k':``), when it has one.
     """
 
     def __init__(
@@ -229,11 +231,13 @@ class SpecError(MicsError, ValueError):
         file: str | None = None,
         line: int | None = None,
         key: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.file = file
         self.line = line
         self.key = key
+        self.reason = reason
 
 
 class OutputError(MicsError, OSError):

@@ -1,6 +1,7 @@
 """Every module imports only from its own package or from packages to its left in the data
-flow (style.md section 1): errors, expr, io -> design -> estimate -> indicators -> tables |
-index -> report -> cli. tables and index are siblings and never import each other. Absolute
+flow (style.md section 1): errors, expr/specfile, io -> design -> estimate -> indicators ->
+tables | index -> report -> cli. tables and index are siblings and never import each other;
+expr and specfile sit at the bottom beside io and import neither io nor each other. Absolute
 and relative imports count, at module level and inside functions, and no module reaches
 itself again through its imports (no import loop, hidden or not)."""
 
@@ -29,7 +30,8 @@ RANK = {
     "__init__": 8,
     "__main__": 8,
 }
-SIBLINGS = {("tables", "index"), ("index", "tables"), ("io", "expr"), ("expr", "io")}
+SIBLINGS = {("tables", "index"), ("index", "tables"), ("io", "expr"), ("expr", "io"),
+            ("expr", "specfile"), ("specfile", "expr"), ("specfile", "io")}
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
 

@@ -3,7 +3,8 @@ sampling uncertainty carried to scores and ranks.
 
 The steps follow the OECD/JRC Handbook and COINr 1.1 (same formulas, same numbers):
 
-- :mod:`~mics_toolkit.index.spec`: :class:`IndexSpec` (indicators, groups, methods, settings;
+- :mod:`~mics_toolkit.index.spec`: :class:`IndexSpec` (indicators as :class:`IndexIndicator`,
+  groups, methods, settings;
   :meth:`IndexSpec.from_dict` for specs read from files) over a validated :class:`Hierarchy`;
 - :mod:`~mics_toolkit.index.sources`: survey indicators as definitions evaluated on a design
   (:func:`survey_totals`, PSU-level totals), as published estimates
@@ -21,7 +22,7 @@ The steps follow the OECD/JRC Handbook and COINr 1.1 (same formulas, same number
 
 Example::
 
-    spec = IndexSpec.from_dict(yaml.safe_load(open("index.yaml")))
+    spec = IndexSpec.from_dict(load_spec("index.yaml").document, file="index.yaml")
     totals = survey_totals(design, spec.survey_definitions(), region="HH7")
     data = link_data(spec, survey=totals, objective=ObjectiveTable(table, se))
     result = build_index(spec, data)
@@ -30,8 +31,9 @@ Example::
 The computing modules import only from io, design, estimate and expr: survey indicators reach
 them as :class:`SurveyIndicator` definitions or totals keyed by the spec's indicator ids. Two
 modules bridge to the indicator catalogue (a layer to the left): ``catalogue_source`` turns
-catalogue entries into PSU-level totals by region and ``yaml_spec`` loads index spec files with
-line numbers (``mics index``).
+catalogue entries into PSU-level totals by region and ``yaml_spec`` loads index spec files
+(``mics index``) through the spec layer (:mod:`mics_toolkit.specfile`, whose ``load_spec`` the
+example uses), so every error names ``file:line`` and the key.
 """
 
 from mics_toolkit.index.aggregate import AGGREGATION_METHODS, Aggregation, aggregate
@@ -54,8 +56,8 @@ from mics_toolkit.index.sources import (
 )
 from mics_toolkit.index.spec import (
     GroupSpec,
+    IndexIndicator,
     IndexSpec,
-    IndicatorSpec,
     SensitivitySource,
     UncertaintySettings,
 )
@@ -70,11 +72,11 @@ __all__ = [
     "Hierarchy",
     "Imputation",
     "IndexData",
+    "IndexIndicator",
     "IndexPipeline",
     "IndexResult",
     "IndexSpec",
     "IndexUncertainty",
-    "IndicatorSpec",
     "Normalisation",
     "ObjectiveTable",
     "OutlierRule",

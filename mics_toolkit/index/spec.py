@@ -1,7 +1,7 @@
 """The index specification: indicators, groups, methods and analysis settings.
 
 :class:`IndexSpec` is the frozen, validated description of a composite index: its indicators
-(:class:`IndicatorSpec`: source, direction, weight, normalisation), its groups
+(:class:`IndexIndicator`: source, direction, weight, normalisation), its groups
 (:class:`GroupSpec`: sub-domains, domains and the index itself, each with a weight and an
 aggregation), the treatment of missing values and outliers, the uncertainty settings
 (:class:`UncertaintySettings`: engine, replicates, seed, levels) and the methodological
@@ -34,28 +34,30 @@ indicator either carries its definition (numerator, denominator, where: see
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mics_toolkit.errors import ExpressionError, OptionError, SpecError, check_option
+from mics_toolkit.errors import SpecError, check_option
 from mics_toolkit.index.aggregate import Aggregation
 from mics_toolkit.index.hierarchy import Hierarchy
 from mics_toolkit.index.missing import Imputation
 from mics_toolkit.index.normalise import Normalisation
 from mics_toolkit.index.outliers import OutlierRule
 from mics_toolkit.index.sources import SurveyIndicator
+from mics_toolkit.specfile import SpecChecker, subset
 
 __all__ = [
     "COVARIANCE_OPTIONS",
     "ENGINES",
+    "MAX_REPLICATES",
+    "MAX_SAMPLES",
     "SENSITIVITY_KINDS",
     "SOURCES",
     "GroupSpec",
+    "IndexIndicator",
     "IndexSpec",
-    "IndicatorSpec",
     "SensitivitySource",
     "UncertaintySettings",
 ]
@@ -65,25 +67,12 @@ ENGINES: tuple[str, ...] = ("bootstrap", "montecarlo", "delta")
 COVARIANCE_OPTIONS: tuple[str, ...] = ("linearised", "independent")
 SENSITIVITY_KINDS: tuple[str, ...] = ("normalisation", "aggregation", "weights", "sampling")
 NOMINAL = "nominal"
-
-
-@contextlib.contextmanager
-def _at(path: str, file: str | None = None) -> Iterator[None]:
-    """Re-raise a SpecError, OptionError or ExpressionError as a SpecError located at path."""
-    try:
-        yield
-    except SpecError as err:
-        inner = err.key
-        key = f"{path}.{inner}" if inner and not inner.startswith(path) else (inner or path)
-        text = str(err)
-        if inner and text.startswith(f"{inner}: "):
-            text = text[len(inner) + 2 :]
-        raise SpecError(f"{key}: {text}", file=file or err.file, line=err.line, key=key) from err
-    except OptionError as err:
-        key = f"{path}.{err.option}"
-        raise SpecError(f"{key}: {err}", file=file, key=key) from err
-    except ExpressionError as err:
-        raise SpecError(f"{path}: {err}", file=file, key=path) from err
+MAX_REPLICATES = 100_000
+"""Most replicates (bootstrap), draws (Monte Carlo) or rank simulations of the uncertainty
+settings: each is a (regions x indicators) array, and 100,000 of them already take about
+300 MB for 20 regions and 20 indicators."""
+MAX_SAMPLES = 100_000
+"""Most weight sets of a perturbed weights source (``n_sets``)."""
 
 
 def _number(value: Any, name: str) -> float:
@@ -92,19 +81,17 @@ def _number(value: Any, name: str) -> float:
     return float(value)
 
 
-def _check_keys(mapping: Any, allowed: Sequence[str], what: str) -> Mapping[str, Any]:
-    if not isinstance(mapping, Mapping):
-        raise SpecError(f"{what} must be a mapping, not {type(mapping).__name__}")
-    for key in mapping:
-        if key not in allowed:
-            raise SpecError(
-                f"{what} has no field {key!r}; it takes: {', '.join(allowed)}", key=str(key)
-            )
-    return mapping
+def _checker(check: SpecChecker | None) -> SpecChecker:
+    return check if check is not None else SpecChecker(None)
+
+
+def _path(key: str, name: str) -> str:
+    """Path of field ``name`` under ``key`` (``indicators[3].weight``)."""
+    return f"{key}.{name}" if key else name
 
 
 @dataclass(frozen=True)
-class IndicatorSpec:
+class IndexIndicator:
     """One indicator of the index.
 
     Parameters
@@ -173,30 +160,34 @@ class IndicatorSpec:
     )
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any]) -> IndicatorSpec:
+    def from_dict(cls, mapping: Mapping[str, Any], *, check: SpecChecker | None = None,
+                  key: str = "", node: Any = None, at: Any = None) -> IndexIndicator:
         """Build from a mapping; survey definitions may be given inline (``numerator``,
-        ``denominator``, ``where``, ``kind``)."""
-        mapping = _check_keys(mapping, cls._FIELDS, "an indicator")
+        ``denominator``, ``where``, ``kind``).
+
+        ``check`` (a :class:`~mics_toolkit.specfile.SpecChecker`), ``key`` (the mapping's
+        path, such as ``indicators[3]``), ``node`` and ``at`` (where the mapping sits) locate
+        errors in a spec file; without them errors name the field only.
+        """
+        check = _checker(check)
+        check.mapping(mapping, key, cls._FIELDS, node, at, ("id", "parent", "source"))
         values = {k: v for k, v in mapping.items() if k in cls._FIELDS[:9]}
-        for key in ("id", "parent", "source"):
-            if key not in values:
-                raise SpecError(f"an indicator needs {key!r}", key=key)
+        for name in ("id", "parent"):
+            check.name(values[name], _path(key, name), mapping, name)
         if values.get("normalisation") is not None:
-            with _at("normalisation"):
-                values["normalisation"] = Normalisation.from_dict(values["normalisation"])
-        definition = {k: mapping[k] for k in ("numerator", "denominator", "where", "kind")
-                      if k in mapping}
+            values["normalisation"] = check.build(
+                Normalisation.from_dict, values["normalisation"], _path(key, "normalisation"),
+                mapping, "normalisation")
+        definition = subset(mapping, ("numerator", "denominator", "where", "kind"))
         if definition:
             if mapping.get("source") != "survey":
-                raise SpecError(
+                raise check.error(
                     "numerator/denominator/where/kind define survey indicators; this one has "
-                    f"source {mapping.get('source')!r}",
-                    key="source",
-                )
+                    f"source {mapping.get('source')!r}", _path(key, "source"), mapping, "source")
             if mapping.get("label") is not None:
                 definition["label"] = mapping["label"]
-            values["survey"] = SurveyIndicator.from_dict(definition)
-        return cls(**values)
+            values["survey"] = check.build(SurveyIndicator.from_dict, definition, key, node, at)
+        return check.build(lambda _: cls(**values), mapping, key, node, at)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values; an expression definition is written back as its text."""
@@ -254,16 +245,22 @@ class GroupSpec:
         object.__setattr__(self, "weight", weight)
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any]) -> GroupSpec:
-        """Build from ``{"id": ..., "parent": ..., "weight": ..., "aggregation": ...}``."""
-        mapping = _check_keys(mapping, ("id", "parent", "weight", "aggregation", "label"), "a group")
+    def from_dict(cls, mapping: Mapping[str, Any], *, check: SpecChecker | None = None,
+                  key: str = "", node: Any = None, at: Any = None) -> GroupSpec:
+        """Build from ``{"id": ..., "parent": ..., "weight": ..., "aggregation": ...}``
+        (``check``, ``key``, ``node``, ``at``: as :meth:`IndexIndicator.from_dict`)."""
+        check = _checker(check)
+        check.mapping(mapping, key, ("id", "parent", "weight", "aggregation", "label"), node,
+                      at, ("id",))
         values = dict(mapping)
-        if "id" not in values:
-            raise SpecError("a group needs 'id'", key="id")
+        check.name(values["id"], _path(key, "id"), mapping, "id")
+        if values.get("parent") is not None:
+            check.name(values["parent"], _path(key, "parent"), mapping, "parent")
         if values.get("aggregation") is not None:
-            with _at("aggregation"):
-                values["aggregation"] = Aggregation.from_dict(values["aggregation"])
-        return cls(**values)
+            values["aggregation"] = check.build(
+                Aggregation.from_dict, values["aggregation"], _path(key, "aggregation"),
+                mapping, "aggregation")
+        return check.build(lambda _: cls(**values), mapping, key, node, at)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
@@ -313,9 +310,11 @@ class UncertaintySettings:
     def __post_init__(self) -> None:
         check_option("engine", self.engine, ENGINES)
         check_option("covariance", self.covariance, COVARIANCE_OPTIONS)
-        if isinstance(self.replicates, bool) or not isinstance(self.replicates, int) or self.replicates < 2:
+        if (isinstance(self.replicates, bool) or not isinstance(self.replicates, int)
+                or not 2 <= self.replicates <= MAX_REPLICATES):
             raise SpecError(
-                f"replicates={self.replicates!r} must be a whole number >= 2", key="replicates"
+                f"replicates={self.replicates!r} must be a whole number from 2 to "
+                f"{MAX_REPLICATES:,}", key="replicates"
             )
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0):
             raise SpecError(f"seed={self.seed!r} must be a whole number >= 0", key="seed")
@@ -329,14 +328,15 @@ class UncertaintySettings:
             raise SpecError(f"top={self.top!r} must be a whole number >= 1", key="top")
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any]) -> UncertaintySettings:
-        """Build from a mapping of the fields."""
-        mapping = _check_keys(
-            mapping,
-            ("engine", "replicates", "seed", "level", "rank_level", "covariance", "top"),
-            "uncertainty",
-        )
-        return cls(**mapping)
+    def from_dict(cls, mapping: Mapping[str, Any], *, check: SpecChecker | None = None,
+                  key: str = "", node: Any = None, at: Any = None) -> UncertaintySettings:
+        """Build from a mapping of the fields (``check``, ``key``, ``node``, ``at``: as
+        :meth:`IndexIndicator.from_dict`)."""
+        check = _checker(check)
+        check.mapping(mapping, key,
+                      ("engine", "replicates", "seed", "level", "rank_level", "covariance",
+                       "top"), node, at)
+        return check.build(lambda _: cls(**mapping), mapping, key, node, at)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
@@ -396,10 +396,10 @@ class SensitivitySource:
         if not isinstance(self.name, str) or not self.name:
             raise SpecError("a sensitivity source needs a name", key="name")
         set_(self, "targets", tuple(str(t) for t in self.targets))
-        alternatives = []
-        for i, alternative in enumerate(self.alternatives):
-            with _at(f"alternatives[{i}]"):
-                alternatives.append(self._alternative(alternative))
+        check = SpecChecker(None)
+        alternatives = [check.build(lambda a: _alternative(self.kind, a), alternative,
+                                    f"alternatives[{i}]", None, None)
+                        for i, alternative in enumerate(self.alternatives)]
         set_(self, "alternatives", tuple(alternatives))
         if self.kind == "sampling":
             if alternatives or self.perturbation is not None:
@@ -418,64 +418,43 @@ class SensitivitySource:
                     "give either perturbation or alternatives for weights, not both",
                     key="alternatives",
                 )
-            if isinstance(self.n_sets, bool) or not isinstance(self.n_sets, int) or self.n_sets < 2:
-                raise SpecError(f"n_sets={self.n_sets!r} must be >= 2", key="n_sets")
+            if (isinstance(self.n_sets, bool) or not isinstance(self.n_sets, int)
+                    or not 2 <= self.n_sets <= MAX_SAMPLES):
+                raise SpecError(f"n_sets={self.n_sets!r} must be a whole number from 2 to "
+                                f"{MAX_SAMPLES:,}", key="n_sets")
         elif len(alternatives) < 2:
             raise SpecError(
                 f"sensitivity source {self.name!r} needs at least two alternatives",
                 key="alternatives",
             )
 
-    def _alternative(self, value: Any) -> Any:
-        if value == NOMINAL:
-            return NOMINAL
-        if self.kind == "normalisation":
-            if isinstance(value, Normalisation):
-                return value
-            if isinstance(value, Mapping) and "method" in value:
-                return Normalisation.from_dict(value)
-            if isinstance(value, Mapping):
-                return {
-                    str(k): v if isinstance(v, Normalisation) else Normalisation.from_dict(v)
-                    for k, v in value.items()
-                }
-        elif self.kind == "aggregation":
-            if isinstance(value, (Aggregation, str)):
-                return value if isinstance(value, Aggregation) else Aggregation(value)
-            if isinstance(value, Mapping) and "method" in value:
-                return Aggregation.from_dict(value)
-            if isinstance(value, Mapping):
-                return {
-                    str(k): v if isinstance(v, Aggregation) else Aggregation.from_dict(v)
-                    for k, v in value.items()
-                }
-        elif self.kind == "weights" and isinstance(value, Mapping):
-            out = {}
-            for k, v in value.items():
-                weight = _number(v, str(k))
-                if weight < 0:
-                    raise SpecError(f"the weight of {k!r} is {v!r}; weights must be >= 0",
-                                    key=str(k))
-                out[str(k)] = weight
-            return out
-        raise SpecError(
-            f"{value!r} is not a {self.kind} alternative (see SensitivitySource)"
-        )
-
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any]) -> SensitivitySource:
-        """Build from a mapping of the fields."""
-        mapping = _check_keys(
-            mapping,
-            ("name", "kind", "alternatives", "targets", "perturbation", "n_sets"),
-            "a sensitivity source",
-        )
+    def from_dict(cls, mapping: Mapping[str, Any], *, check: SpecChecker | None = None,
+                  key: str = "", node: Any = None, at: Any = None) -> SensitivitySource:
+        """Build from a mapping of the fields (``check``, ``key``, ``node``, ``at``: as
+        :meth:`IndexIndicator.from_dict`)."""
+        check = _checker(check)
+        check.mapping(mapping, key,
+                      ("name", "kind", "alternatives", "targets", "perturbation", "n_sets"),
+                      node, at, ("kind",))
+        kind = check.choice(mapping["kind"], _path(key, "kind"), SENSITIVITY_KINDS, mapping,
+                            "kind")
         values = dict(mapping)
         values.setdefault("name", values.get("kind"))
-        for key in ("alternatives", "targets"):
-            if key in values:
-                values[key] = tuple(values[key])
-        return cls(**values)
+        for name in ("alternatives", "targets"):
+            if name in values:
+                items = check.items(values[name], _path(key, name), mapping, name, empty=True)
+                values[name] = tuple(items)
+        if "name" in mapping:
+            check.name(mapping["name"], _path(key, "name"), mapping, "name")
+        for i, target in enumerate(values.get("targets", ())):
+            check.name(target, _path(key, f"targets[{i}]"), mapping["targets"], i)
+        if "alternatives" in mapping:
+            values["alternatives"] = tuple(
+                check.build(lambda a: _alternative(kind, a), alternative,
+                            _path(key, f"alternatives[{i}]"), mapping["alternatives"], i)
+                for i, alternative in enumerate(values["alternatives"]))
+        return check.build(lambda _: cls(**values), mapping, key, node, at)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
@@ -497,13 +476,51 @@ class SensitivitySource:
         return out
 
 
+def _alternative(kind: str, value: Any) -> Any:
+    """One alternative of a sensitivity source of ``kind``, as the objects it names."""
+    if value == NOMINAL:
+        return NOMINAL
+    if kind == "normalisation":
+        if isinstance(value, Normalisation):
+            return value
+        if isinstance(value, Mapping) and "method" in value:
+            return Normalisation.from_dict(value)
+        if isinstance(value, Mapping):
+            return {
+                str(k): v if isinstance(v, Normalisation) else Normalisation.from_dict(v)
+                for k, v in value.items()
+            }
+    elif kind == "aggregation":
+        if isinstance(value, (Aggregation, str)):
+            return value if isinstance(value, Aggregation) else Aggregation(value)
+        if isinstance(value, Mapping) and "method" in value:
+            return Aggregation.from_dict(value)
+        if isinstance(value, Mapping):
+            return {
+                str(k): v if isinstance(v, Aggregation) else Aggregation.from_dict(v)
+                for k, v in value.items()
+            }
+    elif kind == "weights" and isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            weight = _number(v, str(k))
+            if weight < 0:
+                raise SpecError(f"the weight of {k!r} is {v!r}; weights must be >= 0",
+                                key=str(k))
+            out[str(k)] = weight
+        return out
+    raise SpecError(
+        f"{value!r} is not a {kind} alternative (see SensitivitySource)"
+    )
+
+
 @dataclass(frozen=True)
 class IndexSpec:
     """A composite index: indicators, groups, methods and analysis settings.
 
     Parameters
     ----------
-    indicators : sequence of IndicatorSpec
+    indicators : sequence of IndexIndicator
     groups : sequence of GroupSpec
         Sub-domains, domains and the index (exactly one group without parent).
     name : str, optional
@@ -531,7 +548,7 @@ class IndexSpec:
         the item.
     """
 
-    indicators: Sequence[IndicatorSpec]
+    indicators: Sequence[IndexIndicator]
     groups: Sequence[GroupSpec]
     name: str | None = None
     normalisation: Normalisation | None = None
@@ -594,7 +611,7 @@ class IndexSpec:
         """Id of the index (the group without parent)."""
         return self.hierarchy.root
 
-    def indicator(self, name: str) -> IndicatorSpec:
+    def indicator(self, name: str) -> IndexIndicator:
         """The indicator with id ``name``."""
         for item in self.indicators:
             if item.id == name:
@@ -630,7 +647,14 @@ class IndexSpec:
 
     # ------------------------------------------------------------------ plain form
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any], *, file: str | None = None) -> IndexSpec:
+    def from_dict(
+        cls,
+        mapping: Mapping[str, Any],
+        *,
+        file: str | None = None,
+        check: SpecChecker | None = None,
+        sensitivity_key: str = "sensitivity",
+    ) -> IndexSpec:
         """Build a spec from plain mappings (the parsed YAML of an index spec).
 
         Parameters
@@ -638,47 +662,81 @@ class IndexSpec:
         mapping : mapping
             Keys ``name``, ``groups`` (list), ``indicators`` (list), and optionally
             ``normalisation``, ``aggregation``, ``imputation``, ``outliers``,
-            ``uncertainty``, ``sensitivity`` (list).
+            ``uncertainty``, ``sensitivity`` (list). Mappings read by
+            :func:`mics_toolkit.specfile.load_spec` give errors their line.
         file : str, optional
             The spec file, for messages.
+        check : SpecChecker, optional
+            The checker of the file (default: one for ``file``).
+        sensitivity_key : str
+            Path of the sensitivity list in the file, for messages (an index file may hold
+            it under ``sensitivity.sources``).
 
         Raises
         ------
         SpecError
-            With ``key`` the path of the item (``"indicators[2].weight"``).
+            With ``key`` the path of the item (``"indicators[2].weight"``) and, for mappings
+            read from a file, its ``line``; an error about a node (a cycle, an unknown
+            parent, an id used twice) is placed at the node's entry.
         """
+        check = check if check is not None else SpecChecker(file)
         allowed = ("name", "groups", "indicators", "normalisation", "aggregation",
                    "imputation", "outliers", "uncertainty", "sensitivity")
-        with _at("spec", file):
-            _check_keys(mapping, allowed, "an index spec")
+        check.mapping(mapping, "", allowed, mapping, None)
         for key in ("groups", "indicators"):
             if key not in mapping or not isinstance(mapping[key], list):
-                raise SpecError(f"the index spec needs a list of {key}", file=file, key=key)
-        values: dict[str, Any] = {"name": mapping.get("name"), "file": file}
+                raise check.error(f"the index spec needs a list of {key}", key, mapping,
+                                  key if key in mapping else None)
+        values: dict[str, Any] = {"file": check.file}
+        if mapping.get("name") is not None:
+            values["name"] = check.name(mapping["name"], "name", mapping, "name")
+        places: dict[str, tuple[str, Any, Any]] = {}  # node id or name -> (key, node, at)
         groups = []
         for i, item in enumerate(mapping["groups"]):
-            with _at(f"groups[{i}]", file):
-                groups.append(GroupSpec.from_dict(item))
+            groups.append(GroupSpec.from_dict(item, check=check, key=f"groups[{i}]",
+                                              node=mapping["groups"], at=i))
+            places[groups[-1].id] = (f"groups[{i}]", mapping["groups"], i)
         indicators = []
         for i, item in enumerate(mapping["indicators"]):
-            with _at(f"indicators[{i}]", file):
-                indicators.append(IndicatorSpec.from_dict(item))
+            indicators.append(IndexIndicator.from_dict(
+                item, check=check, key=f"indicators[{i}]", node=mapping["indicators"], at=i))
+            places[indicators[-1].id] = (f"indicators[{i}]", mapping["indicators"], i)
         builders = {
             "normalisation": Normalisation.from_dict,
             "aggregation": Aggregation.from_dict,
             "imputation": Imputation.from_dict,
             "outliers": OutlierRule.from_dict,
-            "uncertainty": UncertaintySettings.from_dict,
         }
         for key, build in builders.items():
             if mapping.get(key) is not None:
-                with _at(key, file):
-                    values[key] = build(mapping[key])
+                values[key] = check.build(build, mapping[key], key, mapping, key)
+        if mapping.get("uncertainty") is not None:
+            values["uncertainty"] = UncertaintySettings.from_dict(
+                mapping["uncertainty"], check=check, key="uncertainty", node=mapping,
+                at="uncertainty")
         sources = []
-        for i, item in enumerate(mapping.get("sensitivity") or []):
-            with _at(f"sensitivity[{i}]", file):
-                sources.append(SensitivitySource.from_dict(item))
-        return cls(indicators=indicators, groups=groups, sensitivity=sources, **values)
+        named: dict[str, tuple[str, Any, Any]] = {}
+        listed = check.items(mapping.get("sensitivity") or [], sensitivity_key, mapping,
+                             "sensitivity", empty=True)
+        for i, item in enumerate(listed):
+            key = f"{sensitivity_key}[{i}]"
+            sources.append(SensitivitySource.from_dict(item, check=check, key=key,
+                                                       node=listed, at=i))
+            for j, target in enumerate(item.get("targets") or ()):
+                named.setdefault(str(target), (f"{key}.targets[{j}]", item["targets"], j))
+            for j, alternative in enumerate(item.get("alternatives") or ()):
+                if isinstance(alternative, Mapping) and "method" not in alternative:
+                    for name in alternative:
+                        named.setdefault(str(name), (f"{key}.alternatives[{j}].{name}",
+                                                     alternative, name))
+        try:
+            return cls(indicators=indicators, groups=groups, sensitivity=sources, **values)
+        except SpecError as problem:  # about a node: placed at its entry
+            where = places.get(problem.key) or named.get(problem.key)
+            if where is None:
+                at = problem.key if problem.key in mapping else None
+                where = (problem.key, mapping, at)
+            raise check.error(problem.reason or str(problem), *where) from problem
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mappings (inverse of :meth:`from_dict` for specs without functions)."""

@@ -8,8 +8,10 @@ catalogue files, objective table), the catalogue entry of every survey indicator
 settings of the sensitivity analysis. :func:`load_index_data` then opens the survey,
 computes the survey indicators by region from the catalogue
 (:func:`~mics_toolkit.index.catalogue_source.catalogue_totals`), reads the objective table
-and links them (:func:`~mics_toolkit.index.inputs.link_data`). The file is parsed by the
-line-aware loader of the indicator specs (:func:`mics_toolkit.indicators.load_yaml`).
+and links them (:func:`~mics_toolkit.index.inputs.link_data`). The file is read and checked
+by the spec layer (:mod:`mics_toolkit.specfile`): each check raises its error at the line and
+key it checks, and a problem found later (a node of the tree, an objective column, the
+survey folder) is placed at the entry recorded for it while the file was checked.
 
 The file holds the keys of :meth:`IndexSpec.from_dict` (``name``, ``groups``,
 ``indicators``, ``normalisation``, ``aggregation``, ``imputation``, ``outliers``,
@@ -46,10 +48,8 @@ fixed date 1980-01-01, never the clock.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +61,6 @@ import pandas as pd
 from mics_toolkit.design import LONELY_PSU_OPTIONS
 from mics_toolkit.errors import (
     LinkError,
-    MicsError,
-    OptionError,
     ReadError,
     SpecError,
     VariableError,
@@ -72,12 +70,20 @@ from mics_toolkit.index.catalogue_source import catalogue_totals
 from mics_toolkit.index.inputs import IndexData, link_data
 from mics_toolkit.index.sensitivity import SENSITIVITY_METHODS
 from mics_toolkit.index.sources import ObjectiveTable
-from mics_toolkit.index.spec import IndexSpec
-from mics_toolkit.indicators import DEFAULT_SPECS, Catalogue, load_catalogue, load_yaml
+from mics_toolkit.index.spec import MAX_SAMPLES, IndexSpec
+from mics_toolkit.indicators import DEFAULT_SPECS, Catalogue, load_catalogue
 from mics_toolkit.indicators import IndicatorSpec as CatalogueIndicator
-from mics_toolkit.indicators.schema import spec_error
 from mics_toolkit.io import open_survey
 from mics_toolkit.io.fileset import Survey
+from mics_toolkit.specfile import (
+    SpecChecker,
+    SpecList,
+    SpecMapping,
+    line_of,
+    load_spec,
+    require_regular_file,
+    spec_error,
+)
 
 __all__ = [
     "DEFAULT_BUILD_DATE",
@@ -183,7 +189,10 @@ class IndexFile:
     sha256 : str
         SHA-256 of the file's bytes.
     document : object
-        The parsed YAML with line numbers (:func:`mics_toolkit.indicators.load_yaml`).
+        The parsed YAML with line numbers (:func:`mics_toolkit.specfile.load_spec`).
+    places : dict of str to (str, int or None)
+        Where things are in the file, recorded while it was checked: a key path
+        (``data.objective``) or the id of an indicator or group -> (key path, line).
     """
 
     spec: IndexSpec
@@ -196,28 +205,29 @@ class IndexFile:
     build_date: str = DEFAULT_BUILD_DATE
     sha256: str = ""
     document: Any = field(default=None, repr=False)
+    places: dict[str, tuple[str, int | None]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ locations
     def line_of(self, key: str | None) -> int | None:
-        """Line of ``key`` in the file: a path such as ``"indicators[3].weight"`` (the
-        deepest part found) or the id of an indicator or group (the line of its entry)."""
-        return _Location(self.path, self.document).line_of(key)
+        """Line of ``key`` (a recorded key path or node id) in the file."""
+        return self._where(key)[1]
 
     def error(self, message: str, key: str | None) -> SpecError:
-        """A :class:`SpecError` located at ``key``: ``file:line: key 'k': message``."""
-        return _Location(self.path, self.document).error(message, key)
+        """A :class:`SpecError` at ``key`` (a recorded key path or node id):
+        ``file:line: key 'k': message``."""
+        path, line = self._where(key)
+        return spec_error(message, file=self.path, line=line, key=path)
 
     def place(self, key: str | None) -> str:
         """``file:line: key 'k'`` for a message about ``key``."""
-        return _Location(self.path, self.document).place(key)
+        path, line = self._where(key)
+        text = self.path if line is None else f"{self.path}:{line}"
+        return f"{text}: key {path!r}" if path else text
 
-    def relocate(self, error: MicsError) -> MicsError:
-        """The same kind of error with its message located in this file.
-
-        A SpecError or OptionError becomes a SpecError at its key (a path or a node id); a
-        LinkError about regions is placed at ``data.objective``.
-        """
-        return _Location(self.path, self.document).relocate(error)
+    def _where(self, key: str | None) -> tuple[str | None, int | None]:
+        if key is None:
+            return None, line_of(self.document)
+        return self.places.get(key, (key, None))
 
     # ------------------------------------------------------------------ data
     def open_survey(self, folder: str | os.PathLike[str] | None = None) -> Survey:
@@ -273,7 +283,8 @@ class IndexFile:
             hint = f"; close names: {', '.join(matches)}" if matches else ""
             raise self.error(
                 f"{shown} has no region column {source.region!r}{hint}",
-                "data.objective.region",
+                "data.objective.region" if "data.objective.region" in self.places
+                else "data.objective",
             )
         regions = [_region_value(v) for v in frame[source.region].tolist()]
         wanted = [i.id for i in self.spec.indicators if i.source == "objective"]
@@ -293,9 +304,7 @@ class IndexFile:
                 matches = close_matches(name, candidates)
                 hint = f"; close names: {', '.join(matches)}" if matches else ""
                 raise self.error(
-                    f"objective indicator {name!r} is not a column of {shown}{hint}",
-                    _indicator_key(self.document, name),
-                )
+                    f"objective indicator {name!r} is not a column of {shown}{hint}", name)
         index = pd.Index(regions, name="region")
         values = pd.DataFrame({n: frame[n].to_numpy() for n in wanted}, index=index)
         se_names = [n for n in wanted if n in se_columns]
@@ -305,12 +314,11 @@ class IndexFile:
             if not pd.api.types.is_numeric_dtype(values[name]):
                 raise self.error(
                     f"column {name!r} of {shown} is not numeric (dtype {values[name].dtype})",
-                    _indicator_key(self.document, name),
-                )
+                    name)
         try:
             return ObjectiveTable(values, se)
         except SpecError as error:  # a negative SE
-            raise self.error(f"{shown}: {error}", "data.objective") from error
+            raise self.error(f"{shown}: {error.reason or error}", "data.objective") from error
         except LinkError as error:  # a region listed twice
             raise LinkError(f"{self.place('data.objective')}: {shown}: {error}",
                             files=[str(source.file)], keys=error.keys,
@@ -369,38 +377,31 @@ def load_index_spec(
     >>> index_file.spec.root, index_file.data.region  # doctest: +SKIP
     ('CWI', 'HH7')
     """
-    name = os.fspath(path)
-    try:
-        raw = Path(name).read_bytes()
-    except FileNotFoundError as error:
-        raise ReadError(f"cannot read {name}: the file does not exist", path=name) from error
-    except OSError as error:
-        raise ReadError(f"cannot read {name}: {error.strerror or error}", path=name) from error
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ReadError(f"cannot read {name}: not UTF-8 text ({error})", path=name) from error
-    document = load_yaml(name, text=text)
+    loaded = load_spec(path, what="index spec")
+    name, document = loaded.file, loaded.document
+    check = loaded.checker()
     folder = Path(name).parent
-    where = _Location(name, document)
     if not isinstance(document, Mapping):
-        raise where.error("an index file is a mapping with 'groups' and 'indicators'", None)
-    for key in document:
-        if key not in INDEX_FILE_KEYS:
-            matches = close_matches(str(key), INDEX_FILE_KEYS)
-            hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-            raise where.error(
-                f"unknown top-level key{hint} An index file has {', '.join(INDEX_FILE_KEYS)}",
-                str(key),
-            )
-    data = _data_sources(where, document.get("data"), folder)
-    build_date = _build_date(where, document.get("build_date"))
-    mapping = {k: v for k, v in document.items() if k not in ("data", "build_date")}
+        raise check.error("an index file is a mapping with 'groups' and 'indicators'", None,
+                          document)
+    check.mapping(document, "", INDEX_FILE_KEYS, document, None)
+    places: dict[str, tuple[str, int | None]] = {}
+    data = _data_sources(check, document, folder, places)
+    build_date = DEFAULT_BUILD_DATE
+    if document.get("build_date") is not None:
+        build_date = check.build_date(document["build_date"], "build_date", document,
+                                      "build_date")
+    mapping = document.derive({}) if isinstance(document, SpecMapping) else dict(document)
+    for key in ("data", "build_date"):
+        mapping.pop(key, None)
     settings: dict[str, Any] = {}
+    sensitivity_key = "sensitivity"
     sensitivity = document.get("sensitivity")
     if isinstance(sensitivity, Mapping):
-        mapping["sensitivity"] = sensitivity.get("sources") or []
-        settings = _sensitivity_settings(where, sensitivity)
+        settings = _sensitivity_settings(check, sensitivity)
+        mapping["sensitivity"] = sensitivity["sources"]
+        mapping.lines["sensitivity"] = line_of(sensitivity, "sources")
+        sensitivity_key = "sensitivity.sources"
     indicators = document.get("indicators")
     entries: dict[str, CatalogueIndicator] = {}
     if isinstance(indicators, list):
@@ -408,21 +409,28 @@ def load_index_spec(
             try:
                 catalogue = load_catalogue([DEFAULT_SPECS, *data.catalogue])
             except ReadError as error:
-                raise ReadError(f"{where.place('data.catalogue')}: {error}",
-                                path=error.path) from error
-        mapping["indicators"], entries = _resolve_catalogue(where, indicators, catalogue)
-    try:
-        spec = IndexSpec.from_dict(mapping, file=name)
-    except (SpecError, OptionError) as error:
-        raise where.relocate(error) from error
+                where = spec_error("", file=name, line=line_of(document.get("data"),
+                                                                   "catalogue"),
+                                   key="data.catalogue")
+                raise ReadError(f"{where}{error}", path=error.path) from error
+        mapping["indicators"], entries = _resolve_catalogue(check, indicators, catalogue)
+    spec = IndexSpec.from_dict(mapping, check=check, sensitivity_key=sensitivity_key)
+    for section in ("groups", "indicators"):
+        items = mapping.get(section)
+        places[section] = (section, line_of(mapping, section))
+        for position, item in enumerate(items if isinstance(items, list) else ()):
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                places.setdefault(item["id"], (f"{section}[{position}]",
+                                               line_of(items, position)))
     return IndexFile(
         spec=spec,
         path=name,
         data=data,
         catalogue=entries,
         build_date=build_date,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=hashlib.sha256(loaded.raw).hexdigest(),
         document=document,
+        places=places,
         **settings,
     )
 
@@ -491,139 +499,25 @@ def load_index_data(
         files[index_file.data.objective.file.name] = index_file.data.objective.file
     try:
         linked = link_data(spec, survey=totals, objective=objective)
-    except (SpecError, LinkError) as error:
-        raise index_file.relocate(error) from error
+    except SpecError as error:  # about an indicator: placed at its entry
+        raise index_file.error(error.reason or str(error), error.key) from error
+    except LinkError as error:  # regions that differ between the survey and the table
+        raise LinkError(f"{index_file.place('data.objective')}: {error}", files=error.files,
+                        keys=error.keys, count=error.count) from error
     return IndexInputs(data=linked, files=files, design=design)
 
 
 # ---------------------------------------------------------------------- helpers
-@dataclass(frozen=True)
-class _Location:
-    """Places in one parsed file: lines of keys and located errors."""
-
-    path: str
-    document: Any
-
-    def line_of(self, key: str | None) -> int | None:
-        return _locate(self.document, key)[1]
-
-    def error(self, message: str, key: str | None) -> SpecError:
-        key, line = _locate(self.document, key)
-        return spec_error(message, file=self.path, line=line, key=key, indicator=None)
-
-    def place(self, key: str | None) -> str:
-        key, line = _locate(self.document, key)
-        text = self.path if line is None else f"{self.path}:{line}"
-        return f"{text}: key {key!r}" if key else text
-
-    def relocate(self, error: MicsError) -> MicsError:
-        if isinstance(error, SpecError):
-            key = error.key
-            text = str(error)
-            if key and text.startswith(f"{key}: "):
-                text = text[len(key) + 2:]
-            return self.error(text, key)
-        if isinstance(error, OptionError):
-            return self.error(str(error), error.option)
-        if isinstance(error, LinkError):
-            return LinkError(f"{self.place('data.objective')}: {error}", files=error.files,
-                             keys=error.keys, count=error.count)
-        return error
-
-
-def _locate(document: Any, key: str | None) -> tuple[str | None, int | None]:
-    """(key as a path in the file, its line): walk the path; a node id maps to its entry."""
-    if key is None or document is None:
-        return key, getattr(document, "line", None)
-    key = _document_key(document, key)
-    line, complete = _walk(document, key)
-    if line is not None and (complete or "." in key or "[" in key):
-        return key, line
-    path = _indicator_key(document, key)
-    if path == key:
-        path = _find_value(document, key) or key
-    if path != key:
-        return path, _walk(document, path)[0]
-    return key, line if line is not None else getattr(document, "line", None)
-
-
-def _document_key(document: Any, key: str) -> str:
-    """Keys of IndexSpec.from_dict as paths in the file (sensitivity as a mapping)."""
-    if isinstance(document, Mapping) and isinstance(document.get("sensitivity"), Mapping):
-        if key.startswith("sensitivity["):
-            return "sensitivity.sources" + key[len("sensitivity"):]
-    return key
-
-
-def _walk(node: Any, rest: str) -> tuple[int | None, bool]:
-    """Line of the deepest part of path ``rest`` under ``node``, and whether all was found."""
-    if not rest:
-        return getattr(node, "line", None), True
-    if isinstance(node, list):
-        match = re.match(r"\[(\d+)\]\.?", rest)
-        if match is None or int(match.group(1)) >= len(node):
-            return None, False
-        position = int(match.group(1))
-        lines = getattr(node, "lines", [])
-        line = lines[position] if position < len(lines) else None
-        if not rest[match.end():]:
-            return line, True
-        deeper, complete = _walk(node[position], rest[match.end():])
-        return (deeper if deeper is not None else line), complete
-    if isinstance(node, Mapping):
-        names = [k for k in node if isinstance(k, str)
-                 and (rest == k or rest.startswith(f"{k}.") or rest.startswith(f"{k}["))]
-        if not names:
-            return None, False
-        name = max(names, key=len)
-        line = getattr(node, "lines", {}).get(name)
-        remaining = rest[len(name):].lstrip(".")
-        if not remaining:
-            return line, True
-        deeper, complete = _walk(node[name], remaining)
-        return (deeper if deeper is not None else line), complete
-    return None, False
-
-
-def _indicator_key(document: Any, node_id: str) -> str:
-    """Path (``indicators[3]``, ``groups[1]``) of the entry with id ``node_id``."""
-    if isinstance(document, Mapping):
-        for section in ("indicators", "groups"):
-            items = document.get(section)
-            if isinstance(items, list):
-                for position, item in enumerate(items):
-                    if isinstance(item, Mapping) and str(item.get("id")) == node_id:
-                        return f"{section}[{position}]"
-    return node_id
-
-
-def _find_value(node: Any, value: str, path: str = "") -> str | None:
-    """Path of the first text ``value`` in the document (a name used in a list or mapping,
-    e.g. a sensitivity target), in file order."""
-    if isinstance(node, Mapping):
-        for key, item in node.items():
-            found = _find_value(item, value, f"{path}.{key}" if path else str(key))
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for position, item in enumerate(node):
-            found = _find_value(item, value, f"{path}[{position}]")
-            if found is not None:
-                return found
-    elif isinstance(node, str) and node == value and path:
-        return path
-    return None
-
-
 def _is_catalogue_indicator(item: Any) -> bool:
     return isinstance(item, Mapping) and item.get("source") == "survey"
 
 
 def _resolve_catalogue(
-    where: _Location, indicators: list, catalogue: Catalogue | None
+    check: SpecChecker, indicators: list, catalogue: Catalogue | None
 ) -> tuple[list, dict[str, CatalogueIndicator]]:
     """Each survey indicator's catalogue entry; its ``catalogue`` id and label filled in."""
-    out = []
+    out = SpecList(line=line_of(indicators))
+    out.lines = list(getattr(indicators, "lines", ()))
     entries: dict[str, CatalogueIndicator] = {}
     for position, item in enumerate(indicators):
         if not _is_catalogue_indicator(item):
@@ -632,168 +526,125 @@ def _resolve_catalogue(
         path = f"indicators[{position}]"
         for key in _DEFINITION_KEYS:
             if key in item:
-                raise where.error(
+                raise check.error(
                     "survey indicators of an index file come from the indicator catalogue: "
                     "give 'catalogue: <id>' instead of a definition (add your own indicators "
                     "to a file listed in data.catalogue)",
-                    f"{path}.{key}",
+                    f"{path}.{key}", item, key,
                 )
         key = "catalogue" if "catalogue" in item else "id"
-        wanted = item.get(key)
-        if not isinstance(wanted, str) or not wanted:
-            raise where.error(f"{key} must be an indicator id of the catalogue, not {wanted!r}",
-                              f"{path}.{key}")
+        wanted = check.name(item.get(key), f"{path}.{key}", item, key)
         try:
             entry = catalogue[wanted]
         except SpecError as error:
-            raise where.error(str(error), f"{path}.{key}") from error
-        filled = dict(item)
-        filled["catalogue"] = wanted
-        if filled.get("label") is None:
+            raise check.error(error.reason or str(error), f"{path}.{key}", item,
+                              key) from error
+        filled = {"catalogue": wanted}
+        if item.get("label") is None:
             filled["label"] = entry.label.get("en") or next(iter(entry.label.values()), None)
-        out.append(filled)
+        out.append(item.derive(filled) if isinstance(item, SpecMapping) else {**item, **filled})
         if isinstance(item.get("id"), str):
             entries[item["id"]] = entry
     return out, entries
 
 
-def _path(where: _Location, value: Any, key: str, folder: Path) -> Path:
-    if not isinstance(value, str) or not value:
-        raise where.error(f"{key} must be a path, not {value!r}", key)
-    path = Path(os.path.expanduser(value))
+def _record(places: dict[str, tuple[str, int | None]], prefix: str, node: Mapping) -> None:
+    """Record the line of each key of ``node`` under ``prefix.key``."""
+    for key in node:
+        path = f"{prefix}.{key}"
+        places[path] = (path, line_of(node, key))
+
+
+def _path(check: SpecChecker, value: Any, key: str, node: Any, at: Any, folder: Path) -> Path:
+    text = check.text(value, key, node, at)
+    path = Path(os.path.expanduser(text))
     return path if path.is_absolute() else Path(os.path.normpath(folder / path))
 
 
-def _data_sources(where: _Location, node: Any, folder: Path) -> DataSources:
+def _data_sources(check: SpecChecker, document: Mapping, folder: Path,
+                  places: dict[str, tuple[str, int | None]]) -> DataSources:
+    node = document.get("data")
     if node is None:
         return DataSources()
-    if not isinstance(node, Mapping):
-        raise where.error(f"data must be a mapping with keys {', '.join(_DATA_KEYS)}", "data")
-    for key in node:
-        if key not in _DATA_KEYS:
-            matches = close_matches(str(key), _DATA_KEYS)
-            hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-            raise where.error(
-                f"data has no key {key!r}{hint} It takes {', '.join(_DATA_KEYS)}",
-                f"data.{key}",
-            )
+    check.mapping(node, "data", _DATA_KEYS, document, "data")
+    places["data"] = ("data", line_of(document, "data"))
+    _record(places, "data", node)
     values: dict[str, Any] = {}
     for key in ("survey", "config"):
         if node.get(key) is not None:
-            values[key] = _path(where, node[key], f"data.{key}", folder)
+            values[key] = _path(check, node[key], f"data.{key}", node, key, folder)
     if "region" in node:
-        if not isinstance(node["region"], str) or not node["region"]:
-            raise where.error(f"region must be a variable name, not {node['region']!r}",
-                              "data.region")
-        values["region"] = node["region"]
+        values["region"] = check.name(node["region"], "data.region", node, "region")
     if "region_labels" in node:
-        if not isinstance(node["region_labels"], bool):
-            raise where.error("region_labels must be true or false", "data.region_labels")
-        values["region_labels"] = node["region_labels"]
+        values["region_labels"] = check.boolean(node["region_labels"], "data.region_labels",
+                                                node, "region_labels")
     if "lonely_psu" in node:
-        value = node["lonely_psu"]
-        if value not in LONELY_PSU_OPTIONS:
-            raise where.error(
-                f"lonely_psu={value!r} is not valid; use one of: "
-                f"{', '.join(repr(v) for v in LONELY_PSU_OPTIONS)}",
-                "data.lonely_psu",
-            )
-        values["lonely_psu"] = value
+        values["lonely_psu"] = check.choice(node["lonely_psu"], "data.lonely_psu",
+                                            LONELY_PSU_OPTIONS, node, "lonely_psu")
     if node.get("catalogue") is not None:
         entries = node["catalogue"]
-        entries = [entries] if isinstance(entries, str) else entries
-        if not isinstance(entries, list):
-            raise where.error("catalogue must be a path or a list of paths", "data.catalogue")
-        values["catalogue"] = tuple(
-            _path(where, entry, f"data.catalogue[{i}]" if isinstance(node["catalogue"], list)
-                  else "data.catalogue", folder)
-            for i, entry in enumerate(entries)
-        )
+        if isinstance(entries, str):
+            values["catalogue"] = (_path(check, entries, "data.catalogue", node, "catalogue",
+                                         folder),)
+        else:
+            entries = check.items(entries, "data.catalogue", node, "catalogue")
+            values["catalogue"] = tuple(
+                _path(check, entry, f"data.catalogue[{i}]", entries, i, folder)
+                for i, entry in enumerate(entries))
     if node.get("objective") is not None:
-        values["objective"] = _objective_source(where, node["objective"], folder)
+        values["objective"] = _objective_source(check, node, folder, places)
     return DataSources(**values)
 
 
-def _objective_source(where: _Location, node: Any, folder: Path) -> ObjectiveSource:
+def _objective_source(check: SpecChecker, data: Mapping, folder: Path,
+                      places: dict[str, tuple[str, int | None]]) -> ObjectiveSource:
+    node = data["objective"]
     if isinstance(node, str):
-        return ObjectiveSource(file=_path(where, node, "data.objective", folder))
-    if not isinstance(node, Mapping):
-        raise where.error("objective is a file name or a mapping with keys "
-                          f"{', '.join(_OBJECTIVE_KEYS)}", "data.objective")
-    for key in node:
-        if key not in _OBJECTIVE_KEYS:
-            raise where.error(
-                f"objective has no key {key!r}; it takes {', '.join(_OBJECTIVE_KEYS)}",
-                f"data.objective.{key}",
-            )
-    if "file" not in node:
-        raise where.error("objective needs 'file' (a .csv or .xlsx table)", "data.objective")
-    values: dict[str, Any] = {"file": _path(where, node["file"], "data.objective.file", folder)}
-    for key in ("region", "se_suffix"):
-        if key in node:
-            if not isinstance(node[key], str) or (key == "region" and not node[key]):
-                raise where.error(f"{key} must be a text, not {node[key]!r}",
-                                  f"data.objective.{key}")
-            values[key] = node[key]
+        return ObjectiveSource(file=_path(check, node, "data.objective", data, "objective",
+                                          folder))
+    check.mapping(node, "data.objective", _OBJECTIVE_KEYS, data, "objective", ("file",))
+    _record(places, "data.objective", node)
+    values: dict[str, Any] = {
+        "file": _path(check, node["file"], "data.objective.file", node, "file", folder)}
+    if "region" in node:
+        values["region"] = check.name(node["region"], "data.objective.region", node, "region")
+    if "se_suffix" in node:
+        suffix = node["se_suffix"]
+        values["se_suffix"] = suffix if suffix == "" else check.name(
+            suffix, "data.objective.se_suffix", node, "se_suffix")
     if node.get("sheet") is not None:
-        if isinstance(node["sheet"], bool) or not isinstance(node["sheet"], (str, int)):
-            raise where.error("sheet must be a sheet name or number", "data.objective.sheet")
-        values["sheet"] = node["sheet"]
+        sheet = node["sheet"]
+        if isinstance(sheet, bool) or not isinstance(sheet, str | int):
+            raise check.error("sheet must be a sheet name or number", "data.objective.sheet",
+                              node, "sheet")
+        values["sheet"] = (check.integer(sheet, "data.objective.sheet", node, "sheet")
+                           if isinstance(sheet, int) else
+                           check.name(sheet, "data.objective.sheet", node, "sheet"))
     return ObjectiveSource(**values)
 
 
-def _build_date(where: _Location, value: Any) -> str:
-    if value is None:
-        return DEFAULT_BUILD_DATE
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            datetime.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return value
-    raise where.error(f"build_date must be an ISO date such as 2024-09-15, not {value!r}",
-                      "build_date")
-
-
-def _sensitivity_settings(where: _Location, node: Mapping) -> dict[str, Any]:
-    for key in node:
-        if key not in _SENSITIVITY_KEYS:
-            raise where.error(
-                f"sensitivity has no key {key!r}; it takes {', '.join(_SENSITIVITY_KEYS)} "
-                "(or give the list of sources directly)",
-                f"sensitivity.{key}",
-            )
-    if not isinstance(node.get("sources"), list) or not node["sources"]:
-        raise where.error("sensitivity needs a list of sources", "sensitivity.sources"
-                          if "sources" in node else "sensitivity")
+def _sensitivity_settings(check: SpecChecker, node: Mapping) -> dict[str, Any]:
+    check.mapping(node, "sensitivity", _SENSITIVITY_KEYS, node, None, ("sources",))
+    check.items(node["sources"], "sensitivity.sources", node, "sources")
     out: dict[str, Any] = {}
     if "n" in node:
-        n = node["n"]
-        if isinstance(n, bool) or not isinstance(n, int) or n < 3:
-            raise where.error(f"n={n!r} must be a whole number >= 3", "sensitivity.n")
-        out["sensitivity_n"] = n
+        out["sensitivity_n"] = check.integer(node["n"], "sensitivity.n", node, "n", 3,
+                                             MAX_SAMPLES)
     if "method" in node:
-        if node["method"] not in SENSITIVITY_METHODS:
-            raise where.error(
-                f"method={node['method']!r} is not valid; use one of: "
-                f"{', '.join(repr(m) for m in SENSITIVITY_METHODS)}",
-                "sensitivity.method",
-            )
-        out["sensitivity_method"] = node["method"]
+        out["sensitivity_method"] = check.choice(node["method"], "sensitivity.method",
+                                                 SENSITIVITY_METHODS, node, "method")
     if node.get("n_boot") is not None:
-        n_boot = node["n_boot"]
-        if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 2:
-            raise where.error(f"n_boot={n_boot!r} must be a whole number >= 2",
-                              "sensitivity.n_boot")
-        out["sensitivity_n_boot"] = n_boot
+        out["sensitivity_n_boot"] = check.integer(node["n_boot"], "sensitivity.n_boot", node,
+                                                  "n_boot", 2, MAX_SAMPLES)
     return out
 
 
 def _read_table(source: ObjectiveSource, place: str) -> pd.DataFrame:
     path = source.file
+    try:
+        require_regular_file(path, what="objective table")
+    except ReadError as error:
+        raise ReadError(f"{place}: {error}", path=str(path)) from error
     try:
         if path.suffix.lower() in _EXCEL_SUFFIXES:
             return pd.read_excel(path, sheet_name=source.sheet if source.sheet is not None else 0)

@@ -1,8 +1,8 @@
 """Indicator specifications and their computation.
 
 - :mod:`~mics_toolkit.indicators.schema`: the fields of an indicator spec and their validator.
-- :mod:`~mics_toolkit.indicators.spec`: :class:`IndicatorSpec` and YAML loading with line
-  numbers, so every error names ``file:line`` and the key.
+- :mod:`~mics_toolkit.indicators.spec`: :class:`IndicatorSpec` and indicator files, read by
+  the spec layer (:mod:`mics_toolkit.specfile`), so every error names ``file:line`` and the key.
 - :mod:`~mics_toolkit.indicators.catalogue`: :func:`load_catalogue`, the shipped catalogue of
   MICS6 indicators in ``specs/indicators/`` by id.
 - :mod:`~mics_toolkit.indicators.compute`: :func:`prepare_indicators`,
@@ -29,7 +29,6 @@ from mics_toolkit.indicators.schema import (
 from mics_toolkit.indicators.spec import (
     IndicatorSpec,
     load_indicator_file,
-    load_yaml,
     parse_indicators,
 )
 
@@ -49,7 +48,6 @@ __all__ = [
     "estimate_indicator",
     "load_catalogue",
     "load_indicator_file",
-    "load_yaml",
     "parse_indicators",
     "prepare_indicators",
 ]

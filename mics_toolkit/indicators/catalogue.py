@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mics_toolkit.errors import ReadError, SpecError, close_matches
 from mics_toolkit.indicators.spec import IndicatorSpec, load_indicator_file
+from mics_toolkit.specfile import require_regular_file
 
 __all__ = ["DEFAULT_SPECS", "Catalogue", "load_catalogue"]
 
@@ -114,7 +115,8 @@ def load_catalogue(
     Raises
     ------
     ReadError
-        A path does not exist, or a folder holds no YAML file.
+        A path does not exist or is not a regular file or folder (a FIFO, a device), or a
+        folder holds no YAML file.
     SpecError
         A file is invalid or an id is defined twice.
     """
@@ -134,6 +136,8 @@ def load_catalogue(
             files.extend(found)
         elif entry.is_file():
             files.append(entry)
+        elif os.path.lexists(entry):  # a FIFO, a device: refused by name, never opened
+            require_regular_file(entry, what="indicator spec file")
         else:
             raise ReadError(f"cannot read indicator specs from {entry}: it does not exist",
                             path=str(entry))

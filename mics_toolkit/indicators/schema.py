@@ -8,9 +8,10 @@ file, line and key of the first problem (``specs/indicators/pr.yaml:12: key 'num
 ...``). Expressions are checked for syntax here (:func:`mics_toolkit.expr.parse`); whether
 their variables exist is checked against a survey when indicators are computed.
 
-The validator is written for this schema (no JSON Schema dependency): fields have a kind
-(text, identifier, labels, expression, names, codes, choice) and rules that tie fields to the
-indicator type (a mean has a ``variable``, a ratio a ``denominator``).
+The validator uses the rules of the spec layer (:class:`mics_toolkit.specfile.SpecChecker`):
+fields have a kind (text, identifier, labels, expression, names, codes, choice) and rules that
+tie fields to the indicator type (a mean has a ``variable``, a ratio a ``denominator``).
+Labels are given in every language of :data:`mics_toolkit.specfile.LANGUAGES`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mics_toolkit.errors import ExpressionError, SpecError, close_matches
+from mics_toolkit.errors import ExpressionError, close_matches
 from mics_toolkit.expr import parse
+from mics_toolkit.specfile import LANGUAGES, SpecChecker, line_of
 
 __all__ = [
     "FILE_FIELDS",
@@ -31,7 +33,6 @@ __all__ = [
     "MISSING_TREATMENTS",
     "Field",
     "check_indicator",
-    "spec_error",
 ]
 
 INDICATOR_TYPES: tuple[str, ...] = ("percentage", "mean", "ratio")
@@ -41,9 +42,6 @@ INDICATOR_TYPES: tuple[str, ...] = ("percentage", "mean", "ratio")
 MISSING_TREATMENTS: tuple[str, ...] = ("exclude", "in_denominator")
 """``exclude``: a record whose answer is missing (no response, DK, not applicable) leaves the
 denominator; ``in_denominator``: it stays in the denominator as not having the attribute."""
-
-LANGUAGES: tuple[str, ...] = ("en", "ru", "kk")
-"""Languages every label is given in: English, Russian, Kazakh."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*\Z")
 _FILE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -130,30 +128,6 @@ _BY_TYPE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def spec_error(
-    message: str, *, file: str | None, line: int | None, key: str | None, indicator: str | None
-) -> SpecError:
-    """A SpecError whose message starts ``file:line: key 'k':`` and ends with the indicator."""
-    place = file or "<specification>"
-    if line is not None:
-        place += f":{line}"
-    text = f"{place}: "
-    if key:
-        text += f"key {key!r}: "
-    text += message
-    if indicator:
-        text += f" (indicator {indicator})"
-    return SpecError(text, file=file, line=line, key=key)
-
-
-def _line(node: Any, key: Any = None) -> int | None:
-    """Line of ``key`` in a located mapping (or of the node itself)."""
-    lines = getattr(node, "lines", None)
-    if key is not None and isinstance(lines, Mapping) and key in lines:
-        return lines[key]
-    return getattr(node, "line", None)
-
-
 def check_indicator(
     node: Mapping[str, Any],
     *,
@@ -189,14 +163,10 @@ def check_indicator(
     """
     indicator_id = node.get("id") if isinstance(node, Mapping) else None
     indicator_id = indicator_id if isinstance(indicator_id, str) else None
-
-    def error(message: str, key: str | None, where: Any = node, at: Any = None) -> SpecError:
-        return spec_error(
-            message, file=file, line=_line(where, at), key=key, indicator=indicator_id
-        )
-
+    check = SpecChecker(file, context=f"indicator {indicator_id}" if indicator_id else None)
     if not isinstance(node, Mapping):
-        raise error(f"an indicator is a mapping of fields, got {type(node).__name__}", None)
+        raise check.error(f"an indicator is a mapping of fields, got {type(node).__name__}",
+                          None, node)
     defaults = defaults or {}
     values: dict[str, Any] = {}
     lines: dict[str, int | None] = {}
@@ -204,33 +174,33 @@ def check_indicator(
         if key not in INDICATOR_FIELDS:
             matches = close_matches(str(key), list(INDICATOR_FIELDS))
             hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-            raise error(f"unknown field{hint}", str(key), at=key)
+            raise check.error(f"unknown field{hint}", str(key), node, key)
     for name, spec_field in INDICATOR_FIELDS.items():
         if name in node:
-            source, value = node, node[name]
+            source = node
         elif name in defaults and name != "id":
-            source, value = defaults, defaults[name]
+            source = defaults
         else:
             if spec_field.required:
-                raise error(f"required field {name!r} is missing", name)
+                raise check.error(f"required field {name!r} is missing", name, node)
             values[name] = None
-            lines[name] = _line(node)
+            lines[name] = line_of(node)
             continue
-        lines[name] = _line(source, name)
-        values[name] = _check_value(
-            spec_field, value, lambda message, key=name, s=source: error(message, key, s, key)
-        )
+        lines[name] = line_of(source, name)
+        values[name] = _check_value(check, spec_field, source[name], source)
     kind = values["type"]
     required, forbidden = _BY_TYPE[kind]
     for name in required:
         if values[name] is None:
-            raise error(f"required field {name!r} is missing for type {kind!r}", name)
+            raise check.error(f"required field {name!r} is missing for type {kind!r}", name,
+                              node)
     for name in forbidden:
         if values[name] is not None:
             hint = " (a mean has 'variable', not 'numerator')" if name == "numerator" else ""
-            raise error(f"field {name!r} does not apply to type {kind!r}{hint}", name, at=name)
+            raise check.error(f"field {name!r} does not apply to type {kind!r}{hint}", name,
+                              node, name)
     if kind in ("mean", "ratio") and values["missing"] != "exclude":
-        raise error(
+        raise check.error(
             f"a {kind} can only exclude missing answers; write 'missing: exclude'",
             "missing",
             node if "missing" in node else defaults,
@@ -240,7 +210,7 @@ def check_indicator(
     for name in ("universe", "numerator", "denominator", "variable", "weight"):
         value = values[name]
         if isinstance(value, dict) and set(value) != set(files):
-            raise error(
+            raise check.error(
                 f"an expression per file must name exactly the indicator's files "
                 f"({', '.join(files)}), got {', '.join(value)}",
                 name,
@@ -251,15 +221,20 @@ def check_indicator(
     return values
 
 
-def _check_value(spec_field: Field, value: Any, error) -> Any:
-    kind = spec_field.kind
+def _check_value(check: SpecChecker, spec_field: Field, value: Any, source: Mapping) -> Any:
+    """The checked value of ``spec_field`` found in ``source`` (the indicator or defaults)."""
+    kind, key = spec_field.kind, spec_field.name
+
+    def error(message: str):
+        return check.error(message, key, source, key)
+
     if kind == "identifier":
         if not isinstance(value, str) or not _IDENTIFIER.match(value):
             raise error(
                 f"an id starts with a letter and holds letters, digits, '.', '_' or '-'; "
                 f"got {value!r}"
             )
-        return value
+        return check.name(value, key, source, key)
     if kind == "files":
         names = value if isinstance(value, list) else [value]
         if not names:
@@ -269,42 +244,41 @@ def _check_value(spec_field: Field, value: Any, error) -> Any:
                 raise error(
                     f"expected the short name of a survey file (hh, wm, ...), got {name!r}"
                 )
+            check.name(name, key, source, key)
         if len(set(names)) != len(names):
             raise error(f"files repeat in {names}")
         return tuple(names)
     if kind == "text":
-        return _text(value, error)
+        return _text(check, value, key, source)
     if kind == "texts":
         if isinstance(value, list):
             if not value:
                 raise error("expected at least one text")
-            return tuple(_text(v, error) for v in value)
-        return (_text(value, error),)
+            return tuple(_text(check, v, key, source) for v in value)
+        return (_text(check, value, key, source),)
     if kind == "choice":
         if value not in spec_field.choices:
             matches = close_matches(str(value), spec_field.choices)
             hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-            raise error(
-                f"{value!r} is not one of {', '.join(spec_field.choices)}{hint}"
-            )
+            raise error(f"{value!r} is not one of {', '.join(spec_field.choices)}{hint}")
         return value
     if kind == "labels":
-        return _labels(value, error)
+        return check.translations(value, key, source, key)
     if kind == "labels_or_text":
         if isinstance(value, str):
-            text = _text(value, error)
-            return dict.fromkeys(LANGUAGES, text)
-        return _labels(value, error)
+            return dict.fromkeys(LANGUAGES, _text(check, value, key, source))
+        return check.translations(value, key, source, key)
     if kind == "expression":
         if isinstance(value, Mapping):  # one expression per file of a pooled indicator
             if not value:
                 raise error("expected an expression, or one expression per file")
-            return {_text(k, error): _expression(v, error) for k, v in value.items()}
-        return _expression(value, error)
+            return {_text(check, k, key, source): _expression(check, v, key, source)
+                    for k, v in value.items()}
+        return _expression(check, value, key, source)
     if kind == "names":
         if not isinstance(value, list):
             raise error(f"expected a list of variable names, got {value!r}")
-        names = tuple(_text(v, error) for v in value)
+        names = tuple(_text(check, v, key, source) for v in value)
         if len(set(names)) != len(names):
             raise error(f"names repeat in {list(names)}")
         return names
@@ -313,7 +287,7 @@ def _check_value(spec_field: Field, value: Any, error) -> Any:
             raise error("expected a mapping of variable -> list of codes")
         out = {}
         for name, codes in value.items():
-            name = _text(name, error)
+            name = _text(check, name, key, source)
             codes = codes if isinstance(codes, list) else [codes]
             for code in codes:
                 if isinstance(code, bool) or not isinstance(code, int | float | str):
@@ -323,30 +297,19 @@ def _check_value(spec_field: Field, value: Any, error) -> Any:
     raise AssertionError(f"unknown field kind {kind!r}")  # a bug in INDICATOR_FIELDS
 
 
-def _expression(value: Any, error) -> str:
+def _expression(check: SpecChecker, value: Any, key: str, source: Mapping) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise error(f"expected an expression, got {type(value).__name__}")
-    text = str(value)
+        raise check.error(f"expected an expression, got {type(value).__name__}", key, source,
+                          key)
+    text = check.text(str(value), key, source, key)
     try:
         parse(text)
     except ExpressionError as problem:
-        raise error(str(problem).replace("\n", " ")) from problem
+        raise check.error(str(problem).replace("\n", " "), key, source, key) from problem
     return text
 
 
-def _text(value: Any, error) -> str:
+def _text(check: SpecChecker, value: Any, key: str, source: Mapping) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise error(f"expected a non-empty text, got {value!r}")
-    return value
-
-
-def _labels(value: Any, error) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise error(f"expected a text for each language ({', '.join(LANGUAGES)})")
-    unknown = [k for k in value if k not in LANGUAGES]
-    if unknown:
-        raise error(f"unknown language {unknown[0]!r}; languages are {', '.join(LANGUAGES)}")
-    missing = [k for k in LANGUAGES if k not in value]
-    if missing:
-        raise error(f"the text in {', '.join(repr(m) for m in missing)} is missing")
-    return {k: _text(value[k], error) for k in LANGUAGES}
+        raise check.error(f"expected a non-empty text, got {value!r}", key, source, key)
+    return check.text(value, key, source, key)

@@ -1,9 +1,9 @@
-"""Indicator specifications: the :class:`IndicatorSpec` record and YAML loading with line numbers.
+"""Indicator specifications: the :class:`IndicatorSpec` record and indicator files.
 
-:func:`load_yaml` reads a YAML file into plain Python values whose mappings and lists remember
-the line of every key and item (:class:`LocatedDict`, :class:`LocatedList`), so any later check
-can say ``file:line``. :func:`load_indicator_file` reads one indicator file (``indicators:``
-list plus optional ``defaults:``), checks each indicator with
+:func:`load_indicator_file` reads one indicator file (``indicators:`` list plus optional
+``defaults:``) with the spec layer's loader (:func:`mics_toolkit.specfile.load_spec`: mappings
+and lists that remember the line of every key and item; no aliases, tags or repeated keys),
+checks each indicator with
 :func:`mics_toolkit.indicators.schema.check_indicator` and returns :class:`IndicatorSpec`
 records. A spec keeps its source file and the line of each field, so errors found later (an
 unknown variable when the indicator is computed) point at the right line too
@@ -15,140 +15,21 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mics_toolkit.errors import ReadError, SpecError
+from mics_toolkit.errors import SpecError
 from mics_toolkit.expr import parse
-from mics_toolkit.indicators.schema import FILE_FIELDS, check_indicator, spec_error
+from mics_toolkit.indicators.schema import FILE_FIELDS, check_indicator
+from mics_toolkit.specfile import SpecChecker, line_of, load_spec, spec_error
 
 __all__ = [
     "IndicatorSpec",
-    "LocatedDict",
-    "LocatedList",
     "load_indicator_file",
-    "load_yaml",
     "parse_indicators",
 ]
 
 
 _EXPRESSION_FIELDS = ("universe", "numerator", "denominator", "variable", "weight")
-
-
-class LocatedDict(dict):
-    """A dict from YAML that knows its line (``line``) and each key's line (``lines``)."""
-
-    line: int | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lines: dict[Any, int] = {}
-
-
-class LocatedList(list):
-    """A list from YAML that knows its line (``line``) and each item's line (``lines``)."""
-
-    line: int | None = None
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.lines: list[int] = []
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
-    """Safe YAML loader (no Python objects); used only to compose nodes and build scalars."""
-
-
-def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> Any:
-    """Load a YAML document keeping line numbers (1-based) of mappings, keys and list items.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file (also used in messages).
-    text : str, optional
-        The document's text, when it is already in memory.
-
-    Returns
-    -------
-    object
-        Scalars as YAML's safe loader builds them; mappings as :class:`LocatedDict`, lists as
-        :class:`LocatedList`. An empty document gives None.
-
-    Raises
-    ------
-    ReadError
-        The file cannot be read.
-    SpecError
-        The text is not valid YAML, or a mapping repeats a key (YAML loaders usually keep the
-        last value silently); ``line`` points at the problem.
-    """
-    name = os.fspath(path)
-    if text is None:
-        try:
-            text = Path(name).read_text(encoding="utf-8")
-        except FileNotFoundError as error:
-            raise ReadError(f"cannot read {name}: the file does not exist", path=name) from error
-        except (OSError, UnicodeDecodeError) as error:
-            raise ReadError(f"cannot read {name}: {error}", path=name) from error
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        place = f"{name}:{line}" if line else name
-        raise SpecError(
-            f"{place}: not valid YAML: {error.problem or error}", file=name, line=line
-        ) from error
-    except yaml.YAMLError as error:
-        raise SpecError(f"{name}: not valid YAML: {error}", file=name) from error
-    finally:
-        loader.dispose()
-    if node is None:
-        return None
-    return _build(node, _Loader(""), name)
-
-
-def _build(node: yaml.Node, loader: _Loader, name: str) -> Any:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = LocatedDict()
-        out.line = line
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise SpecError(
-                    f"{name}:{key_node.start_mark.line + 1}: YAML merge keys ('<<') are not "
-                    "supported; use the file's 'defaults' mapping",
-                    file=name,
-                    line=key_node.start_mark.line + 1,
-                )
-            key = _build(key_node, loader, name)
-            if isinstance(key, LocatedDict | LocatedList):
-                raise SpecError(
-                    f"{name}:{key_node.start_mark.line + 1}: a key must be a text or number",
-                    file=name,
-                    line=key_node.start_mark.line + 1,
-                )
-            if key in out:
-                raise SpecError(
-                    f"{name}:{key_node.start_mark.line + 1}: key {key!r} repeats (first at "
-                    f"line {out.lines[key]})",
-                    file=name,
-                    line=key_node.start_mark.line + 1,
-                    key=str(key),
-                )
-            out[key] = _build(value_node, loader, name)
-            out.lines[key] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = LocatedList(_build(item, loader, name) for item in node.value)
-        items.line = line
-        items.lines = [item.start_mark.line + 1 for item in node.value]
-        return items
-    return loader.construct_object(node, deep=True)
 
 
 @dataclass(frozen=True)
@@ -281,11 +162,13 @@ class IndicatorSpec:
     def error(self, message: str, key: str | None = None) -> SpecError:
         """A SpecError located at field ``key`` of this spec (``file:line: key 'k': ...``)."""
         line = self.lines.get(key, self.line) if key else self.line
-        return spec_error(message, file=self.source, line=line, key=key, indicator=self.id)
+        return spec_error(message, file=self.source, line=line, key=key,
+                          context=f"indicator {self.id}")
 
 
 def parse_indicators(document: Any, *, source: str | None = None) -> list[IndicatorSpec]:
-    """Check an indicator document (as loaded by :func:`load_yaml`) and build its specs.
+    """Check an indicator document (as loaded by :func:`mics_toolkit.specfile.load_spec`) and
+    build its specs.
 
     Parameters
     ----------
@@ -306,31 +189,25 @@ def parse_indicators(document: Any, *, source: str | None = None) -> list[Indica
         an invalid indicator or an id used twice in the file.
     """
 
-    def error(message: str, key: str | None, node: Any = document, at: Any = None) -> SpecError:
-        lines = getattr(node, "lines", None)
-        line = lines.get(at) if isinstance(lines, Mapping) and at is not None else None
-        if line is None:
-            line = getattr(node, "line", None)
-        return spec_error(message, file=source, line=line, key=key, indicator=None)
-
+    check = SpecChecker(source)
     if not isinstance(document, Mapping):
-        raise error("an indicator file is a mapping with an 'indicators' list", None)
+        raise check.error("an indicator file is a mapping with an 'indicators' list", None,
+                          document)
     for key in document:
         if key not in FILE_FIELDS:
-            raise error(
+            raise check.error(
                 f"unknown top-level key; an indicator file has {', '.join(FILE_FIELDS)}",
-                str(key),
-                at=key,
-            )
+                str(key), document, key)
     defaults = document.get("defaults", {})
     if not isinstance(defaults, Mapping):
-        raise error("'defaults' is a mapping of indicator fields", "defaults", at="defaults")
+        raise check.error("'defaults' is a mapping of indicator fields", "defaults", document,
+                          "defaults")
     if "id" in defaults:
-        raise error("'id' cannot have a default", "defaults.id", defaults, "id")
+        raise check.error("'id' cannot have a default", "defaults.id", defaults, "id")
     indicators = document.get("indicators")
     if not isinstance(indicators, list) or not indicators:
-        raise error("'indicators' must be a non-empty list of indicators", "indicators",
-                    at="indicators")
+        raise check.error("'indicators' must be a non-empty list of indicators", "indicators",
+                          document, "indicators")
     specs: list[IndicatorSpec] = []
     seen: dict[str, int | None] = {}
     for item in indicators:
@@ -345,7 +222,7 @@ def parse_indicators(document: Any, *, source: str | None = None) -> list[Indica
             breakdowns=values["breakdowns"] or (),
             sdg=values["sdg"] or (),
             source=source,
-            line=getattr(item, "line", None),
+            line=line_of(item),
             lines=lines,
         )
         if spec.id in seen:
@@ -373,10 +250,10 @@ def load_indicator_file(path: str | os.PathLike[str]) -> list[IndicatorSpec]:
     Raises
     ------
     ReadError
-        The file cannot be read.
+        The file cannot be read, is not a regular file or is too large.
     SpecError
-        Invalid YAML or an invalid indicator; the message starts with ``file:line:`` and
-        names the key.
+        Invalid YAML (aliases, tags and repeated keys included) or an invalid indicator; the
+        message starts with ``file:line:`` and names the key.
 
     Examples
     --------
@@ -384,5 +261,5 @@ def load_indicator_file(path: str | os.PathLike[str]) -> list[IndicatorSpec]:
     >>> specs[0].id, specs[0].file  # doctest: +SKIP
     ('EQ.9a', 'wm')
     """
-    name = os.fspath(path)
-    return parse_indicators(load_yaml(name), source=name)
+    loaded = load_spec(path, what="indicator file")
+    return parse_indicators(loaded.document, source=os.fspath(path))

@@ -32,18 +32,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from mics_toolkit.errors import (
     LinkError,
     ReadError,
-    SpecError,
     VariableError,
     check_option,
     close_matches,
 )
 from mics_toolkit.io.metadata import Metadata, SurveyData, UserMissing
 from mics_toolkit.io.read import read, read_metadata
+from mics_toolkit.specfile import SpecChecker, load_spec, spec_error
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -125,6 +124,15 @@ _FILE_KEYS = (
     "no_mother",
     "aliases",
 )
+_FILE_DEFAULTS: dict[str, Any] = {
+    "completed": None,
+    "completed_values": [1],
+    "path": None,
+    "mother_line": None,
+    "no_mother": [],
+    "aliases": {},
+}
+"""Values of the optional keys of a file that neither the defaults nor the override set."""
 _MOTHER_KEYS = ("file", "line", "variables")
 _READ_KEYS = ("user_missing", "special_codes", "encoding")
 
@@ -250,24 +258,11 @@ class SurveyConfig:
         set_(self, "aliases", dict(self.aliases))
         check_option("user_missing", self.user_missing, ("missing", "keep"))
         check_option("special_codes", self.special_codes, ("keep", "missing"))
-        for name in (self.household_file, *self.required):
-            if name not in self.files:
-                raise self._error(
-                    f"file {name!r} is named in the configuration but not described under "
-                    f"'files' (known: {', '.join(self.files)})",
-                    "files",
-                )
-        for name, survey_file in self.files.items():
-            if tuple(survey_file.keys[: len(self.household_keys)]) != self.household_keys:
-                raise self._error(
-                    f"the keys of file {name!r} ({', '.join(survey_file.keys)}) must start "
-                    f"with the household keys ({', '.join(self.household_keys)})",
-                    f"files.{name}.keys",
-                )
-
-    def _error(self, message: str, key: str) -> SpecError:
-        where = f"{self.source}: " if self.source else ""
-        return SpecError(f"{where}key {key!r}: {message}", file=self.source, key=key)
+        problem = _link_problem(self.files, self.household_file, self.required,
+                                self.household_keys)
+        if problem is not None:
+            message, key, _ = problem
+            raise spec_error(message, file=self.source, line=None, key=key)
 
     @classmethod
     def default(cls) -> SurveyConfig:
@@ -301,68 +296,66 @@ class SurveyConfig:
             without its unit, weight or keys; ``key`` names the dotted path of the culprit.
         """
         mapping = {} if mapping is None else mapping
-        checker = _ConfigChecker(source)
-        checker.mapping(mapping, "", _TOP_KEYS)
-        merged: dict[str, Any] = {k: v for k, v in DEFAULT_CONFIG.items() if k != "files"}
-        for key, value in mapping.items():
-            if key in ("mother", "read"):
-                checker.mapping(value, key, _MOTHER_KEYS if key == "mother" else _READ_KEYS)
-                merged[key] = {**DEFAULT_CONFIG[key], **value}
-            elif key != "files":
-                merged[key] = value
+        check = SpecChecker(source)
+        check.mapping(mapping, "", _TOP_KEYS, mapping, None)
+
+        def top(key: str) -> tuple[Any, str, Any, Any]:
+            """(value, key, node, at) of a top-level key: the mapping's or the default."""
+            if key in mapping:
+                return mapping[key], key, mapping, key
+            return DEFAULT_CONFIG[key], key, mapping, None
+
+        def sub(section: str, key: str) -> tuple[Any, str, Any, Any]:
+            """The same for a key of ``mother`` or ``read``."""
+            node = mapping.get(section)
+            if isinstance(node, Mapping) and key in node:
+                return node[key], f"{section}.{key}", node, key
+            return (DEFAULT_CONFIG[section][key], f"{section}.{key}", mapping,
+                    section if section in mapping else None)
+
+        for section in ("mother", "read"):
+            if section in mapping:
+                check.mapping(mapping[section], section,
+                              _MOTHER_KEYS if section == "mother" else _READ_KEYS, mapping,
+                              section)
         files_override = mapping.get("files", {})
-        checker.mapping(files_override, "files", None)
-        files: dict[str, SurveyFile] = {}
-        names = list(DEFAULT_CONFIG["files"]) + [
-            n for n in files_override if n not in DEFAULT_CONFIG["files"]
-        ]
-        for name in names:
-            override = files_override.get(name, {})
-            if override is None:  # "wm: null" removes a file from the set
-                continue
-            checker.mapping(override, f"files.{name}", _FILE_KEYS)
-            described = {**DEFAULT_CONFIG["files"].get(name, {}), **override}
-            for needed in ("unit", "weight", "keys"):
-                if needed not in described:
-                    raise checker.error(
-                        f"file {name!r} is not a MICS6 file, so it needs {needed!r}",
-                        f"files.{name}",
-                    )
-            files[name] = SurveyFile(
-                name=str(name),
-                unit=checker.text(described["unit"], f"files.{name}.unit"),
-                weight=checker.text(described["weight"], f"files.{name}.weight"),
-                keys=checker.names(described["keys"], f"files.{name}.keys"),
-                completed=checker.optional_text(
-                    described.get("completed"), f"files.{name}.completed"
-                ),
-                completed_values=checker.codes(
-                    described.get("completed_values", [1]), f"files.{name}.completed_values"
-                ),
-                path=checker.optional_text(described.get("path"), f"files.{name}.path"),
-                mother_line=checker.optional_text(
-                    described.get("mother_line"), f"files.{name}.mother_line"
-                ),
-                no_mother=checker.codes(described.get("no_mother", []), f"files.{name}.no_mother"),
-                aliases=checker.renames(described.get("aliases", {}), f"files.{name}.aliases"),
-            )
-        mother = merged["mother"]
-        read_options = merged["read"]
+        check.mapping(files_override, "files", None, mapping, "files")
+        files = _survey_files(check, files_override)
+        household_file = check.name(*top("household_file"))
+        household_keys = _name_list(check, *top("household_keys"))
+        required = _name_list(check, *top("required"), empty=True)
+        problem = _link_problem(files, household_file, required, household_keys)
+        if problem is not None:
+            message, key, name = problem
+            node, at = mapping, "files" if "files" in mapping else None
+            if key != "files":
+                override = files_override.get(name)
+                if isinstance(override, Mapping) and "keys" in override:
+                    node, at = override, "keys"
+                elif "household_keys" in mapping:
+                    node, at = mapping, "household_keys"
+                elif name in files_override:
+                    node, at = files_override, name
+            raise check.error(message, key, node, at)
+        value, key, node, at = sub("read", "user_missing")
+        user_missing = check.choice(value, key, ("missing", "keep"), node, at)
+        value, key, node, at = sub("read", "special_codes")
+        special_codes = check.choice(value, key, ("keep", "missing"), node, at)
         return cls(
             files=files,
-            household_file=checker.text(merged["household_file"], "household_file"),
-            household_keys=checker.names(merged["household_keys"], "household_keys"),
-            psu=checker.text(merged["psu"], "psu"),
-            stratum=checker.text(merged["stratum"], "stratum"),
-            background=checker.names(merged["background"], "background", empty=True),
-            required=checker.names(merged["required"], "required", empty=True),
-            mother_file=checker.text(mother["file"], "mother.file"),
-            mother_line=checker.text(mother["line"], "mother.line"),
-            mother_variables=checker.renames(mother["variables"], "mother.variables"),
-            aliases=checker.renames(merged["aliases"], "aliases"),
-            user_missing=checker.text(read_options["user_missing"], "read.user_missing"),
-            special_codes=checker.text(read_options["special_codes"], "read.special_codes"),
-            encoding=checker.optional_text(read_options["encoding"], "read.encoding"),
+            household_file=household_file,
+            household_keys=household_keys,
+            psu=check.name(*top("psu")),
+            stratum=check.name(*top("stratum")),
+            background=_name_list(check, *top("background"), empty=True),
+            required=required,
+            mother_file=check.name(*sub("mother", "file")),
+            mother_line=check.name(*sub("mother", "line")),
+            mother_variables=_renames(check, *sub("mother", "variables")),
+            aliases=_renames(check, *top("aliases")),
+            user_missing=user_missing,
+            special_codes=special_codes,
+            encoding=_optional_name(check, *sub("read", "encoding")),
             source=source,
         )
 
@@ -370,43 +363,24 @@ class SurveyConfig:
     def load(cls, path: str | os.PathLike[str]) -> SurveyConfig:
         """Read a configuration from a YAML file (see :meth:`from_mapping`).
 
+        The file is read by the spec layer (:func:`mics_toolkit.specfile.load_spec`), so
+        every error names ``file:line`` and the key, and aliases, tags, repeated keys, deep
+        nesting and files that are not regular files are refused.
+
         Raises
         ------
         ReadError
-            The file does not exist or is not valid YAML.
+            The file does not exist, is not a regular file or is too large.
         SpecError
-            As :meth:`from_mapping`; the message starts with ``file:line:``.
+            Not valid YAML, or as :meth:`from_mapping`; the message starts with
+            ``file:line:``.
         """
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-            mapping = yaml.safe_load(text)
-        except OSError as error:
-            raise ReadError(
-                f"cannot read survey configuration {path}: {error.strerror or error}",
-                path=str(path),
-            ) from error
-        except yaml.YAMLError as error:
-            raise ReadError(
-                f"cannot read survey configuration {path}: not valid YAML ({error})",
-                path=str(path),
-            ) from error
-        if mapping is not None and not isinstance(mapping, Mapping):
-            raise SpecError(
-                f"{path}:1: a survey configuration is a mapping of keys to values",
-                file=str(path),
-                line=1,
-            )
-        try:
-            return cls.from_mapping(mapping, source=str(path))
-        except SpecError as error:
-            line = _yaml_line(text, error.key)
-            if line is None:
-                raise
-            message = str(error).removeprefix(f"{path}: ")
-            raise SpecError(
-                f"{path}:{line}: {message}", file=str(path), line=line, key=error.key
-            ) from None
+        loaded = load_spec(path, what="survey configuration")
+        document = loaded.document
+        if document is not None and not isinstance(document, Mapping):
+            raise SpecChecker(loaded.file).error(
+                "a survey configuration is a mapping of keys to values", None, document)
+        return cls.from_mapping(document, source=loaded.file)
 
     def file(self, name: str) -> SurveyFile:
         """The description of file ``name``.
@@ -427,82 +401,97 @@ class SurveyConfig:
         return self.files[name]
 
 
-class _ConfigChecker:
-    """Type checks of configuration values, raising SpecError with the dotted key."""
+def _survey_files(check: SpecChecker, files_override: Mapping) -> dict[str, SurveyFile]:
+    """The files of a configuration: the MICS6 files with their overrides (``null`` removes
+    one), then the new files; each value checked where it is written."""
+    files: dict[str, SurveyFile] = {}
+    names = list(DEFAULT_CONFIG["files"]) + [
+        n for n in files_override if n not in DEFAULT_CONFIG["files"]
+    ]
+    for name in names:
+        override = files_override.get(name, {})
+        if override is None:  # "wm: null" removes a file from the set
+            continue
+        key = f"files.{name}"
+        check.mapping(override, key, _FILE_KEYS, files_override, name)
+        base = {**_FILE_DEFAULTS, **DEFAULT_CONFIG["files"].get(name, {})}
+        for needed in ("unit", "weight", "keys"):
+            if needed not in override and needed not in base:
+                raise check.error(f"file {name!r} is not a MICS6 file, so it needs "
+                                  f"{needed!r}", key, files_override, name)
 
-    def __init__(self, source: str | None) -> None:
-        self.source = source
+        def file_key(field: str, override: Any = override, base: dict = base, key: str = key,
+                     name: Any = name) -> tuple[Any, str, Any, Any]:
+            """(value, key, node, at) of ``field``: the override's, else the default (placed
+            at the file's entry)."""
+            if field in override:
+                return override[field], f"{key}.{field}", override, field
+            return base[field], f"{key}.{field}", files_override, name
 
-    def error(self, message: str, key: str) -> SpecError:
-        where = f"{self.source}: " if self.source else ""
-        return SpecError(f"{where}key {key!r}: {message}", file=self.source, key=key)
-
-    def mapping(self, value: Any, key: str, allowed: Sequence[str] | None) -> None:
-        if not isinstance(value, Mapping):
-            raise self.error(
-                f"expected a mapping, got {type(value).__name__}", key or "(top level)"
-            )
-        if allowed is None:
-            return
-        for name in value:
-            if name not in allowed:
-                matches = close_matches(str(name), allowed)
-                hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-                dotted = f"{key}.{name}" if key else str(name)
-                raise self.error(
-                    f"unknown key (allowed: {', '.join(allowed)}){hint}", dotted
-                )
-
-    def text(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not value:
-            raise self.error(f"expected a non-empty text, got {value!r}", key)
-        return value
-
-    def optional_text(self, value: Any, key: str) -> str | None:
-        return None if value is None else self.text(value, key)
-
-    def names(self, value: Any, key: str, *, empty: bool = False) -> tuple[str, ...]:
-        if isinstance(value, str) or not isinstance(value, Sequence):
-            raise self.error(f"expected a list of names, got {value!r}", key)
-        if not value and not empty:
-            raise self.error("expected at least one name", key)
-        return tuple(self.text(v, key) for v in value)
-
-    def codes(self, value: Any, key: str) -> tuple[Any, ...]:
-        if isinstance(value, int | float | str) and not isinstance(value, bool):
-            value = [value]
-        if not isinstance(value, Sequence):
-            raise self.error(f"expected a list of codes, got {value!r}", key)
-        for code in value:
-            if isinstance(code, bool) or not isinstance(code, int | float | str):
-                raise self.error(f"expected codes (numbers or texts), got {code!r}", key)
-        return tuple(value)
-
-    def renames(self, value: Any, key: str) -> dict[str, str]:
-        self.mapping(value, key, None)
-        return {self.text(k, key): self.text(v, f"{key}.{k}") for k, v in value.items()}
+        files[name] = SurveyFile(
+            name=check.name(str(name), key, files_override, name),
+            unit=check.text(*file_key("unit")),
+            weight=check.name(*file_key("weight")),
+            keys=_name_list(check, *file_key("keys")),
+            completed=_optional_name(check, *file_key("completed")),
+            completed_values=_codes(check, *file_key("completed_values")),
+            path=_optional_name(check, *file_key("path")),
+            mother_line=_optional_name(check, *file_key("mother_line")),
+            no_mother=_codes(check, *file_key("no_mother")),
+            aliases=_renames(check, *file_key("aliases")),
+        )
+    return files
 
 
-def _yaml_line(text: str, dotted: str | None) -> int | None:
-    """1-based line of the dotted key ``a.b.c`` in YAML ``text`` (None when not found)."""
-    if not dotted:
-        return None
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for part in dotted.split("."):
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key_node, value_node in node.value:
-            if key_node.value == part:
-                line = key_node.start_mark.line + 1
-                node = value_node
-                break
-        else:
-            break
-    return line
+def _link_problem(
+    files: Mapping[str, SurveyFile],
+    household_file: str,
+    required: Sequence[str],
+    household_keys: Sequence[str],
+) -> tuple[str, str, str] | None:
+    """The first broken link of a configuration as (message, key, file name), or None: a
+    household or required file not described, or a file whose keys do not start with the
+    household keys."""
+    for name in (household_file, *required):
+        if name not in files:
+            return (f"file {name!r} is named in the configuration but not described under "
+                    f"'files' (known: {', '.join(files)})", "files", name)
+    for name, survey_file in files.items():
+        if tuple(survey_file.keys[: len(household_keys)]) != tuple(household_keys):
+            return (f"the keys of file {name!r} ({', '.join(survey_file.keys)}) must start "
+                    f"with the household keys ({', '.join(household_keys)})",
+                    f"files.{name}.keys", name)
+    return None
+
+
+def _name_list(check: SpecChecker, value: Any, key: str, node: Any, at: Any, *,
+           empty: bool = False) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise check.error(f"expected a list of names, got {value!r}", key, node, at)
+    if not value and not empty:
+        raise check.error("expected at least one name", key, node, at)
+    return tuple(check.name(v, key, node, at) for v in value)
+
+
+def _optional_name(check: SpecChecker, value: Any, key: str, node: Any, at: Any) -> str | None:
+    return None if value is None else check.name(value, key, node, at)
+
+
+def _codes(check: SpecChecker, value: Any, key: str, node: Any, at: Any) -> tuple[Any, ...]:
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, Sequence):
+        raise check.error(f"expected a list of codes, got {value!r}", key, node, at)
+    for code in value:
+        if isinstance(code, bool) or not isinstance(code, int | float | str):
+            raise check.error(f"expected codes (numbers or texts), got {code!r}", key, node, at)
+    return tuple(value)
+
+
+def _renames(check: SpecChecker, value: Any, key: str, node: Any, at: Any) -> dict[str, str]:
+    check.mapping(value, key, None, node, at)
+    return {check.name(k, key, value, k): check.name(v, f"{key}.{k}", value, k)
+            for k, v in value.items()}
 
 
 # --------------------------------------------------------------------------------------------

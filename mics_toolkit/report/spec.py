@@ -1,7 +1,7 @@
 """The report spec and the one-call report build behind ``mics build``.
 
-A report spec is a YAML file (read with the indicator package's line-aware loader, so every
-error names ``file:line`` and the key) that says what a report holds: its title, the survey
+A report spec is a YAML file (read and checked by the spec layer, :mod:`mics_toolkit.specfile`,
+so every error names ``file:line`` and the key) that says what a report holds: its title, the survey
 folder (relative to the spec), the build date (fixed in the spec, never the clock), the
 language, the estimation options, the named breakdowns (background characteristics with
 their labels), the standard tables (indicator and count columns, breakdowns as row groups),
@@ -57,7 +57,6 @@ Top-level keys of a report spec (``examples/kz_mics/report.yaml`` is a complete 
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
 import time
@@ -75,13 +74,18 @@ from mics_toolkit.estimate import SurveyDesign
 from mics_toolkit.estimate.estimators import CI_METHODS, CI_OPTIONS, DF_OPTIONS
 from mics_toolkit.indicators import Catalogue, IndicatorSpec, compute_indicators, load_catalogue
 from mics_toolkit.indicators.compute import DesignAdjustment
-from mics_toolkit.indicators.schema import spec_error
-from mics_toolkit.indicators.spec import load_yaml
 from mics_toolkit.io import Survey, SurveyConfig, open_survey
 from mics_toolkit.report.build import write_report
 from mics_toolkit.report.manifest import BuildInfo, file_sha256
-from mics_toolkit.tables import (
+from mics_toolkit.specfile import (
     LANGUAGES,
+    SpecChecker,
+    line_of,
+    load_spec,
+    require_regular_file,
+    spec_error,
+)
+from mics_toolkit.tables import (
     TOTAL_TITLE,
     AppendixIndicator,
     Breakdown,
@@ -412,93 +416,7 @@ class ReportSpec:
 
     def error(self, message: str, key: str | None, line: int | None) -> SpecError:
         """A SpecError located at ``line`` of the spec file and naming ``key``."""
-        return spec_error(message, file=str(self.path), line=line, key=key, indicator=None)
-
-
-def _located(node: Any, key: Any = None) -> int | None:
-    lines = getattr(node, "lines", None)
-    if key is not None and isinstance(lines, Mapping) and key in lines:
-        return lines[key]
-    if key is not None and isinstance(lines, list) and isinstance(key, int) and key < len(lines):
-        return lines[key]
-    return getattr(node, "line", None)
-
-
-class _Checker:
-    """Raises located SpecErrors while walking the YAML document."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def error(self, message: str, key: str | None, node: Any = None, at: Any = None) -> SpecError:
-        return spec_error(message, file=self.file, line=_located(node, at), key=key,
-                          indicator=None)
-
-    def mapping(self, value: Any, key: str, allowed: Sequence[str], node: Any, at: Any,
-                required: Sequence[str] = ()) -> Mapping:
-        if not isinstance(value, Mapping):
-            raise self.error(f"must be a mapping with keys {', '.join(allowed)}", key, node, at)
-        for name in value:
-            if name not in allowed:
-                raise self.error(
-                    f"unknown key {name!r}; allowed: {', '.join(allowed)}",
-                    f"{key}.{name}" if key else str(name),
-                    value,
-                    name,
-                )
-        for name in required:
-            if name not in value:
-                raise self.error(f"{name!r} is required", f"{key}.{name}" if key else name,
-                                 value)
-        return value
-
-    def items(self, value: Any, key: str, node: Any, at: Any) -> list:
-        if not isinstance(value, list) or not value:
-            raise self.error("must be a non-empty list", key, node, at)
-        return value
-
-    def text(self, value: Any, key: str, node: Any, at: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.error("must be a non-empty text", key, node, at)
-        return value
-
-    def label(self, value: Any, key: str, node: Any, at: Any) -> Any:
-        """A text, or a mapping of language -> text (a subset of en/ru/kk)."""
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, Mapping):
-            for lang, text in value.items():
-                if lang not in LANGUAGES:
-                    raise self.error(
-                        f"unknown language {lang!r}; labels are given in "
-                        f"{', '.join(LANGUAGES)}", f"{key}.{lang}", value, lang,
-                    )
-                if not isinstance(text, str):
-                    raise self.error("a label must be a text", f"{key}.{lang}", value, lang)
-            return dict(value)
-        raise self.error("must be a text or a mapping of language (en, ru, kk) to text",
-                         key, node, at)
-
-    def labels(self, value: Any, key: str, node: Any, at: Any) -> tuple[Any, ...]:
-        if isinstance(value, list):
-            return tuple(self.label(v, f"{key}[{i}]", value, i) for i, v in enumerate(value))
-        return (self.label(value, key, node, at),)
-
-    def integer(self, value: Any, key: str, node: Any, at: Any, low: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise self.error(f"must be a whole number >= {low}", key, node, at)
-        return value
-
-    def choice(self, value: Any, key: str, choices: Sequence[str], node: Any, at: Any) -> str:
-        if not isinstance(value, str) or value not in choices:
-            raise self.error(f"{value!r} is not one of {', '.join(choices)}", key, node, at)
-        return value
-
-    def names(self, value: Any, key: str, node: Any, at: Any) -> tuple[str, ...]:
-        if isinstance(value, str):
-            value = [value]
-        items = self.items(value, key, node, at)
-        return tuple(self.text(v, f"{key}[{i}]", items, i) for i, v in enumerate(items))
+        return spec_error(message, file=str(self.path), line=line, key=key)
 
 
 def _spec_sha256(path: Path, text: bytes, catalogue: Catalogue) -> str:
@@ -526,9 +444,12 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
     ------
     ReadError
         The spec, an indicator spec file it names or a weighting step's totals file cannot
-        be read (the error names the path).
+        be read, is not a regular file (a FIFO, a device) or (a spec) is too large; the
+        error names the path.
     SpecError
-        Invalid YAML; an unknown or missing key; a value of the wrong kind; an unknown
+        Invalid YAML (aliases that loop or expand too far, tags, repeated keys, deep nesting
+        included); an impossible ``build_date``; a ``name`` or id with control characters or
+        over 200 characters; an unknown or missing key; a value of the wrong kind; an unknown
         indicator id (close ids suggested), breakdown name, language, option, weighting
         method or survey file; a table id or breakdown used twice. The message starts
         ``file:line:`` and names the key (``tables[1].columns[0].indicator``).
@@ -540,21 +461,9 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
     ['EQ.1', 'PR.1']
     """
     path = Path(path)
-    name = os.fspath(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as error:
-        raise ReadError(f"cannot read the report spec {name}: the file does not exist",
-                        path=name) from error
-    except OSError as error:
-        raise ReadError(f"cannot read the report spec {name}: {error.strerror or error}",
-                        path=name) from error
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ReadError(f"cannot read the report spec {name}: not UTF-8 text", path=name) from error
-    document = load_yaml(name, text=text)
-    check = _Checker(name)
+    loaded = load_spec(path, what="report spec")
+    document, raw = loaded.document, loaded.raw
+    check = loaded.checker()
     check.mapping(document, "", REPORT_FIELDS, document, None, _REQUIRED)
     base = path.parent
 
@@ -570,10 +479,10 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
         catalogue = load_catalogue(sources)
     else:
         catalogue = load_catalogue()
-    build_date = _build_date(check, document)
+    build_date = check.build_date(document["build_date"], "build_date", document, "build_date")
     language = check.choice(document.get("language", "en"), "language", LANGUAGES, document,
                             "language")
-    out_name = check.text(document.get("name", "report"), "name", document, "name")
+    out_name = check.name(document.get("name", "report"), "name", document, "name")
     if any(c in out_name for c in "/\\") or out_name.startswith("."):
         raise check.error("must be a plain file name without folders", "name", document, "name")
     options = _options(check, document)
@@ -605,29 +514,13 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
         appendix_domains=domains,
         appendix_items=items,
         appendix_title=appendix_title,
-        appendix_line=_located(document, "appendix"),
+        appendix_line=line_of(document, "appendix"),
         sha256=_spec_sha256(path, raw, catalogue),
         weighting=weighting,
     )
 
 
-def _build_date(check: _Checker, document: Mapping) -> str:
-    value = document["build_date"]
-    if isinstance(value, datetime.datetime | datetime.date):  # YAML reads unquoted dates
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            datetime.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return value
-    raise check.error(f"{value!r} is not an ISO 8601 date; give e.g. 2024-06-30 (the build "
-                      "date is fixed in the spec, not taken from the clock)", "build_date",
-                      document, "build_date")
-
-
-def _options(check: _Checker, document: Mapping) -> ReportOptions:
+def _options(check: SpecChecker, document: Mapping) -> ReportOptions:
     node = document.get("options", {})
     check.mapping(node, "options", _OPTION_FIELDS, document, "options")
     values: dict[str, Any] = {}
@@ -644,7 +537,7 @@ def _options(check: _Checker, document: Mapping) -> ReportOptions:
     return ReportOptions(**values)
 
 
-def _breakdowns(check: _Checker, document: Mapping) -> dict[str, BreakdownSpec]:
+def _breakdowns(check: SpecChecker, document: Mapping) -> dict[str, BreakdownSpec]:
     node = document.get("breakdowns", {})
     if not isinstance(node, Mapping):
         raise check.error("must be a mapping of breakdown name to {variable, title, "
@@ -652,14 +545,15 @@ def _breakdowns(check: _Checker, document: Mapping) -> dict[str, BreakdownSpec]:
     out = {TOTAL_NAME: BreakdownSpec(TOTAL_NAME, None, dict(TOTAL_TITLE))}
     for name, item in node.items():
         key = f"breakdowns.{name}"
+        check.name(str(name), key, node, name)
         if name == TOTAL_NAME:
             check.mapping(item, key, ("title",), node, name)
             title = check.label(item.get("title", dict(TOTAL_TITLE)), f"{key}.title", item,
                                 "title")
-            out[TOTAL_NAME] = BreakdownSpec(TOTAL_NAME, None, title, None, _located(node, name))
+            out[TOTAL_NAME] = BreakdownSpec(TOTAL_NAME, None, title, None, line_of(node, name))
             continue
         check.mapping(item, key, _BREAKDOWN_FIELDS, node, name, ("variable", "title"))
-        variable = check.text(item["variable"], f"{key}.variable", item, "variable")
+        variable = check.name(item["variable"], f"{key}.variable", item, "variable")
         title = check.label(item["title"], f"{key}.title", item, "title")
         categories = None
         if "categories" in item:
@@ -672,11 +566,11 @@ def _breakdowns(check: _Checker, document: Mapping) -> dict[str, BreakdownSpec]:
                 for code, label in mapping.items()
             }
         out[str(name)] = BreakdownSpec(str(name), variable, title, categories,
-                                       _located(node, name))
+                                       line_of(node, name))
     return out
 
 
-def _indicator(check: _Checker, catalogue: Catalogue, value: Any, key: str, node: Any,
+def _indicator(check: SpecChecker, catalogue: Catalogue, value: Any, key: str, node: Any,
                at: Any) -> IndicatorSpec:
     text = check.text(value, key, node, at)
     try:
@@ -685,7 +579,7 @@ def _indicator(check: _Checker, catalogue: Catalogue, value: Any, key: str, node
         raise check.error(str(error), key, node, at) from error
 
 
-def _breakdown_names(check: _Checker, value: Any, key: str, node: Any, at: Any,
+def _breakdown_names(check: SpecChecker, value: Any, key: str, node: Any, at: Any,
                      breakdowns: Mapping[str, BreakdownSpec]) -> tuple[str, ...]:
     names = check.names(value, key, node, at)
     for i, name in enumerate(names):
@@ -700,7 +594,7 @@ def _breakdown_names(check: _Checker, value: Any, key: str, node: Any, at: Any,
     return names
 
 
-def _tables(check: _Checker, document: Mapping, catalogue: Catalogue,
+def _tables(check: SpecChecker, document: Mapping, catalogue: Catalogue,
             breakdowns: Mapping[str, BreakdownSpec]) -> tuple[_Table, ...]:
     items = check.items(document["tables"], "tables", document, "tables")
     tables: list[_Table] = []
@@ -709,11 +603,11 @@ def _tables(check: _Checker, document: Mapping, catalogue: Catalogue,
         key = f"tables[{number}]"
         check.mapping(item, key, _TABLE_FIELDS, items, number, ("id", "title", "rows",
                                                                   "columns"))
-        table_id = check.text(item["id"], f"{key}.id", item, "id")
+        table_id = check.name(item["id"], f"{key}.id", item, "id")
         if table_id in seen:
             raise check.error(f"table id {table_id!r} is used twice (first at line "
                               f"{seen[table_id]})", f"{key}.id", item, "id")
-        seen[table_id] = _located(item, "id")
+        seen[table_id] = line_of(item, "id")
         rows = _breakdown_names(check, item["rows"], f"{key}.rows", item, "rows", breakdowns)
         variables = [breakdowns[r].variable for r in rows]
         if len(set(variables)) != len(variables):
@@ -735,14 +629,14 @@ def _tables(check: _Checker, document: Mapping, catalogue: Catalogue,
                 columns=tuple(columns),
                 notes=(check.labels(item["notes"], f"{key}.notes", item, "notes")
                        if "notes" in item else ()),
-                line=_located(items, number),
+                line=line_of(items, number),
                 key=key,
             )
         )
     return tuple(tables)
 
 
-def _column(check: _Checker, node: Any, key: str, parent: Any, index: int,
+def _column(check: SpecChecker, node: Any, key: str, parent: Any, index: int,
             catalogue: Catalogue, breakdowns: Mapping[str, BreakdownSpec],
             rows: Sequence[str]) -> _Column:
     if not isinstance(node, Mapping) or ("indicator" in node) == ("count" in node):
@@ -778,10 +672,10 @@ def _column(check: _Checker, node: Any, key: str, parent: Any, index: int,
                 raise check.error(f"{name!r} is not a row of the table",
                                   f"{key}.not_applicable", node, "not_applicable")
     return _Column(spec.id, count, header, decimals, footnote, weighted, not_applicable,
-                   _located(parent, index), key)
+                   line_of(parent, index), key)
 
 
-def _appendix(check: _Checker, document: Mapping, catalogue: Catalogue,
+def _appendix(check: SpecChecker, document: Mapping, catalogue: Catalogue,
               breakdowns: Mapping[str, BreakdownSpec]):
     node = document["appendix"]
     check.mapping(node, "appendix", _APPENDIX_FIELDS, document, "appendix",
@@ -819,11 +713,11 @@ def _appendix(check: _Checker, document: Mapping, catalogue: Catalogue,
             seen.add(spec.id)
             items.append(_AppendixItem(spec.id, universe, label if label is not None
                                        else dict(spec.label), decimals,
-                                       _located(members, index)))
+                                       line_of(members, index)))
     return domains, tuple(items), title
 
 
-def _weighting(check: _Checker, document: Mapping, base: Path,
+def _weighting(check: SpecChecker, document: Mapping, base: Path,
                survey_config: Path | None) -> tuple[WeightingStep, ...]:
     """The ``weighting`` steps, their totals files read and checked."""
     if "weighting" not in document:
@@ -848,9 +742,9 @@ def _weighting(check: _Checker, document: Mapping, base: Path,
         name = check.text(item["totals"], f"{key}.totals", item, "totals")
         path = base / name
         try:
-            totals = read_totals(path)
+            totals = read_totals(require_regular_file(path, what="totals file"))
         except ReadError as error:
-            line = _located(item, "totals")
+            line = line_of(item, "totals")
             raise ReadError(f"{check.file}:{line}: key '{key}.totals': {error}",
                             path=str(path)) from None
         if not totals:
@@ -878,12 +772,12 @@ def _weighting(check: _Checker, document: Mapping, base: Path,
         out.append(WeightingStep(
             files=files, totals_path=path, totals=totals, method=method, bounds=bounds,
             weight=weight, sha256=file_sha256(path), name=Path(name).as_posix(),
-            line=_located(steps, number), key=key,
+            line=line_of(steps, number), key=key,
         ))
     return tuple(out)
 
 
-def _bounds(check: _Checker, value: Any, key: str, item: Mapping, method: str
+def _bounds(check: SpecChecker, value: Any, key: str, item: Mapping, method: str
             ) -> tuple[float | None, float | None]:
     if method not in CALIBRATION_METHODS:
         raise check.error(f"bounds apply to methods {', '.join(CALIBRATION_METHODS)}, not "

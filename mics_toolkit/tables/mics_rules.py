@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 
 from mics_toolkit.errors import OptionError, check_option
+from mics_toolkit.specfile import LANGUAGES
 
 __all__ = [
     "DEFAULT_DECIMALS",
@@ -54,8 +55,6 @@ KINDS: tuple[str, ...] = ("percentage", "number", "count")
 ratios, fractions, CV, DEFF), ``count`` (as it is, with a thousands separator)."""
 
 DEFAULT_DECIMALS: dict[str, int] = {"percentage": 1, "number": 1, "count": 0}
-
-LANGUAGES: tuple[str, ...] = ("en", "ru", "kk")
 
 SUPPRESS_BELOW = 25
 """Fewer unweighted cases than this: an asterisk instead of the value."""

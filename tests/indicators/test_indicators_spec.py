@@ -15,9 +15,9 @@ from mics_toolkit.indicators import (
     IndicatorSpec,
     load_catalogue,
     load_indicator_file,
-    load_yaml,
     parse_indicators,
 )
+from mics_toolkit.specfile import load_spec
 
 GOOD = """\
 # women's indicators
@@ -89,8 +89,8 @@ def test_a_valid_file_loads_with_defaults_and_lines(tmp_path):
     assert second.variables() == {"WB4", "LS1", "wmweight", "HH6"}
 
 
-def test_load_yaml_keeps_lines_of_keys_and_items(tmp_path):
-    document = load_yaml(write(tmp_path, GOOD))
+def test_load_spec_keeps_lines_of_keys_and_items(tmp_path):
+    document = load_spec(write(tmp_path, GOOD)).document
     assert document.lines["indicators"] == 5
     assert document["indicators"].lines == [6, 11]
     assert document["indicators"][1].lines["label"] == 14
