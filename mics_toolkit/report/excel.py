@@ -459,7 +459,7 @@ def _write_contents(sheet, entries: list[tuple[str, str]], heading: str, words) 
     sheet.column_dimensions["A"].width = max([len(n) for n, _ in entries] + [10]) + 4
     sheet.column_dimensions["B"].width = min(max([len(t) for _, t in entries] + [20]) + 4, 100)
     sheet.freeze_panes = "A4"
-    _page_setup(sheet)
+    _page_setup(sheet, title_rows=3)
 
 
 def _write_notes(sheet, notes: Sequence[str], lang: str, words) -> None:
