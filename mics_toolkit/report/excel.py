@@ -119,7 +119,6 @@ _NUMBER_ALIGNMENT = Alignment(horizontal="right")
 _STUB_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
 _STUB_INDENTED = Alignment(vertical="top", wrap_text=True, indent=1)
 _WRAPPED = Alignment(vertical="top", wrap_text=True)
-_DESCRIPTION_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
 _DATA_WIDTH = 14
 _STUB_WIDTH_LIMITS = (12, 60)
 _FRAME_WIDTH_LIMITS = (6, 40)
@@ -618,7 +617,7 @@ def write_workbook(
 
 
 # ---------------------------------------------------------------------- tables of values
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FrameSheet:
     """A sheet holding a table of values: optional title and description, one header row of
     labels, one row per row of ``frame``.
@@ -729,7 +728,7 @@ def _write_frame_header(target, sheet: FrameSheet, headers: Sequence[str],
         cell = target.cell(row=2, column=1)
         _put_text(cell, sheet.description)
         cell.font = _NOTE_FONT
-        cell.alignment = _DESCRIPTION_ALIGNMENT
+        cell.alignment = _WRAPPED
         if len(widths) > 1:
             target.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(widths))
         _set_height(target, 2, text_lines(sheet.description, sum(widths)))

@@ -261,3 +261,41 @@ def test_output_folder_that_is_a_file(run, info, tmp_path):
         write_index_outputs(target, result, uncertainty, data, info=info, charts=False)
     assert caught.value.path == str(target)
     assert target.read_text(encoding="utf-8") == "x"
+
+
+def test_language_of_the_workbook_and_charts(run, info):
+    result, uncertainty, data, sensitivity = run
+    english = index_outputs(result, uncertainty, data, sensitivity, info=info, labels=LABELS)
+    kazakh = index_outputs(result, uncertainty, data, sensitivity, info=info, labels=LABELS,
+                           lang="kk")
+    book = openpyxl.load_workbook(io.BytesIO(kazakh["index.xlsx"]))
+    assert book.sheetnames == ["Түсіндірме", "Рейтинг", "Домендер бойынша балл", "Балдар",
+                               "Рангтер", "Жұптық салыстыру", "Индикаторлар", "Құрылым",
+                               "Сезімталдық", "Соболь индекстері", "Метадеректер"]
+    league = book["Рейтинг"]
+    assert [c.value for c in league[HEADER_ROW]][:3] == ["Ранг", "Өңір", "Балл"]
+    assert league.cell(HEADER_ROW + 1, 12).value == "жоғарғы үштен бір"
+    assert json.loads(kazakh["manifest.json"])["lang"] == "kk"
+    assert json.loads(english["manifest.json"])["lang"] == "en"
+    for name in english:
+        if name.endswith(".csv"):
+            assert kazakh[name] == english[name], name
+    assert kazakh["league.png"] != english["league.png"]  # translated axis label and legend
+    with pytest.raises(mt.errors.OptionError):
+        index_outputs(result, uncertainty, data, info=info, charts=False, lang="de")
+
+
+def test_probability_headers_name_the_top_group(run, info):
+    import dataclasses
+
+    from mics_toolkit.report.index_outputs import index_sheets
+
+    result, uncertainty, data, sensitivity = run
+    tables = index_tables(result, uncertainty, data, sensitivity, labels=LABELS)
+    sheets = {s.name: s for s in index_sheets(tables, info=info, uncertainty=uncertainty)}
+    assert sheets["League table"].headers["p_top"] == "Probability of top third"
+    one = dataclasses.replace(uncertainty, settings={**uncertainty.settings, "top": 1})
+    sheets = {s.name: s for s in index_sheets(tables, info=info, uncertainty=one)}
+    assert sheets["League table"].headers["p_top"] == "Probability of top 1"
+    assert sheets["Ranks"].headers["p_bottom"] == "Probability of bottom 1"
+    assert sheets["League table"].key_columns == 2
