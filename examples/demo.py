@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 import mics_toolkit as mt
+from mics_toolkit.report import FrameSheet, write_frames_workbook, write_table_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SURVEY = ROOT / "build" / "kz_mics"
@@ -75,13 +76,8 @@ def main() -> int:
     _generator().load_or_generate(SURVEY)
     OUT.mkdir(parents=True, exist_ok=True)
     table = estimates()
-    mt.io.write_atomically(OUT / "estimates.csv", lambda path: table.to_csv(path, index=False))
-
-    def excel(path: str) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name="estimates", index=False)
-
-    mt.io.write_atomically(OUT / "estimates.xlsx", excel)
+    write_table_csv(table, OUT / "estimates.csv")
+    write_frames_workbook(OUT / "estimates.xlsx", [FrameSheet("estimates", table, key_columns=3)])
     print(table.head(12).to_string(index=False))
     print(f"\nwrote {len(table)} estimates to {OUT / 'estimates.xlsx'} and estimates.csv")
     return 0

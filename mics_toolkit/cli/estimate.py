@@ -2,7 +2,10 @@
 
 Only the columns the estimate needs are read (design, analysis, ``--by`` and the variables of
 ``--where``). The table is printed, or written atomically to ``--out`` (``.csv`` or ``.xlsx``)
-with value labels in place of codes unless ``--codes`` is given.
+with value labels in place of codes unless ``--codes`` is given, by the report layer's writers
+(:func:`mics_toolkit.report.tidy.write_table_csv`,
+:func:`mics_toolkit.report.excel.write_frames_workbook`): the same bytes on every run, and
+labels that look like formulas stay text.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from mics_toolkit.errors import OutputError
 from mics_toolkit.estimate import SurveyDesign, with_labels
 from mics_toolkit.estimate.estimators import CI_METHODS, CI_OPTIONS, DF_OPTIONS
 from mics_toolkit.expr import parse
-from mics_toolkit.io import check_output_path, read, write_atomically
+from mics_toolkit.io import check_output_path, read
 
 __all__ = ["add_parser", "run"]
 
@@ -91,14 +94,18 @@ def run(args: argparse.Namespace) -> int:
                                "display.width", 200):
             print(result.to_string(index=False))
         return 0
-    if args.out.lower().endswith(".csv"):
-        write_atomically(args.out, lambda path: result.to_csv(path, index=False))
-    else:
-        write_atomically(args.out, lambda path: _to_excel(result, path))
+    _write(result, args.out)
     print(f"wrote {len(result)} rows to {args.out}")
     return 0
 
 
-def _to_excel(result: pd.DataFrame, path: str) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        result.to_excel(writer, sheet_name="estimates", index=False)
+def _write(result: pd.DataFrame, out: str) -> None:
+    """Write the table to ``out``: CSV, or a workbook with one sheet ``estimates``."""
+    if out.lower().endswith(".csv"):
+        from mics_toolkit.report.tidy import write_table_csv
+
+        write_table_csv(result, out)
+    else:
+        from mics_toolkit.report.excel import FrameSheet, write_frames_workbook
+
+        write_frames_workbook(out, [FrameSheet("estimates", result, key_columns=0)])

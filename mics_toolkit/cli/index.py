@@ -6,7 +6,8 @@ region from the catalogue as PSU-level totals, reads the objective table, builds
 runs the uncertainty engine of the spec (``--engine``, ``--replicates``, ``--seed``
 override it) and the sensitivity analysis when the spec lists sources, and writes the
 workbook, CSV tables, charts and manifest into ``--out``
-(:func:`mics_toolkit.report.index_outputs.write_index_outputs`). Progress goes to stderr,
+(:func:`mics_toolkit.report.index_outputs.write_index_outputs`), the workbook and charts in the
+language of ``--lang``. Progress goes to stderr,
 the league table to stdout.
 """
 
@@ -22,6 +23,7 @@ from mics_toolkit.index.spec import ENGINES
 from mics_toolkit.index.yaml_spec import load_index_data, load_index_spec
 from mics_toolkit.report.index_outputs import write_index_outputs
 from mics_toolkit.report.manifest import BuildInfo, file_sha256
+from mics_toolkit.tables import LANGUAGES
 
 __all__ = ["Progress", "add_parser", "run"]
 
@@ -47,6 +49,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--no-sensitivity", action="store_true",
                         help="skip the sensitivity analysis listed in the spec")
     parser.add_argument("--no-charts", action="store_true", help="do not draw the PNG charts")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en",
+                        help="language of the workbook and charts (default: en)")
     parser.add_argument("--quiet", action="store_true", help="no progress and no league table")
     parser.set_defaults(run=run)
 
@@ -133,10 +137,12 @@ def run(args: argparse.Namespace) -> int:
         design=inputs.design,
         conventions={"lonely_psu": index_file.data.lonely_psu,
                      "region": index_file.data.region},
+        lang=args.lang,
     )
     labels = {node.id: node.label for node in (*spec.groups, *spec.indicators) if node.label}
     written = write_index_outputs(out, result, uncertainty, inputs.data, sensitivity,
-                                  info=info, labels=labels, charts=not args.no_charts)
+                                  info=info, labels=labels, charts=not args.no_charts,
+                                  lang=args.lang)
     if not args.quiet:
         print(uncertainty.summary())
         print(f"\nwrote {len(written)} files to {out}")

@@ -1,10 +1,14 @@
 """Report outputs: the Excel workbook, the tidy CSV/Parquet table and ``manifest.json``.
 
-- :mod:`~mics_toolkit.report.excel`: :func:`write_workbook` renders
-  :class:`~mics_toolkit.tables.Table` models (numbers with number formats, merged headers,
-  contents/notes/metadata sheets), byte-identical on rebuild.
+- :mod:`~mics_toolkit.report.excel`: the one workbook renderer. :func:`write_workbook`
+  renders :class:`~mics_toolkit.tables.Table` models (numbers with number formats, merged
+  headers, contents/notes/metadata sheets); :func:`write_frames_workbook` renders tables of
+  values (:class:`FrameSheet`: the index workbook, ``mics estimate --out x.xlsx``); both
+  byte-identical on rebuild, text never a formula.
 - :mod:`~mics_toolkit.report.tidy`: :func:`tidy_frame`, :func:`write_csv`,
-  :func:`write_parquet`.
+  :func:`write_parquet`, and :func:`write_table_csv`, the CSV writer of any table (text that
+  looks like a formula neutralised, :mod:`~mics_toolkit.report.text_safety`).
+- :mod:`~mics_toolkit.report.words`: the fixed words of every output in en, ru and kk.
 - :mod:`~mics_toolkit.report.manifest`: :class:`BuildInfo`, :func:`file_sha256`,
   :func:`write_manifest`.
 - :mod:`~mics_toolkit.report.build`: :func:`write_report` writes all of them into a folder.
@@ -13,7 +17,15 @@ Every file is written atomically (temporary file beside the destination, then re
 """
 
 from mics_toolkit.report.build import MANIFEST_NAME, write_report
-from mics_toolkit.report.excel import number_format, sheet_names, workbook_bytes, write_workbook
+from mics_toolkit.report.excel import (
+    FrameSheet,
+    frames_workbook_bytes,
+    number_format,
+    sheet_names,
+    workbook_bytes,
+    write_frames_workbook,
+    write_workbook,
+)
 from mics_toolkit.report.manifest import (
     BuildInfo,
     bytes_sha256,
@@ -27,29 +39,36 @@ from mics_toolkit.report.tidy import (
     TIDY_COLUMNS,
     csv_bytes,
     parquet_bytes,
+    table_csv_bytes,
     tidy_frame,
     write_csv,
     write_parquet,
+    write_table_csv,
 )
 
 __all__ = [
     "MANIFEST_NAME",
     "TIDY_COLUMNS",
     "BuildInfo",
+    "FrameSheet",
     "bytes_sha256",
     "csv_bytes",
     "file_sha256",
+    "frames_workbook_bytes",
     "manifest",
     "manifest_bytes",
     "number_format",
     "package_versions",
     "parquet_bytes",
     "sheet_names",
+    "table_csv_bytes",
     "tidy_frame",
     "workbook_bytes",
     "write_csv",
+    "write_frames_workbook",
     "write_manifest",
     "write_parquet",
     "write_report",
+    "write_table_csv",
     "write_workbook",
 ]

@@ -3,15 +3,19 @@
 :func:`index_tables` collects the tables of an index run (the nominal
 :class:`~mics_toolkit.index.IndexResult`, its :class:`~mics_toolkit.index.IndexUncertainty`
 and optionally a :class:`~mics_toolkit.index.SensitivityResult`) under fixed names;
-:func:`index_outputs` renders them in memory as
+:func:`index_outputs` renders them in memory, in the build's language (``lang``), as
 
-- ``index.xlsx``: sheets ``league`` (the league table with score and rank intervals and
-  the chances of being in the top or bottom third), ``domains`` (region x domain scores),
-  ``scores`` (every group's score with its interval), ``ranks``, ``pairwise`` (probability
-  that the row region scores above the column region, significant pairs shaded),
-  ``indicators`` (values, SEs and normalised values), ``framework``, ``sensitivity`` and
-  ``sobol`` (when a sensitivity analysis was run) and ``metadata``;
-- one CSV file per table (``league.csv``, ``scores.csv`` ...), full precision;
+- ``index.xlsx`` (drawn by the one renderer, :mod:`mics_toolkit.report.excel`): an
+  explanation sheet (every sheet with a link and its description; what a score interval,
+  a rank interval, P(top third), the pairwise matrix and a Sobol index mean, and why a
+  first-order Sobol estimate can be negative), then the league table (score and rank
+  intervals, chances of being in the top or bottom third, rows shaded by third), domain
+  scores, scores, ranks, the pairwise matrix (probability that the row region scores above
+  the column region, significant pairs shaded), indicators, framework, sensitivity and Sobol
+  indices (when a sensitivity analysis was run) and metadata; labelled headers, number
+  formats, frozen panes, print set-up fitting each sheet to the page width;
+- one CSV file per table (``league.csv``, ``scores.csv`` ...), full precision, raw column
+  names, text fields neutralised against formula injection;
 - ``league.png`` (scores with their intervals, regions in rank order, shaded by thirds) and
   ``domains.png`` (heat map of domain scores by region);
 - ``manifest.json`` (build facts and the SHA-256 of every output);
@@ -19,6 +23,9 @@ and optionally a :class:`~mics_toolkit.index.SensitivityResult`) under fixed nam
 and :func:`write_index_outputs` writes them atomically into a folder. Every output is the
 same bytes on a rebuild: no clock values (the workbook's dates are the build date, zip
 entries carry 1980-01-01), fixed PNG metadata, sorted JSON keys.
+
+Negative first-order Sobol estimates are shown as computed (as in the CSV file), with a note
+on the Sobol sheet and the explanation sheet: they are estimation noise around 0.
 """
 
 from __future__ import annotations
@@ -26,26 +33,29 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import io
-import math
 import os
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
-from mics_toolkit.errors import OutputError
+from mics_toolkit.errors import OutputError, check_option
 from mics_toolkit.index import IndexData, IndexResult, IndexUncertainty, SensitivityResult
+from mics_toolkit.index.ranks import default_top
 from mics_toolkit.io import check_output_path, write_atomically
-from mics_toolkit.report.excel import normalise_zip
+from mics_toolkit.report.excel import FrameSheet, frames_workbook_bytes
 from mics_toolkit.report.manifest import BuildInfo, manifest_bytes
+from mics_toolkit.report.tidy import table_csv_bytes
+from mics_toolkit.report.words import (
+    INDEX_EXPLANATION,
+    INDEX_HEADERS,
+    INDEX_SENSITIVITY_EXPLANATION,
+    INDEX_SHEETS,
+    INDEX_WORDS,
+)
+from mics_toolkit.tables import LANGUAGES
 
 __all__ = [
     "HEADER_ROW",
@@ -54,6 +64,7 @@ __all__ = [
     "THIRD_COLOURS",
     "domain_heatmap_png",
     "index_outputs",
+    "index_sheets",
     "index_tables",
     "index_workbook_bytes",
     "league_chart_png",
@@ -68,29 +79,17 @@ HEADER_ROW = 4
 THIRD_COLOURS: dict[str, str] = {"top": "#1a9850", "middle": "#e6a100", "bottom": "#d73027"}
 """Colours of the thirds of the league table (charts and workbook)."""
 
-_SHEETS: tuple[tuple[str, str, str], ...] = (
-    # (table, sheet, description)
-    ("league", "league", "League table: nominal rank and score, {level} score interval, "
-     "median rank and {rank_level} rank interval, probability of being in the top or bottom "
-     "{top} regions ({engine}, {replicates} replicates)."),
-    ("domain_scores", "domains", "Score of the index and of each domain by region, regions "
-     "in rank order."),
-    ("scores", "scores", "Score of every group (index, domains, sub-domains) by region with "
-     "its SE and {level} interval."),
-    ("ranks", "ranks", "Rank of every group by region: nominal, median, {rank_level} interval, "
-     "probability of the top or bottom {top}."),
-    ("pairwise_probability", "pairwise", "Probability that the row region's index scores "
-     "above the column region's; shaded when the difference is significant at {level} (green: "
-     "row above, red: row below)."),
-    ("indicators", "indicators", "Indicator values by region as used (survey estimates are "
-     "fractions or means), their SE, the normalised value and the missing/imputed flags."),
-    ("framework", "framework", "The framework: nodes, parents, weights (also rescaled within "
-     "the group) and methods."),
-    ("sensitivity_ranks", "sensitivity", "Sensitivity analysis ({method}, {runs} runs): rank "
-     "statistics per region over the methodological alternatives and sampling error."),
-    ("sensitivity_sobol", "sobol", "First-order and total Sobol indices of the mean absolute "
-     "rank shift, per source of uncertainty."),
+_TABLES: tuple[str, ...] = (
+    "league", "domain_scores", "scores", "ranks", "pairwise_probability", "indicators",
+    "framework", "sensitivity_ranks", "sensitivity_sobol",
 )
+"""The tables shown in the workbook, in sheet order (after the explanation sheet)."""
+
+_KEY_COLUMNS: dict[str, int] = {
+    "league": 2, "domain_scores": 2, "scores": 2, "ranks": 2, "pairwise_probability": 1,
+    "indicators": 2, "framework": 1, "sensitivity_ranks": 1, "sensitivity_sobol": 1,
+}
+"""Columns that identify a row (frozen, and repeated on every printed page)."""
 
 _FORMATS: dict[str, str] = {
     "estimate": "0.0", "se": "0.00", "ci_lower": "0.0", "ci_upper": "0.0", "score": "0.0",
@@ -101,18 +100,12 @@ _FORMATS: dict[str, str] = {
     "mean_rank": "0.0", "mean_shift": "0.00", "max_shift": "0", "value": "0.0000",
     "level": "0", "direction": "0",
 }
-_SHEET_FORMATS: dict[str, dict[str, str]] = {
-    "sensitivity": {"rank_lower": "0.0", "rank_upper": "0.0"},
+_TABLE_FORMATS: dict[str, dict[str, str]] = {
+    "sensitivity_ranks": {"rank_lower": "0.0", "rank_upper": "0.0"},
 }
-_FORMULA_STARTS = ("=", "+", "-", "@")
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=12)
-_NOTE = Font(italic=True)
-_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_THIRD_FILLS = {k: PatternFill("solid", start_color=c)
-                for k, c in (("top", "D9F0D3"), ("middle", "FFF2CC"), ("bottom", "F8D7D3"))}
-_ABOVE_FILL = PatternFill("solid", start_color="D9F0D3")
-_BELOW_FILL = PatternFill("solid", start_color="F8D7D3")
+_THIRD_FILLS = {"top": "D9F0D3", "middle": "FFF2CC", "bottom": "F8D7D3"}
+_ABOVE_FILL = "D9F0D3"
+_BELOW_FILL = "F8D7D3"
 
 
 # ---------------------------------------------------------------------- tables
@@ -200,73 +193,151 @@ def _indicator_table(result: IndexResult, data: IndexData) -> pd.DataFrame:
     })
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV, ``\\n`` line ends, header, no index, shortest round-trip floats, NaN empty."""
-    return frame.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
-
-
 # ---------------------------------------------------------------------- workbook
-def _words(uncertainty: IndexUncertainty, sensitivity: SensitivityResult | None) -> dict:
+def _fields(uncertainty: IndexUncertainty, sensitivity: SensitivityResult | None,
+            lang: str) -> dict[str, Any]:
+    """The values of the ``{name}`` fields of the index texts in ``lang``."""
     s = uncertainty.settings
-    words = {
+    chart = INDEX_WORDS[lang]
+    names = {table: sheet for table, (sheet, _) in INDEX_SHEETS[lang].items()}
+    fields: dict[str, Any] = {
         "level": f"{s['level']:.0%}",
         "rank_level": f"{s['rank_level']:.0%}",
         "top": s["top"],
-        "engine": {"bootstrap": "design bootstrap", "montecarlo": "Monte Carlo",
-                   "delta": "delta method"}.get(s["engine"], s["engine"]),
+        "engine": chart.get(s["engine"], s["engine"]),
         "replicates": s["replicates"],
         "method": "",
         "runs": "",
+        "framework": names["framework"],
+        "explanation": names["explanation"],
     }
     if sensitivity is not None:
-        words["method"] = sensitivity.settings.get("method", "")
-        words["runs"] = sensitivity.settings.get("n_runs", "")
-    return words
+        fields["method"] = sensitivity.settings.get("method", "")
+        fields["runs"] = sensitivity.settings.get("n_runs", "")
+    return fields
 
 
-def _put(cell, value: Any, number_format: str | None = None) -> None:
-    """A cell holding ``value``: numbers as numbers (NaN empty), text never a formula."""
-    if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
-        cell.value = None
-        return
-    if isinstance(value, (bool, np.bool_)):
-        cell.value = bool(value)
-        return
-    if isinstance(value, (int, np.integer, float, np.floating)):
-        cell.value = float(value) if isinstance(value, (float, np.floating)) else int(value)
-        if number_format is not None:
-            cell.number_format = number_format
-        return
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if not text:
-        cell.value = None
-        return
-    cell.value = text
-    cell.data_type = "s"
-    if text[0] in _FORMULA_STARTS:
-        cell.quotePrefix = True
+def _headers(table: str, frame: pd.DataFrame, fields: Mapping[str, Any], lang: str,
+             labels: Mapping[str, str], thirds: bool) -> dict[str, str]:
+    """Header labels of the columns of index table ``table``."""
+    words = INDEX_HEADERS[lang]
+    special = {"p_top": "p_top" if thirds else "p_top_n",
+               "p_bottom": "p_bottom" if thirds else "p_bottom_n"}
+    if table == "sensitivity_ranks":
+        special.update(rank_lower="run_rank_lower", rank_upper="run_rank_upper")
+    elif table == "sensitivity_sobol":
+        special["source"] = "sobol_source"
+    elif table == "framework":
+        special["node"] = "framework_node"
+    headers = {}
+    for position, column in enumerate(frame.columns):
+        key = special.get(column, column)
+        if table == "domain_scores":
+            named = column in ("rank", "region")
+        else:  # the pairwise matrix: "region", then one column per region
+            named = table != "pairwise_probability" or position == 0
+        if named and key in words:
+            headers[column] = words[key].format(**fields)
+        else:  # a group id or a region name
+            headers[column] = labels.get(column, str(column))
+    return headers
 
 
-def _write_frame(sheet, frame: pd.DataFrame, title: str, note: str, formats: Mapping[str, str],
-                 score_columns: Sequence[str] = ()) -> None:
-    sheet["A1"] = title
-    sheet["A1"].font = _TITLE
-    _put(sheet["A2"], note)
-    sheet["A2"].font = _NOTE
-    columns = [str(c) for c in frame.columns]
-    for j, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=j)
-        _put(cell, name)
-        cell.font = _BOLD
-        cell.alignment = _WRAP
-    for j, name in enumerate(columns, start=1):
-        number_format = formats.get(name, "0.0" if name in score_columns else None)
-        values = frame.iloc[:, j - 1].tolist()
-        for i, value in enumerate(values, start=HEADER_ROW + 1):
-            _put(sheet.cell(row=i, column=j), value, number_format)
-        width = max([len(name)] + [len(str(v)) for v in values[:200]] + [6])
-        sheet.column_dimensions[get_column_letter(j)].width = min(width + 2, 40)
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=2)
+def _fills(table: str, frame: pd.DataFrame,
+           uncertainty: IndexUncertainty) -> dict[tuple[int, int], str]:
+    """Shading: league rows by third; pairwise cells of significant pairs (green: the row
+    region above, red: below)."""
+    fills: dict[tuple[int, int], str] = {}
+    if table == "league":
+        for i, third in enumerate(frame["third"].tolist()):
+            colour = _THIRD_FILLS.get(third)
+            if colour is not None:
+                fills.update({(i, j): colour for j in range(frame.shape[1])})
+    elif table == "pairwise_probability":
+        flags = uncertainty.pairwise.to_numpy(dtype=bool)
+        above = uncertainty.pairwise_probability.to_numpy(dtype=np.float64) > 0.5
+        for r, c in zip(*np.nonzero(flags), strict=True):
+            fills[(int(r), int(c) + 1)] = _ABOVE_FILL if above[r, c] else _BELOW_FILL
+    return fills
+
+
+def _values(table: str, thirds: Mapping[str, str],
+            labels: Mapping[str, str]) -> dict[str, Mapping[str, str]]:
+    """Values shown in place of codes: the names of the thirds, and group and indicator
+    labels in place of their ids (the framework sheet shows both)."""
+    if table == "league":
+        return {"third": thirds}
+    if table in ("scores", "ranks"):
+        return {"node": labels}
+    if table == "indicators":
+        return {"indicator": labels}
+    return {}
+
+
+def _explanation(sheets: Sequence[tuple[str, str]], fields: Mapping[str, Any], lang: str,
+                 sensitivity: bool, title: str) -> FrameSheet:
+    """The explanation sheet: every sheet with a link and its description, then what the
+    terms of the index mean."""
+    terms = list(INDEX_EXPLANATION[lang])
+    if sensitivity:
+        terms += INDEX_SENSITIVITY_EXPLANATION[lang]
+    rows = [*sheets, *((term.format(**fields), text.format(**fields)) for term, text in terms)]
+    sheet, description = INDEX_SHEETS[lang]["explanation"]
+    return FrameSheet(
+        sheet,
+        pd.DataFrame(rows, columns=["term", "meaning"], dtype=object),
+        title=f"{title}: {sheet}",
+        description=description,
+        headers={k: INDEX_HEADERS[lang][k] for k in ("term", "meaning")},
+        widths={"term": 36, "meaning": 100},
+        links={i: name for i, (name, _) in enumerate(sheets)},
+    )
+
+
+def index_sheets(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    info: BuildInfo,
+    uncertainty: IndexUncertainty,
+    sensitivity: SensitivityResult | None = None,
+    labels: Mapping[str, str] | None = None,
+    lang: str | None = None,
+) -> list[FrameSheet]:
+    """The sheets of the index workbook, in order (listed in the module documentation).
+
+    Parameters are those of :func:`index_workbook_bytes`.
+    """
+    lang = check_option("lang", info.lang if lang is None else lang, LANGUAGES)
+    labels = dict(labels or {})
+    fields = _fields(uncertainty, sensitivity, lang)
+    title = info.title or INDEX_WORDS[lang]["index"]
+    thirds = uncertainty.settings["top"] == default_top(len(uncertainty.league))
+    groups = [c for c in tables["domain_scores"].columns if c not in ("rank", "region")]
+    third_names = {k: INDEX_HEADERS[lang][k] for k in ("top", "middle", "bottom")}
+    out = []
+    for table in _TABLES:
+        if table not in tables:
+            continue
+        frame = tables[table]
+        name, description = INDEX_SHEETS[lang][table]
+        formats = {**_FORMATS, **_TABLE_FORMATS.get(table, {}),
+                   **{g: "0.0" for g in groups if table == "domain_scores"}}
+        if table == "pairwise_probability":
+            formats.update({c: "0.00" for c in frame.columns})
+        out.append(FrameSheet(
+            name,
+            frame,
+            title=f"{title}: {name}",
+            description=description.format(**fields),
+            headers=_headers(table, frame, fields, lang, labels, thirds),
+            formats=formats,
+            values=_values(table, third_names, labels),
+            fills=_fills(table, frame, uncertainty),
+            key_columns=_KEY_COLUMNS[table],
+        ))
+    metadata, about = INDEX_SHEETS[lang]["metadata"]
+    listed = [(sheet.name, sheet.description) for sheet in out] + [(metadata, about)]
+    return [_explanation(listed, fields, lang, sensitivity is not None, title), *out]
 
 
 def index_workbook_bytes(
@@ -275,6 +346,8 @@ def index_workbook_bytes(
     info: BuildInfo,
     uncertainty: IndexUncertainty,
     sensitivity: SensitivityResult | None = None,
+    labels: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> bytes:
     """The workbook as bytes (sheets listed in the module documentation).
 
@@ -285,84 +358,25 @@ def index_workbook_bytes(
     info : BuildInfo
         Build facts: the metadata sheet and the document's title and dates.
     uncertainty : IndexUncertainty
-        Settings shown in the sheet descriptions; the pairwise significance shading.
+        Settings shown in the sheet descriptions and headers; the pairwise significance
+        shading.
     sensitivity : SensitivityResult, optional
+    labels : mapping, optional
+        Group id -> label, the headers of the domain scores.
+    lang : {"en", "ru", "kk"}, optional
+        Language of the sheet names, headers, descriptions, explanation and metadata;
+        default ``info.lang``. Region names and labels from the spec are shown as given.
 
     Returns
     -------
     bytes
         The same bytes for the same arguments and package versions.
     """
-    words = _words(uncertainty, sensitivity)
-    title = info.title or "Composite index"
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    groups = [c for c in tables["domain_scores"].columns if c not in ("rank", "region")]
-    for table, sheet_name, description in _SHEETS:
-        if table not in tables:
-            continue
-        sheet = workbook.create_sheet(sheet_name)
-        formats = {**_FORMATS, **_SHEET_FORMATS.get(sheet_name, {})}
-        if table == "pairwise_probability":
-            formats = {**formats, **{str(c): "0.00" for c in tables[table].columns}}
-        _write_frame(sheet, tables[table], f"{title}: {sheet_name}",
-                     description.format(**words), formats, score_columns=groups)
-        if table == "league":
-            _shade_thirds(sheet, tables[table])
-        elif table == "pairwise_probability":
-            _shade_pairs(sheet, uncertainty.pairwise, uncertainty.pairwise_probability)
-    _write_metadata(workbook.create_sheet("metadata"), info, title)
-
-    moment = info.build_datetime
-    properties = workbook.properties
-    properties.created = moment
-    properties.modified = moment
-    properties.creator = "mics_toolkit"
-    properties.lastModifiedBy = None
-    properties.title = title
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(workbook, archive).save()  # openpyxl's save_workbook would stamp the clock
-    return normalise_zip(raw.getvalue())
-
-
-def _shade_thirds(sheet, league: pd.DataFrame) -> None:
-    columns = list(league.columns)
-    for i, third in enumerate(league["third"].tolist(), start=HEADER_ROW + 1):
-        fill = _THIRD_FILLS.get(third)
-        if fill is None:
-            continue
-        for j in range(1, len(columns) + 1):
-            sheet.cell(row=i, column=j).fill = fill
-
-
-def _shade_pairs(sheet, different: pd.DataFrame, probability: pd.DataFrame) -> None:
-    flags = different.to_numpy(dtype=bool)
-    above = probability.to_numpy(dtype=np.float64) > 0.5
-    for r in range(flags.shape[0]):
-        for c in range(flags.shape[1]):
-            if flags[r, c]:
-                cell = sheet.cell(row=HEADER_ROW + 1 + r, column=2 + c)
-                cell.fill = _ABOVE_FILL if above[r, c] else _BELOW_FILL
-
-
-def _write_metadata(sheet, info: BuildInfo, title: str) -> None:
-    sheet["A1"] = f"{title}: metadata"
-    sheet["A1"].font = _TITLE
-    _put(sheet["A2"], "How the outputs were made: build facts, data, conventions, inputs "
-         "(SHA-256) and package versions.")
-    sheet["A2"].font = _NOTE
-    for j, name in enumerate(("section", "item", "value"), start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=j)
-        cell.value = name
-        cell.font = _BOLD
-    rows = info.metadata_rows()
-    for i, row in enumerate(rows, start=HEADER_ROW + 1):
-        for j, value in enumerate(row, start=1):
-            _put(sheet.cell(row=i, column=j), value)
-    sheet.column_dimensions["A"].width = 18
-    sheet.column_dimensions["B"].width = max([len(r[1]) for r in rows] + [10]) + 2
-    sheet.column_dimensions["C"].width = 70
+    lang = check_option("lang", info.lang if lang is None else lang, LANGUAGES)
+    sheets = index_sheets(tables, info=info, uncertainty=uncertainty, sensitivity=sensitivity,
+                          labels=labels, lang=lang)
+    title = info.title or INDEX_WORDS[lang]["index"]
+    return frames_workbook_bytes(sheets, info=info, lang=lang, title=title)
 
 
 # ---------------------------------------------------------------------- charts
@@ -391,7 +405,8 @@ _STYLE = {
 }
 
 
-def league_chart_png(uncertainty: IndexUncertainty, *, title: str | None = None) -> bytes:
+def league_chart_png(uncertainty: IndexUncertainty, *, title: str | None = None,
+                     lang: str = "en") -> bytes:
     """The league table as a PNG chart.
 
     Regions in nominal rank order from the top; a dot at the score and a whisker over its
@@ -403,6 +418,8 @@ def league_chart_png(uncertainty: IndexUncertainty, *, title: str | None = None)
     uncertainty : IndexUncertainty
     title : str, optional
         Default: the index name.
+    lang : {"en", "ru", "kk"}
+        Language of the axis label, legend and engine name.
 
     Returns
     -------
@@ -412,6 +429,7 @@ def league_chart_png(uncertainty: IndexUncertainty, *, title: str | None = None)
     import matplotlib
     from matplotlib.patches import Patch
 
+    words = INDEX_WORDS[check_option("lang", lang, LANGUAGES)]
     league = uncertainty.league
     s = uncertainty.settings
     n = len(league)
@@ -437,20 +455,20 @@ def league_chart_png(uncertainty: IndexUncertainty, *, title: str | None = None)
         axes.set_ylim(n - 0.5, -0.5)
         axes.grid(axis="x", linestyle=":", linewidth=0.6, color="#999999")
         axes.set_axisbelow(True)
-        axes.set_xlabel(f"score with {s['level']:.0%} interval")
+        axes.set_xlabel(words["score_axis"].format(level=f"{s['level']:.0%}"))
         transform = axes.get_yaxis_transform()
-        axes.text(1.02, -0.9, f"{s['rank_level']:.0%} rank\ninterval", transform=transform,
-                  ha="left", va="bottom", fontsize=8)
+        axes.text(1.02, -0.9, words["rank_interval"].format(rank_level=f"{s['rank_level']:.0%}"),
+                  transform=transform, ha="left", va="bottom", fontsize=8)
         for i, (low, high) in enumerate(zip(league["rank_lower"], league["rank_upper"],
                                             strict=True)):
             if not (np.isnan(low) or np.isnan(high)):
                 axes.text(1.02, i, f"{int(low)}-{int(high)}", transform=transform,
                           ha="left", va="center", fontsize=8)
-        engine = {"bootstrap": "design bootstrap", "montecarlo": "Monte Carlo",
-                  "delta": "delta method"}.get(s["engine"], s["engine"])
-        axes.set_title(f"{title or s.get('name') or s['root']}\n"
-                       f"{engine}, {s['replicates']} replicates", loc="left")
-        handles = [Patch(color=c, label=f"{k} third") for k, c in THIRD_COLOURS.items()]
+        engine = words.get(s["engine"], s["engine"])
+        replicates = words["replicates"].format(engine=engine, replicates=s["replicates"])
+        axes.set_title(f"{title or s.get('name') or s['root']}\n{replicates}", loc="left")
+        handles = [Patch(color=c, label=words["third"].format(third=words[k]))
+                   for k, c in THIRD_COLOURS.items()]
         axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.6 / n - 0.04),
                     ncol=3, fontsize=8, frameon=False)
         height = 1.6 + 0.3 * n
@@ -465,6 +483,7 @@ def domain_heatmap_png(
     *,
     labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> bytes:
     """Heat map of domain scores by region, regions in index rank order.
 
@@ -477,6 +496,8 @@ def domain_heatmap_png(
     labels : mapping, optional
         Group id -> label for the column headings.
     title : str, optional
+    lang : {"en", "ru", "kk"}
+        Language of the colour bar's label and of the default title.
 
     Returns
     -------
@@ -485,6 +506,7 @@ def domain_heatmap_png(
     """
     import matplotlib
 
+    words = INDEX_WORDS[check_option("lang", lang, LANGUAGES)]
     labels = dict(labels or {})
     frame = tables["domain_scores"]
     values = frame[list(domains)].to_numpy(dtype=np.float64)
@@ -513,8 +535,8 @@ def domain_heatmap_png(
         axes.set_xticks(np.arange(n_d), [labels.get(d, d) for d in domains], rotation=25,
                         ha="right")
         axes.tick_params(length=0)
-        figure.colorbar(image, ax=axes, fraction=0.05, pad=0.02, label="score")
-        axes.set_title(title or "Domain scores by region", loc="left")
+        figure.colorbar(image, ax=axes, fraction=0.05, pad=0.02, label=words["score"])
+        axes.set_title(title or words["domain_title_alone"], loc="left")
         figure.subplots_adjust(left=0.3, right=0.9, top=1 - 0.5 / height,
                                bottom=1.2 / height)
         return _png(figure)
@@ -538,6 +560,7 @@ def index_outputs(
     labels: Mapping[str, str] | None = None,
     charts: bool = True,
     csv: bool = True,
+    lang: str | None = None,
 ) -> dict[str, bytes]:
     """Every output of an index run, rendered in memory.
 
@@ -555,6 +578,11 @@ def index_outputs(
         Draw ``league.png`` and ``domains.png`` (needs matplotlib).
     csv : bool
         Write one CSV file per table.
+    lang : {"en", "ru", "kk"}, optional
+        Language of the workbook (sheet names, headers, descriptions, explanation,
+        metadata) and of the charts' texts; default ``info.lang``. It is recorded as the
+        build's language in the metadata and the manifest. The CSV files keep the column
+        names and values of the tables in every language.
 
     Returns
     -------
@@ -567,6 +595,7 @@ def index_outputs(
     OutputError
         ``charts=True`` without matplotlib.
     """
+    lang = check_option("lang", info.lang if lang is None else lang, LANGUAGES)
     labels = dict(labels or {})
     conventions = dict(info.conventions)
     conventions.update({f"uncertainty.{k}": str(v) for k, v in uncertainty.settings.items()
@@ -585,21 +614,22 @@ def index_outputs(
                 "or leave the charts out",
                 path="league.png",
             ) from error
-    info = dataclasses.replace(info, conventions=conventions, versions=versions)
+    info = dataclasses.replace(info, conventions=conventions, versions=versions, lang=lang)
     tables = index_tables(result, uncertainty, data, sensitivity, labels=labels)
     outputs: dict[str, bytes] = {
         INDEX_WORKBOOK: index_workbook_bytes(tables, info=info, uncertainty=uncertainty,
-                                             sensitivity=sensitivity),
+                                             sensitivity=sensitivity, labels=labels),
     }
     if csv:
         for name, frame in tables.items():
-            outputs[f"{name}.csv"] = _csv_bytes(frame)
+            outputs[f"{name}.csv"] = table_csv_bytes(frame)
     if charts:
         title = info.title or None
-        outputs["league.png"] = league_chart_png(uncertainty, title=title)
+        heading = INDEX_WORDS[lang]["domain_title"]
+        outputs["league.png"] = league_chart_png(uncertainty, title=title, lang=lang)
         outputs["domains.png"] = domain_heatmap_png(
             tables, _domains(result), labels=labels,
-            title=f"{title + ': ' if title else ''}domain scores by region",
+            title=f"{title}: {heading}" if title else heading, lang=lang,
         )
     outputs[INDEX_MANIFEST] = manifest_bytes(info, outputs)
     return outputs
@@ -616,11 +646,13 @@ def write_index_outputs(
     labels: Mapping[str, str] | None = None,
     charts: bool = True,
     csv: bool = True,
+    lang: str | None = None,
 ) -> dict[str, Path]:
     """Write the outputs of :func:`index_outputs` into ``folder`` (created if missing).
 
     Every output is rendered first, every destination checked, then each file is written
-    atomically (temporary file beside it, then rename), ``manifest.json`` last.
+    atomically (temporary file beside it, then rename), ``manifest.json`` last. The
+    parameters are those of :func:`index_outputs` (``lang`` included).
 
     Returns
     -------
@@ -644,7 +676,7 @@ def write_index_outputs(
         raise OutputError(f"cannot write the index outputs into {folder}: it is a file; give "
                           "a folder", path=str(folder))
     outputs = index_outputs(result, uncertainty, data, sensitivity, info=info, labels=labels,
-                            charts=charts, csv=csv)
+                            charts=charts, csv=csv, lang=lang)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:

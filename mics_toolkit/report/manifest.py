@@ -21,6 +21,12 @@ from pathlib import Path
 
 from mics_toolkit.errors import ReadError, SpecError, check_option
 from mics_toolkit.io import write_atomically
+from mics_toolkit.report.words import (
+    METADATA_WORDS,
+    convention_label,
+    convention_text,
+    words,
+)
 from mics_toolkit.tables import LANGUAGES
 
 __all__ = [
@@ -154,21 +160,41 @@ class BuildInfo:
         """``build_date`` as a naive UTC datetime (midnight for a date)."""
         return _build_datetime(self.build_date)
 
-    def metadata_rows(self) -> list[tuple[str, str, str]]:
+    def metadata_rows(self, lang: str | None = None) -> list[tuple[str, str, str]]:
         """``(section, item, value)`` rows for the metadata sheet, in a fixed order (items
-        sorted within each section)."""
+        sorted within each section).
+
+        Parameters
+        ----------
+        lang : {"en", "ru", "kk"}, optional
+            Language of the section and item labels and of the fixed convention texts
+            (:mod:`mics_toolkit.report.words`); default ``self.lang``. Names of files,
+            variables and packages, option codes and hashes are shown as they are.
+        """
+        lang = self.lang if lang is None else lang
+        label = words(METADATA_WORDS, lang)
+
+        def design_item(item: str) -> str:
+            if item in label:
+                return label[item]
+            first, _, rest = item.partition(" ")
+            return f"{label[first]} {rest}" if rest and first in label else item
+
+        build, design = label["build"], label["design"]
         rows = [
-            ("build", "title", self.title),
-            ("build", "build date", self.build_date),
-            ("build", "language", self.lang),
-            ("build", "spec SHA-256", self.spec_hash),
+            (build, label["title"], self.title),
+            (build, label["build date"], self.build_date),
+            (build, label["language"], self.lang),
+            (build, label["spec SHA-256"], self.spec_hash),
         ]
         for unit in sorted(self.design):
             for item in sorted(self.design[unit]):
-                rows.append(("design", f"{unit}: {item}", self.design[unit][item]))
-        rows.extend(("conventions", k, self.conventions[k]) for k in sorted(self.conventions))
-        rows.extend(("inputs (SHA-256)", k, self.inputs[k]) for k in sorted(self.inputs))
-        rows.extend(("versions", k, self.versions[k]) for k in sorted(self.versions))
+                rows.append((design, f"{unit}: {design_item(item)}", self.design[unit][item]))
+        rows.extend((label["conventions"], convention_label(k, lang),
+                     convention_text(self.conventions[k], lang))
+                    for k in sorted(self.conventions))
+        rows.extend((label["inputs"], k, self.inputs[k]) for k in sorted(self.inputs))
+        rows.extend((label["versions"], k, self.versions[k]) for k in sorted(self.versions))
         return rows
 
     def to_dict(self) -> dict:

@@ -5,6 +5,11 @@ language) and the MICS small-sample flag; :func:`csv_bytes` and :func:`parquet_b
 deterministic bytes (fixed column order and types, no index, no timestamps, no pandas
 metadata) and :func:`write_csv`/:func:`write_parquet` write them atomically.
 Estimates keep full precision; proportions are fractions (0-1), not percentages.
+
+:func:`table_csv_bytes` is the one CSV writer of the package (the tidy table, the index
+tables, ``mics estimate --out x.csv``): text fields that a spreadsheet would run as a formula
+get a leading apostrophe (:mod:`mics_toolkit.report.text_safety`); the Parquet file keeps the
+text as it is, since no spreadsheet evaluates it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pandas as pd
 from mics_toolkit.errors import OutputError, check_option
 from mics_toolkit.estimate import RESULT_COLUMNS
 from mics_toolkit.io import check_output_path, write_atomically
+from mics_toolkit.report.text_safety import csv_safe
 from mics_toolkit.tables import (
     LANGUAGES,
     TOTAL,
@@ -34,9 +40,11 @@ __all__ = [
     "TIDY_COLUMNS",
     "csv_bytes",
     "parquet_bytes",
+    "table_csv_bytes",
     "tidy_frame",
     "write_csv",
     "write_parquet",
+    "write_table_csv",
 ]
 
 TIDY_COLUMNS: tuple[str, ...] = (
@@ -117,12 +125,25 @@ def _check_tidy(frame: pd.DataFrame) -> None:
         raise ValueError(f"not a tidy frame: columns {list(frame.columns)}; use tidy_frame()")
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV of a tidy frame: UTF-8 without BOM, ``\\n`` line ends, header row, no index,
-    floats in their shortest round-trip form, empty field for NaN."""
-    _check_tidy(frame)
-    text = frame.to_csv(index=False, lineterminator="\n", na_rep="")
+def table_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV of any table: UTF-8 without BOM, ``\\n`` line ends, header row, no index, floats
+    in their shortest round-trip form, empty field for NaN; text fields and column names
+    that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading
+    apostrophe (:func:`~mics_toolkit.report.text_safety.csv_field`), numbers never.
+
+    Examples
+    --------
+    >>> table_csv_bytes(pd.DataFrame({"region": ["=1+1"], "estimate": [-0.5]}))
+    b"region,estimate\\n'=1+1,-0.5\\n"
+    """
+    text = csv_safe(frame).to_csv(index=False, lineterminator="\n", na_rep="")
     return text.encode("utf-8")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV of a tidy frame (:func:`table_csv_bytes`)."""
+    _check_tidy(frame)
+    return table_csv_bytes(frame)
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -177,6 +198,18 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """
     check_output_path(path)
     return _write(path, csv_bytes(frame))
+
+
+def write_table_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`table_csv_bytes` of any table to ``path`` atomically.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a directory, or its folder is missing or not writable.
+    """
+    check_output_path(path)
+    return _write(path, table_csv_bytes(frame))
 
 
 def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -157,28 +157,37 @@ def test_csv_files_read_back_as_the_tables(run, written):
     assert pairwise.to_numpy(dtype=bool).tolist() == uncertainty.pairwise.to_numpy().tolist()
 
 
+LEAGUE_HEADERS = ["Rank", "Region", "Score", "Standard error", "Lower bound (95%)",
+                  "Upper bound (95%)", "Median rank", "Rank interval (90%): from",
+                  "Rank interval (90%): to", "Probability of top third",
+                  "Probability of bottom third", "Third"]
+
+
 def test_workbook_sheets_values_and_formats(run, written):
     uncertainty = run[1]
     workbook = openpyxl.load_workbook(written["index.xlsx"])
-    assert workbook.sheetnames == ["league", "domains", "scores", "ranks", "pairwise",
-                                   "indicators", "framework", "sensitivity", "sobol",
-                                   "metadata"]
-    league = workbook["league"]
+    assert workbook.sheetnames == ["Explanation", "League table", "Domain scores", "Scores",
+                                   "Ranks", "Pairwise", "Indicators", "Framework",
+                                   "Sensitivity", "Sobol indices", "Metadata"]
+    league = workbook["League table"]
     header = [c.value for c in league[HEADER_ROW]]
-    assert header == list(uncertainty.league.columns)
+    assert header == LEAGUE_HEADERS
+    columns = list(uncertainty.league.columns)
     for i, row in enumerate(uncertainty.league.itertuples(index=False), start=HEADER_ROW + 1):
-        cells = {name: league.cell(i, j + 1) for j, name in enumerate(header)}
+        cells = {name: league.cell(i, j + 1) for j, name in enumerate(columns)}
         assert cells["region"].value == row.region
         assert cells["estimate"].value == pytest.approx(row.estimate, rel=1e-15)
         assert cells["p_top"].value == pytest.approx(row.p_top, rel=1e-15)
         assert cells["estimate"].number_format == "0.0"
         assert cells["p_top"].number_format == "0.00"
         assert cells["rank"].number_format == "0"
+        assert cells["third"].value == f"{row.third} third"
     assert "95%" in league["A2"].value and "60 replicates" in league["A2"].value
     top = league.cell(HEADER_ROW + 1, 1).fill.start_color.rgb
     bottom = league.cell(HEADER_ROW + 6, 1).fill.start_color.rgb
     assert top != bottom
-    pairwise = workbook["pairwise"]
+    pairwise = workbook["Pairwise"]
+    assert [c.value for c in pairwise[HEADER_ROW]] == ["Region", *REGIONS.values()]
     different = uncertainty.pairwise.to_numpy(dtype=bool)
     for r in range(6):
         for c in range(6):
@@ -187,12 +196,15 @@ def test_workbook_sheets_values_and_formats(run, written):
             if r != c:
                 assert cell.value == pytest.approx(
                     uncertainty.pairwise_probability.iloc[r, c], rel=1e-15)
-    domains = workbook["domains"]
-    assert [c.value for c in domains[HEADER_ROW]] == ["rank", "region", "CWI", "child",
-                                                      "family"]
+    domains = workbook["Domain scores"]
+    assert [c.value for c in domains[HEADER_ROW]] == ["Rank", "Region", "Test index", "Child",
+                                                      "Family"]
     assert domains.cell(HEADER_ROW + 1, 3).number_format == "0.0"
-    metadata = {(r[0], r[1]): r[2] for r in workbook["metadata"].iter_rows(
-        min_row=HEADER_ROW + 1, values_only=True)}
+    scores = workbook["Scores"]
+    assert [c.value for c in scores[HEADER_ROW]][:3] == ["Region", "Group", "Score"]
+    assert scores.cell(HEADER_ROW + 1, 2).value == "Test index"  # the label of node CWI
+    metadata = {(r[0], r[1]): r[2] for r in workbook["Metadata"].iter_rows(
+        min_row=4, values_only=True)}
     assert metadata[("build", "build date")] == "2024-09-15"
     assert metadata[("conventions", "uncertainty.replicates")] == "60"
     assert workbook.properties.created.isoformat().startswith("2024-09-15")
@@ -235,7 +247,8 @@ def test_options_leave_out_charts_and_csv(run, info):
     outputs = index_outputs(result, uncertainty, data, info=info, charts=False, csv=False)
     assert list(outputs) == ["index.xlsx", "manifest.json"]
     workbook = openpyxl.load_workbook(io.BytesIO(outputs["index.xlsx"]))
-    assert "sensitivity" not in workbook.sheetnames
+    assert "Sensitivity" not in workbook.sheetnames
+    assert "Sobol indices" not in workbook.sheetnames
     manifest = json.loads(outputs["manifest.json"])
     assert "matplotlib" not in manifest["versions"]
 
@@ -248,3 +261,41 @@ def test_output_folder_that_is_a_file(run, info, tmp_path):
         write_index_outputs(target, result, uncertainty, data, info=info, charts=False)
     assert caught.value.path == str(target)
     assert target.read_text(encoding="utf-8") == "x"
+
+
+def test_language_of_the_workbook_and_charts(run, info):
+    result, uncertainty, data, sensitivity = run
+    english = index_outputs(result, uncertainty, data, sensitivity, info=info, labels=LABELS)
+    kazakh = index_outputs(result, uncertainty, data, sensitivity, info=info, labels=LABELS,
+                           lang="kk")
+    book = openpyxl.load_workbook(io.BytesIO(kazakh["index.xlsx"]))
+    assert book.sheetnames == ["Түсіндірме", "Рейтинг", "Домендер бойынша балл", "Балдар",
+                               "Рангтер", "Жұптық салыстыру", "Индикаторлар", "Құрылым",
+                               "Сезімталдық", "Соболь индекстері", "Метадеректер"]
+    league = book["Рейтинг"]
+    assert [c.value for c in league[HEADER_ROW]][:3] == ["Ранг", "Өңір", "Балл"]
+    assert league.cell(HEADER_ROW + 1, 12).value == "жоғарғы үштен бір"
+    assert json.loads(kazakh["manifest.json"])["lang"] == "kk"
+    assert json.loads(english["manifest.json"])["lang"] == "en"
+    for name in english:
+        if name.endswith(".csv"):
+            assert kazakh[name] == english[name], name
+    assert kazakh["league.png"] != english["league.png"]  # translated axis label and legend
+    with pytest.raises(mt.errors.OptionError):
+        index_outputs(result, uncertainty, data, info=info, charts=False, lang="de")
+
+
+def test_probability_headers_name_the_top_group(run, info):
+    import dataclasses
+
+    from mics_toolkit.report.index_outputs import index_sheets
+
+    result, uncertainty, data, sensitivity = run
+    tables = index_tables(result, uncertainty, data, sensitivity, labels=LABELS)
+    sheets = {s.name: s for s in index_sheets(tables, info=info, uncertainty=uncertainty)}
+    assert sheets["League table"].headers["p_top"] == "Probability of top third"
+    one = dataclasses.replace(uncertainty, settings={**uncertainty.settings, "top": 1})
+    sheets = {s.name: s for s in index_sheets(tables, info=info, uncertainty=one)}
+    assert sheets["League table"].headers["p_top"] == "Probability of top 1"
+    assert sheets["Ranks"].headers["p_bottom"] == "Probability of bottom 1"
+    assert sheets["League table"].key_columns == 2
