@@ -126,10 +126,12 @@ def _blocks(design, requests, breakdowns, where, options, keep_scores) -> list[B
     partitions = [domains_of(base, list(names) or None) for names in breakdowns]
     # variables are checked (and special codes reported) before any work, on the rows that
     # some estimate uses (in a domain of some breakdown, and in where)
-    used = None
-    if all(d.by for d in partitions):
-        used = np.logical_or.reduce([d.index >= 0 for d in partitions])
-    analysed = used if mask is None else (mask if used is None else mask & used)
+    def analysed() -> np.ndarray | None:
+        used = None
+        if all(d.by for d in partitions):
+            used = np.logical_or.reduce([d.index >= 0 for d in partitions])
+        return used if mask is None else (mask if used is None else mask & used)
+
     for request in requests:
         if isinstance(request, Request):
             check_request(base, request, analysed)
@@ -162,9 +164,10 @@ def _blocks(design, requests, breakdowns, where, options, keep_scores) -> list[B
     return [block for r in requests for block in by_request[r]]
 
 
-def check_request(design: Design, request: Request, analysed: np.ndarray | None) -> None:
+def check_request(design: Design, request: Request, analysed) -> None:
     """Check the variables of ``request`` (present; numeric except for a proportion) and warn
-    when the analysed rows (``analysed``, None: all) hold special codes."""
+    when the analysed rows hold special codes (``analysed()`` gives them as a mask, None for
+    all rows; it is called only for a variable with classified codes)."""
     if request.kind == "proportion":
         design.codes(request.variable, role="analysis")
         return
@@ -175,8 +178,9 @@ def check_request(design: Design, request: Request, analysed: np.ndarray | None)
             keep = ~np.isnan(arrays[0])
             for other in arrays[1:]:
                 keep &= ~np.isnan(other)
-            if analysed is not None:
-                keep &= analysed
+            rows = analysed()
+            if rows is not None:
+                keep &= rows
             return values[keep]
         return rows
 

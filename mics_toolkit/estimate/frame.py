@@ -10,6 +10,8 @@ design effects), the same for every statistic and every design.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -20,7 +22,13 @@ from mics_toolkit.estimate.intervals import (
     symmetric_interval,
 )
 
-__all__ = ["RESULT_COLUMNS", "domain_row_counts", "result_frame", "result_statistics"]
+__all__ = [
+    "RESULT_COLUMNS",
+    "Conventions",
+    "domain_row_counts",
+    "result_frame",
+    "result_statistics",
+]
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "estimate",
@@ -34,6 +42,38 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "n_unweighted",
     "n_weighted",
 )
+
+
+class Conventions(Mapping):
+    """The conventions of a result, ``result.attrs["mics"]``: a read-only mapping.
+
+    pandas deep-copies a frame's ``attrs`` whenever a column is taken or a method returns a
+    new frame; a read-only mapping is shared instead of copied, so column access stays cheap
+    however much a result records.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items=()) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __copy__(self) -> Conventions:
+        return self
+
+    def __deepcopy__(self, memo) -> Conventions:
+        return self
+
+    def __repr__(self) -> str:
+        return f"Conventions({self._items!r})"
 
 
 def result_frame(
@@ -71,7 +111,7 @@ def result_frame(
         values = np.asarray(statistics[name]).reshape(-1)
         columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
     out = pd.DataFrame(columns, copy=False)
-    out.attrs["mics"] = dict(attrs or {})
+    out.attrs["mics"] = Conventions(attrs or {})
     return out
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 from mics_toolkit.errors import ExpressionError, SpecError, VariableError, close_matches
 from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign
 from mics_toolkit.estimate.domains import domains_of
+from mics_toolkit.estimate.frame import Conventions
 from mics_toolkit.estimate.tabulate import TOTAL, breakdown_label
 from mics_toolkit.expr import parse, where_mask
 from mics_toolkit.indicators.spec import IndicatorSpec
@@ -161,7 +162,7 @@ class PreparedIndicator:
         result = pd.DataFrame(
             {"indicator": np.full(n_rows, self.spec.id, dtype=object), **columns}, copy=False
         )
-        result.attrs["mics"] = attrs
+        result.attrs["mics"] = Conventions(attrs)
         return result
 
     def _columns(
@@ -747,12 +748,12 @@ def compute_indicators(
         },
         copy=False,
     )
-    out.attrs["mics"] = {
+    out.attrs["mics"] = Conventions({
         "level": level,
         "ci": ci,
         "ci_method": ci_method,
         "df": df,
         "lonely_psu": lonely_psu,
         "variance": "Taylor linearisation, first stage with replacement",
-    }
+    })
     return out
