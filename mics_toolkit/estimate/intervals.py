@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 __all__ = ["korn_graubard_interval", "logit_interval", "multiplier", "symmetric_interval"]
 
@@ -34,16 +34,16 @@ def multiplier(level: float, ci: str, df: np.ndarray | float) -> np.ndarray:
         return np.full(df.shape, 2.0)
     upper = (1 + level) / 2
     if ci == "normal":
-        return np.full(df.shape, stats.norm.ppf(upper))
+        return np.full(df.shape, special.ndtri(upper))
     if df.size and np.all(df == df.flat[0]):  # usually a single design df
         return np.full(df.shape, _t_quantile(upper, float(df.flat[0])))
     with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf(upper, np.where(df > 0, df, 1)), np.nan)
+        return np.where(df > 0, special.stdtrit(np.where(df > 0, df, 1), upper), np.nan)
 
 
 @functools.lru_cache(maxsize=256)
 def _t_quantile(probability: float, df: float) -> float:
-    return float(stats.t.ppf(probability, df)) if df > 0 else np.nan
+    return float(special.stdtrit(df, probability)) if df > 0 else np.nan
 
 
 def symmetric_interval(estimate, se, q) -> tuple[np.ndarray, np.ndarray]:
@@ -74,15 +74,15 @@ def korn_graubard_interval(p, variance, n, df, level: float, ci: str):
     alpha = 1 - level
     with np.errstate(divide="ignore", invalid="ignore"):
         n_eff = np.where(variance > 0, p * (1 - p) / variance, n)
-        t_n = stats.t.ppf(alpha / 2, np.where(n > 1, n - 1, 1))
+        t_n = special.stdtrit(np.where(n > 1, n - 1, 1), alpha / 2)
         if ci == "normal":
-            t_df = stats.norm.ppf(alpha / 2)
+            t_df = special.ndtri(alpha / 2)
         else:
-            t_df = stats.t.ppf(alpha / 2, np.where(df > 0, df, 1))
+            t_df = special.stdtrit(np.where(df > 0, df, 1), alpha / 2)
         usable = (n > 1) & ((np.asarray(df) > 0) | (ci == "normal"))
         n_eff = np.where(usable, n_eff * (t_n / t_df) ** 2, np.nan)
-        lower = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-        upper = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+        lower = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)
+        upper = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
     lower = np.where(p == 0, 0.0, lower)
     upper = np.where(p == 1, 1.0, upper)
     return lower, upper
