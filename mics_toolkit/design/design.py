@@ -157,6 +157,13 @@ class Design:
             )
 
         n_rows = len(frame)
+        if n_rows == 0:
+            where = f" of {source}" if source else ""
+            raise DesignError(
+                f"the data{where} have 0 rows: there is nothing to estimate from "
+                "(check the file, or a filter applied before the design)",
+                codes=[],
+            )
         set_(self, "weights", check_weights(frame, self.weight, source=source))
 
         if self.strata is not None:

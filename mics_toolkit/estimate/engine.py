@@ -30,6 +30,7 @@ import pandas as pd
 
 from mics_toolkit.design import Design
 from mics_toolkit.errors import (
+    MicsWarning,
     NormalisedTotalWarning,
     OptionError,
     SpecialCodeWarning,
@@ -38,7 +39,7 @@ from mics_toolkit.errors import (
 from mics_toolkit.estimate.calibrated_variance import CalibratedVariance
 from mics_toolkit.estimate.cells import partition_of
 from mics_toolkit.estimate.domains import domains_of
-from mics_toolkit.estimate.frame import domain_row_counts, result_statistics
+from mics_toolkit.estimate.frame import RESULT_COLUMNS, domain_row_counts, result_statistics
 from mics_toolkit.estimate.options import Options, where_array
 from mics_toolkit.estimate.products import Request, analysed_products, numeric_column
 from mics_toolkit.estimate.ratios import ratio_scores
@@ -141,8 +142,15 @@ def _blocks(design, requests, breakdowns, where, options, keep_scores) -> list[B
     by_request: dict[Request, list[Block]] = {r: [] for r in unique}
     products = analysed_products(base, unique, mask)
     for names, domains in zip(breakdowns, partitions, strict=True):
+        if domains.n_domains == 0:
+            _warn_no_domains(base, names)
+            for request, product in zip(unique, products, strict=True):
+                by_request[request].append(_empty_block(request, names, domains, product))
+            continue
         partition = partition_of(base, domains.index, domains.n_domains)
         scores = [ratio_scores(base, partition, p) for p in products]
+        for request, score in zip(unique, scores, strict=True):
+            _warn_undefined(base, request, score, domains)
         variances = method.variance(scores)
         n_rows = None
         if options.interval == "korn-graubard":
@@ -162,6 +170,51 @@ def _blocks(design, requests, breakdowns, where, options, keep_scores) -> list[B
                 score if keep_scores else None,
             ))
     return [block for r in requests for block in by_request[r]]
+
+
+def _empty_block(request, names, domains, products) -> Block:
+    """The block of a breakdown without domains: no rows, the fixed columns."""
+    shape = (0, products.n_columns)
+    statistics = {name: np.empty(shape) for name in RESULT_COLUMNS}
+    return Block(request, tuple(names), domains.table, products.levels, statistics)
+
+
+def _warn_no_domains(design: Design, names) -> None:
+    """Warn that a breakdown has no domains (its variables are missing on every row)."""
+    where = f" in {design.source}" if design.source else ""
+    warnings.warn(
+        f"the breakdown {'+'.join(names)!r}{where} has no domains: "
+        f"{' and '.join(repr(n) for n in names)} {'is' if len(names) == 1 else 'are'} missing "
+        "on every row (or no combination of values occurs), so it gives no estimates",
+        MicsWarning,
+        stacklevel=caller_stacklevel(),
+    )
+
+
+def _warn_undefined(design: Design, request, scores: Scores, domains) -> None:
+    """Warn about domains with rows whose estimate is undefined (NaN): a zero denominator, or
+    weights that are all zero."""
+    undefined = scores.undefined
+    if undefined is None or not undefined.any():
+        return
+    if domains.by:
+        rows = domains.table[undefined]
+        shown = [", ".join(f"{n}={v}" for n, v in zip(domains.by, row, strict=True))
+                 for row in rows.itertuples(index=False)]
+        where = (f"{len(shown)} domain{'s' if len(shown) > 1 else ''} "
+                 f"({'; '.join(shown[:10])}{' ...' if len(shown) > 10 else ''})")
+    else:
+        where = "the whole population"
+    if request.kind == "ratio":
+        cause = f"the denominator {request.denominator!r} sums to 0"
+    else:
+        cause = f"the weights {design.weight!r} sum to 0 over the rows with a value"
+    warnings.warn(
+        f"the {request.kind} of {request.label!r}: {cause} in {where}; the estimate is NaN "
+        "there (a zero denominator has no ratio)",
+        MicsWarning,
+        stacklevel=caller_stacklevel(),
+    )
 
 
 def check_request(design: Design, request: Request, analysed) -> None:

@@ -95,7 +95,10 @@ def ratio_scores(design: Design, partition: Partition, products: RowProducts) ->
     srs = _srs_variance(design, partition, products, sums, estimate, weight_total,
                         positive_total)
     empty = partition.by_domain(n_valid[:, :1]) == 0
-    estimate = np.where(empty, np.nan, estimate)
+    # a zero denominator (or weights that are all zero) leaves the estimate undefined: NaN,
+    # never inf
+    undefined = (x[:, 0] == 0) & ~empty[:, 0] if kind != "total" else np.zeros(len(y), bool)
+    estimate = np.where(empty | undefined[:, None], np.nan, estimate)
 
     def projection(basis, row_factor: np.ndarray) -> np.ndarray:
         return _projection(partition, products, basis, row_factor, estimate, x)
@@ -116,6 +119,7 @@ def ratio_scores(design: Design, partition: Partition, products: RowProducts) ->
         replicates=replicates,
         used_rows=products.valid,
         totals=(numerator, denominator),
+        undefined=undefined,
     )
 
 

@@ -80,6 +80,9 @@ class Scores:
     totals : tuple of numpy.ndarray or None
         For a statistic that is a ratio of totals, the cell sums ``(A, B)`` of its numerator
         (C, K) and denominator (C, 1) (the index bootstrap reweights them); None otherwise.
+    undefined : numpy.ndarray of bool, shape (G,), or None
+        Domains with rows to estimate from whose estimate is undefined (a zero denominator,
+        or weights that are all zero): their estimates are NaN.
     """
 
     partition: Partition
@@ -94,6 +97,7 @@ class Scores:
     replicates: Callable[[ReplicateUnits], np.ndarray]
     used_rows: Callable[[], np.ndarray]
     totals: tuple[np.ndarray, np.ndarray] | None = None
+    undefined: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -694,6 +694,7 @@ def small_designs(draw):
     return frame, lonely_psu
 
 
+@pytest.mark.filterwarnings("ignore:the .* sum to 0:mics_toolkit.MicsWarning")
 @settings(max_examples=60, deadline=None)
 @given(small_designs(), st.sampled_from([None, "g != 2"]),
        st.sampled_from([("t", "logit", "design"), ("normal", "korn-graubard", "domain"),
