@@ -47,7 +47,7 @@ from mics_toolkit.estimate.scores import Scores
 from mics_toolkit.estimate.variance import TaylorVariance
 from mics_toolkit.io import special_code_counts
 
-__all__ = ["Block", "analysis_of", "estimate_blocks", "variance_of"]
+__all__ = ["Block", "analysis_of", "estimate_blocks", "score_statistics", "variance_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +170,31 @@ def _blocks(design, requests, breakdowns, where, options, keep_scores) -> list[B
                 score if keep_scores else None,
             ))
     return [block for r in requests for block in by_request[r]]
+
+
+def score_statistics(design, scores: list[Scores], options: Options,
+                     interval: str | None = None) -> list[dict]:
+    """The result columns of statistics given as :class:`Scores` (a new statistic's module
+    computes its scores and hands them here): variances from the variance method the design
+    carries, df by ``options.df``, intervals (``interval`` as
+    :func:`~mics_toolkit.estimate.frame.result_statistics`).
+
+    Returns one dict of (G, K) arrays per statistic, in order.
+    """
+    _, method = analysis_of(design)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        variances = method.variance(scores)
+    for message in {(w.category, str(w.message)): w for w in caught}.values():
+        warnings.warn(message.message, stacklevel=caller_stacklevel())
+    return [
+        result_statistics(
+            s.estimate, variance, s.srs, method.degrees_of_freedom(s, options.df),
+            s.by_domain(s.n_positive), s.weight_total, level=options.level, ci=options.ci,
+            interval=interval,
+        )
+        for s, variance in zip(scores, variances, strict=True)
+    ]
 
 
 def _empty_block(request, names, domains, products) -> Block:

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mics_toolkit.estimate.cells import Partition
+from mics_toolkit.estimate.cells import Partition, partition_of
+from mics_toolkit.estimate.domains import domains_of
 
-__all__ = ["ReplicateUnits", "Scores"]
+__all__ = ["ReplicateUnits", "Scores", "influence_scores"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,3 +108,103 @@ class Scores:
     def by_domain(self, cell_values: np.ndarray) -> np.ndarray:
         """Cell values (C, K) summed to domains (G, K)."""
         return self.partition.by_domain(cell_values)
+
+
+def influence_scores(
+    design,
+    influence: np.ndarray,
+    estimate: np.ndarray,
+    replicates: Callable[[ReplicateUnits], np.ndarray],
+    *,
+    domain: np.ndarray | None = None,
+    n_domains: int = 1,
+    used: np.ndarray | None = None,
+    srs: np.ndarray | None = None,
+    levels: np.ndarray | None = None,
+) -> Scores:
+    """The :class:`Scores` of a statistic given by its row influence values.
+
+    The one way for a new statistic to reach the engine when its scores are not ratios of
+    totals (a regression, an estimating equation): it supplies, for every row i and each of
+    its K estimates, the influence value ``z_ik`` (weights included: the row's contribution to
+    the linearised estimate, 0 for rows that do not count), and a function recomputing the
+    estimates with replicate weights.
+
+    Parameters
+    ----------
+    design : Design
+        The design that holds the rows.
+    influence : numpy.ndarray, shape (N, K)
+        ``z_ik``, for estimate k of the domain of row i.
+    estimate : numpy.ndarray, shape (G, K)
+    replicates : callable
+        ``replicates(units) -> (G, K, R)`` (see :attr:`Scores.replicates`).
+    domain : numpy.ndarray of int, shape (N,), optional
+        Domain of each row (-1 outside every domain); None: one domain, every row.
+    n_domains : int
+        G.
+    used : numpy.ndarray of bool, shape (N,), optional
+        The rows the estimates use (default: rows with a nonzero influence value).
+    srs : numpy.ndarray, shape (G, K), optional
+        Variance under simple random sampling for a design effect (default NaN: none).
+    levels : numpy.ndarray, optional
+        Names of the K estimates, when they are categories.
+
+    Returns
+    -------
+    Scores
+        Cell scores summed from the rows, counts of the rows used, the sums of weights of
+        those rows.
+    """
+    influence = np.asarray(influence, dtype=np.float64)
+    n_vars = influence.shape[1]
+    if domain is None:
+        domain = domains_of(design).index  # the engine's one-domain partition, kept
+    domain = np.asarray(domain, dtype=np.intp)
+    if domain.flags.writeable:
+        domain = domain.copy()
+        domain.flags.writeable = False
+    if used is None:
+        used = (influence != 0).any(axis=1)
+    inside = used & (domain >= 0)
+    partition = partition_of(design, domain, n_domains)
+    row_cell = partition.row_cell if partition.row_cell is not None else None
+    if row_cell is None:  # the cells are the PSUs of the domains
+        cell_of_psu = np.full(design.n_psu_total, -1, dtype=np.intp)
+        cell_of_psu[partition.cell_psu] = np.arange(partition.n_cells)
+        row_cell = np.where(domain >= 0, cell_of_psu[design.psu_index], partition.n_cells)
+    n_cells = partition.n_cells
+    cells = np.where(inside, row_cell, n_cells)
+    cell_scores = np.empty((n_cells, n_vars))
+    for k in range(n_vars):
+        cell_scores[:, k] = np.bincount(cells, weights=influence[:, k],
+                                        minlength=n_cells + 1)[:n_cells]
+    counts = np.bincount(cells, minlength=n_cells + 1)[:n_cells]
+    positive = np.bincount(cells, weights=design.weights > 0, minlength=n_cells + 1)[:n_cells]
+    n_valid = np.repeat(counts[:, None], n_vars, axis=1).astype(np.int64)
+    n_positive = np.repeat(np.rint(positive)[:, None], n_vars, axis=1).astype(np.int64)
+    weight = np.bincount(np.where(inside, domain, n_domains), weights=design.weights,
+                         minlength=n_domains + 1)[:n_domains]
+    weight_total = np.repeat(weight[:, None], n_vars, axis=1)
+
+    def projection(basis, row_factor: np.ndarray) -> np.ndarray:
+        rows = np.flatnonzero(inside)
+        out = np.empty((n_domains * n_vars, basis.n_columns))
+        for k in range(n_vars):
+            out[k::n_vars] = basis.sums(domain[rows], n_domains,
+                                        (influence[:, k] * row_factor)[rows], rows=rows)
+        return out.T
+
+    return Scores(
+        partition=partition,
+        estimate=np.asarray(estimate, dtype=np.float64).reshape(n_domains, n_vars),
+        cell_scores=cell_scores,
+        n_valid=n_valid,
+        n_positive=n_positive,
+        weight_total=weight_total,
+        srs=np.full((n_domains, n_vars), np.nan) if srs is None else srs,
+        levels=levels,
+        projection=projection,
+        replicates=replicates,
+        used_rows=lambda: used,
+    )
