@@ -209,6 +209,15 @@ def test_infinite_objective_value(survey_folder, tmp_path, capsys, bad):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("replicates", ["1000000000", "1"])
+def test_replicates_option_outside_the_limit(survey_folder, tmp_path, capsys, replicates):
+    spec = _spec_copy(tmp_path)
+    err = _fails(capsys, spec, "--survey", str(survey_folder), "--replicates", replicates)
+    assert err == (f"mics index: error: replicates={replicates} must be a whole number from 2 "
+                   "to 100,000")
+    assert not (tmp_path / "out").exists()
+
+
 def test_objective_column_missing(tmp_path, capsys):
     spec = _spec_copy(tmp_path, lambda t: t.replace("- id: child_poverty", "- id: child_povrty"))
     index_file = load_index_spec(spec)
