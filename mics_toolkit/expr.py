@@ -119,6 +119,7 @@ __all__ = ["Expression", "evaluate", "parse", "where_mask"]
 
 _MAX_BRACKETS: Final = 50  # brackets and function calls inside one another, while parsing
 _MAX_DEPTH: Final = 100  # operations inside one another: the depth of the syntax tree
+_SHOWN: Final = 200  # characters of an expression shown in an error message
 _KEYWORDS: Final = frozenset({"and", "or", "not", "in", "True", "False"})
 _FUNCTIONS: Final = ("abs", "isna", "notna")
 _COMPARISONS: Final = frozenset({"==", "!=", "<", "<=", ">", ">="})
@@ -140,12 +141,27 @@ _MISTAKES: Final = {
 
 
 def _located(message: str, text: str, position: int, hint: str = "") -> ExpressionError:
-    """Build an ExpressionError whose message ends with the expression and a caret line."""
-    shown = "".join(c if c.isprintable() else " " for c in text)
-    full = f"{message} at position {position} in {text!r}"
+    """Build an ExpressionError whose message ends with the expression and a caret line.
+
+    An expression longer than ``_SHOWN`` characters is shown as the ``_SHOWN`` characters
+    around the position (``...`` marks what is left out), so a hostile 100,000-character
+    ``where=`` gives a message of a few lines; the exception keeps the whole text.
+    """
+    if len(text) <= _SHOWN:
+        excerpt, caret = text, position
+        full = f"{message} at position {position} in {text!r}"
+    else:
+        start = max(0, min(position - _SHOWN // 2, len(text) - _SHOWN))
+        end = start + _SHOWN
+        before = "..." if start else ""
+        excerpt = before + text[start:end] + ("..." if end < len(text) else "")
+        caret = position - start + len(before)
+        full = (f"{message} at position {position} of an expression of {len(text):,} "
+                f"characters: {excerpt!r}")
+    shown = "".join(c if c.isprintable() else " " for c in excerpt)
     if hint:
         full += f"; {hint}"
-    full += f"\n    {shown}\n    {' ' * position}^"
+    full += f"\n    {shown}\n    {' ' * caret}^"
     return ExpressionError(full, expression=text, position=position)
 
 

@@ -489,6 +489,25 @@ def test_deep_operations_are_an_expression_error_at_parse_time(text, position):
         where_mask(text, pd.DataFrame({"x": [1.0, 2.0]}), n_rows=2)
 
 
+def test_a_long_expression_is_shown_around_the_error():
+    text = "x == 1 or " * 10_000 + "x = 1"
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    error = info.value
+    assert error.position == len(text) - 3 and error.expression == text
+    first, shown, caret = str(error).splitlines()
+    assert first.startswith(f"'=' is not an operator; use '==' to compare at position "
+                            f"{len(text) - 3} of an expression of 100,005 characters: '...")
+    assert len(first) < 400
+    assert shown.startswith("    ...") and shown.endswith("or x = 1")
+    assert shown[caret.index("^")] == "="
+    with pytest.raises(ExpressionError) as info:
+        parse("not " * 1000 + "x == 1")
+    first, shown, caret = str(info.value).splitlines()
+    assert shown.endswith("...") and shown[caret.index("^"):].startswith("not")
+    assert len(str(info.value)) < 1000
+
+
 def test_operations_up_to_the_limit_parse_and_evaluate():
     frame = pd.DataFrame({"x": [1.0, 2.0, NAN]})
     # 99 'not' and the comparison: 100 operations, an odd number of 'not'
