@@ -2,18 +2,15 @@
 all 0 in a domain or in the whole file, a data frame with no rows, and a breakdown variable
 that is missing on every row.
 
-Each test states the behaviour the estimators must have; those the engine does not have yet
-are marked ``xfail(strict=True)`` with the reason, so that the mark has to go when the engine
-is fixed (a strict xfail that passes fails the suite):
+Each test states the behaviour the estimators have (the code before it: ``inf``, silent NaN
+rows, crashes inside the variance):
 
 * a ratio with a zero denominator total: estimate NaN (never inf) and a MicsWarning naming the
-  variable and the domains (today: ``inf`` without a word);
-* all-zero weights: NaN rows and a MicsWarning naming the weight variable (today: NaN rows
-  without a word);
-* 0 rows: SurveyDesign raises DesignError naming the source and its 0 rows (today: the
-  design is built and the estimators crash inside the variance);
+  variable and the domains;
+* all-zero weights: NaN rows (a total of 0) and a MicsWarning naming the weight variable;
+* 0 rows: SurveyDesign raises DesignError naming the source and its 0 rows;
 * a ``by`` variable missing on every row: an empty result frame with the fixed columns and
-  dtypes, and a MicsWarning naming the variable (today: a crash inside the variance).
+  dtypes, and a MicsWarning naming the variable.
 """
 
 from __future__ import annotations
@@ -53,11 +50,6 @@ def numeric_values(result: pd.DataFrame) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- (a) zero denominator
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a ratio whose denominator total is 0 in a domain is inf today, without a "
-    "warning; it must be NaN with a MicsWarning naming the variable and the domain",
-)
 def test_ratio_with_a_zero_denominator_in_a_domain_is_nan_with_a_warning():
     frame = edge_frame()
     frame.loc[frame["region"] == "South", "members"] = 0.0
@@ -74,11 +66,6 @@ def test_ratio_with_a_zero_denominator_in_a_domain_is_nan_with_a_warning():
     assert not np.isinf(numeric_values(result.reset_index())).any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a ratio whose denominator total is 0 in the whole file is inf today, "
-    "without a warning; it must be NaN with a MicsWarning naming the variable",
-)
 def test_ratio_with_a_zero_denominator_in_the_whole_file_is_nan_with_a_warning():
     frame = edge_frame().assign(members=0.0)
     with pytest.warns(MicsWarning, match="members"):
@@ -89,11 +76,6 @@ def test_ratio_with_a_zero_denominator_in_the_whole_file_is_nan_with_a_warning()
 
 
 # ---------------------------------------------------------------- (b) all-zero weights
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: weights that are all 0 in a domain give NaN rows without a word today; "
-    "they must come with a MicsWarning naming the weight variable",
-)
 def test_all_zero_weights_in_a_domain_give_nan_rows_with_a_warning():
     frame = edge_frame()
     frame.loc[frame["region"] == "South", "wt"] = 0.0
@@ -109,11 +91,6 @@ def test_all_zero_weights_in_a_domain_give_nan_rows_with_a_warning():
     assert result.loc["South", "n_weighted"] == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: weights that are all 0 in the whole file give a NaN row without a word "
-    "today; it must come with a MicsWarning naming the weight variable",
-)
 @pytest.mark.parametrize("statistic", ["mean", "proportion", "total"])
 def test_all_zero_weights_in_the_whole_file_give_nan_rows_with_a_warning(statistic):
     frame = edge_frame().assign(wt=0.0)
@@ -127,11 +104,6 @@ def test_all_zero_weights_in_the_whole_file_give_nan_rows_with_a_warning(statist
 
 
 # ---------------------------------------------------------------- (c) no rows
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a design over 0 rows is built today and the estimators crash in the "
-    "variance (np.bincount on an empty array); SurveyDesign must raise DesignError",
-)
 def test_a_frame_with_no_rows_is_a_design_error_naming_the_source():
     empty = edge_frame().iloc[:0]
     with pytest.raises(DesignError, match=r"\b0 rows\b|\bno rows\b") as caught:
@@ -142,11 +114,6 @@ def test_a_frame_with_no_rows_is_a_design_error_naming_the_source():
 
 
 # ---------------------------------------------------------------- (d) breakdown all missing
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a by variable missing on every row crashes in the variance today; the "
-    "estimator must return an empty frame with the fixed columns and a MicsWarning naming it",
-)
 @pytest.mark.parametrize("statistic", ["mean", "proportion", "total", "ratio"])
 def test_a_breakdown_missing_on_every_row_gives_an_empty_frame_with_a_warning(statistic):
     frame = edge_frame().assign(quintile=np.nan)
