@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from mics_toolkit.errors import VariableError, caller_stacklevel, check_option
+from mics_toolkit.errors import OptionError, VariableError, caller_stacklevel, check_option
 from mics_toolkit.estimate.chisquare_sums import f_sum_upper
 from mics_toolkit.estimate.engine import analysis_of
 from mics_toolkit.estimate.frame import Conventions
@@ -30,6 +30,9 @@ __all__ = ["CHISQ_COLUMNS", "CHISQ_STATISTICS", "chisq"]
 
 CHISQ_STATISTICS: tuple[str, ...] = ("F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint")
 CHISQ_COLUMNS: tuple[str, ...] = ("test", "statistic", "df_num", "df_den", "p_value")
+
+# R's solve() refuses a matrix whose reciprocal condition number is below machine epsilon.
+_SINGULAR = np.finfo(float).eps
 
 _METHODS = {
     "F": "Pearson's X^2: Rao & Scott adjustment (F, second order)",
@@ -57,8 +60,8 @@ def chisq(design, row: str, column: str, where=None, statistic: str = "F",
         R's ``svychisq(statistic=)``; see Notes.
     df : {"design", "domain"}
         The design df ``nu``: of the whole design (default), or PSUs minus strata among the
-        rows of the table (R's ``svychisq`` on a subset design). For a replicate design, the
-        rank of the (table's rows') replicate weights minus 1.
+        rows of ``where`` (R's ``svychisq`` on a subset design). For a replicate design, the
+        rank of the replicate weights (of the table's rows) minus 1.
 
     Returns
     -------
@@ -78,7 +81,8 @@ def chisq(design, row: str, column: str, where=None, statistic: str = "F",
         An unknown variable; a variable with fewer than two categories in the table; a
         category whose margin has no weight (a zero margin: the test is undefined).
     OptionError
-        An unknown ``statistic`` or ``df``.
+        An unknown ``statistic`` or ``df``; for ``"Wald"`` and ``"adjWald"``, a singular
+        covariance of the contrasts (empty cells), as R's ``solve()`` refuses it.
 
     Notes
     -----
@@ -103,9 +107,10 @@ def chisq(design, row: str, column: str, where=None, statistic: str = "F",
       ``F = W / ((R-1)(C-1))`` on ``((R-1)(C-1), nu)`` df (Koch et al. 1975);
       ``"adjWald"``: ``F = W (nu - q + 1) / (q nu)`` on ``(q, nu - q + 1)``, ``q = (R-1)(C-1)``.
 
-    ``nu`` is the design df: PSUs minus strata (R's ``svychisq`` counts every row of the design
-    object, whatever its weight; the package counts PSUs with positive weight, which differs
-    only for a PSU whose rows all weigh 0), or for replicate designs R's ``degf()``.
+    ``nu`` is the design df as R's ``svychisq`` takes it: PSUs minus strata of every row of the
+    design (or of ``where`` with ``df="domain"``), whatever their weight or missing values
+    (the estimators' df leave out a PSU whose rows all weigh 0: the only difference), or for
+    replicate designs R's ``degf()``, the rank of the replicate weights minus 1.
     R: ``svychisq(~row + column, design, statistic = ...)``; Stata: ``svy: tabulate row
     column`` (its default is ``"F"``).
 
@@ -145,7 +150,11 @@ def chisq(design, row: str, column: str, where=None, statistic: str = "F",
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         covariance = method.covariance([scores])
-        nu = float(method.degrees_of_freedom(scores, df)[0, 0])
+        if method.kind == "replicate":
+            nu = float(method.degrees_of_freedom(scores, df)[0, 0])
+        else:  # R's svychisq: PSUs minus strata of every row of the (subset) design
+            nu = float(base.domain_degrees_of_freedom(
+                inside if df == "domain" else np.ones(base.n_rows, dtype=bool)))
     for message in {(w.category, str(w.message)): w for w in caught}.values():
         warnings.warn(message.message, stacklevel=caller_stacklevel())
     table = totals.reshape(n_column, n_row).T
@@ -304,7 +313,17 @@ def _wald(statistic: str, cell_totals: np.ndarray, covariance: np.ndarray, n_row
                 + (row_totals[rows] * column_totals[columns] / total**2)[:, None])
     variance = jacobian @ covariance @ jacobian.T
     use = (rows > 0) & (columns > 0)
-    wald = float(y[use] @ np.linalg.solve(variance[np.ix_(use, use)], y[use]))
+    matrix = variance[np.ix_(use, use)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        condition = np.linalg.cond(matrix, 1)
+    if not np.isfinite(condition) or 1 / condition < _SINGULAR:
+        raise OptionError(
+            f"statistic={statistic!r}: the Wald statistic needs the covariance of the "
+            f"table's {int(use.sum())} "
+            "interaction contrasts, which is singular here (empty cells, or a category present "
+            "in too few PSUs); use statistic='F' (Rao-Scott), which allows empty cells",
+            option="statistic", value=statistic, valid=CHISQ_STATISTICS)
+    wald = float(y[use] @ np.linalg.solve(matrix, y[use]))
     q = float((n_row - 1) * (n_column - 1))
     if statistic == "Wald":
         value, df_num, df_den = wald / q, q, nu

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _EPSILON = np.finfo(float).eps
+_NEGLIGIBLE = 1e-12
 
 
 def satterthwaite_upper(x: float, weights: np.ndarray, ddf: float = math.inf) -> float:
@@ -160,7 +161,9 @@ def exact_upper(x: float, weights: np.ndarray, dfs: np.ndarray) -> float:
     """
     weights = np.asarray(weights, dtype=float)
     dfs = np.asarray(dfs, dtype=float)
-    keep = (weights != 0) & (dfs > 0)
+    # weights that are rounding noise next to the largest (the null eigenvalues of a design
+    # effect matrix) add nothing but would stall both methods
+    keep = (np.abs(weights) > _NEGLIGIBLE * np.abs(weights).max()) & (dfs > 0)
     weights, dfs = weights[keep], dfs[keep]
     if np.all(weights > 0):
         return _ruben_upper(x, weights, dfs)
