@@ -201,7 +201,11 @@ def _ruben_upper(x: float, weights: np.ndarray, dfs: np.ndarray,
 def _imhof_upper(x: float, weights: np.ndarray, dfs: np.ndarray) -> float:
     """Imhof (1961): ``P(Q > x) = 1/2 + (1 / pi) int_0^inf sin(theta(u)) / (u rho(u)) du``,
     ``theta(u) = sum_j h_j atan(w_j u) / 2 - x u / 2``,
-    ``rho(u) = prod_j (1 + w_j^2 u^2)^{h_j / 4}``."""
+    ``rho(u) = prod_j (1 + w_j^2 u^2)^{h_j / 4}``.
+
+    Used for sums with a negative weight: Rao-Scott's F, where the ``chi2_ddf`` term makes
+    ``rho`` grow fast. (With few positive terms and ``x > 0`` the integrand decays slowly and
+    oscillates; Ruben's series serves that case.)"""
 
     def integrand(u: float) -> float:
         if u == 0.0:
@@ -210,14 +214,14 @@ def _imhof_upper(x: float, weights: np.ndarray, dfs: np.ndarray) -> float:
         log_rho = float(np.sum(dfs * np.log1p((weights * u) ** 2))) / 4
         return math.sin(theta) / u * math.exp(-log_rho)
 
-    # truncate where the tail is below 1e-12: |integrand| <= exp(-log rho(u)) / u, and
-    # log rho grows at least like (sum h / 2) log(u min|w|)
-    k = dfs.sum() / 2
-    smallest = np.abs(weights).min()
-    product = float(np.sum(dfs / 2 * np.log(np.abs(weights))))
-    # tail bound of Imhof (1961): 1 / (pi k U^k prod |w|^{h/2}) < 1e-12
+    # truncate where Imhof's (1961) tail bound 1 / (pi k U^k prod_S |w|^{h/2}) is below
+    # 1e-12, with rho(u) >= prod_S (|w| u)^{h/2} over the terms S that are not small
+    size = np.abs(weights)
+    large = size >= 1e-3 * size.max()
+    k = dfs[large].sum() / 2
+    product = float(np.sum(dfs[large] / 2 * np.log(size[large])))
     log_u = (math.log(1e12 / (math.pi * k)) - product) / k
-    upper = max(math.exp(log_u), 10.0 / smallest)
+    upper = max(math.exp(log_u), 10.0 / size[large].min())
     value, _ = integrate.quad(integrand, 0.0, upper, limit=5000, epsabs=1e-13, epsrel=1e-12)
     return float(min(max(0.5 + value / math.pi, 0.0), 1.0))
 
