@@ -162,33 +162,31 @@ def compare(
     elif level is not None:
         raise OptionError(f"level= names a category of a proportion; a {statistic} has none",
                           option="level", value=level, valid=())
+    values = result["estimate"].to_numpy(dtype=float)
+    dof_values = result["df"].to_numpy(dtype=float)
     labels: list[str] = []
-    estimate, variance, dofs, levels = [], [], [], []
+    pieces: list[tuple[np.ndarray, ...]] = []
+    levels: list = []
+    sign = "-" if kind == "difference" else "/"
     for category, rows in groups:
         keys = [domains[i] for i in rows]
-        chosen = _pairs(keys, pairs, names)
-        for a, b in chosen:
-            i, j = rows[a], rows[b]
-            dof = min(result["df"].iat[i], result["df"].iat[j])
-            e_a, e_b = result["estimate"].iat[i], result["estimate"].iat[j]
-            block = matrix[np.ix_([i, j], [i, j])]
-            if kind == "difference":
-                gradient = np.array([1.0, -1.0])
-                value = e_a - e_b
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    gradient = np.array([1.0 / e_b, -e_a / e_b**2])
-                    value = e_a / e_b
-            labels.append(f"{_text(keys[a])} {'-' if kind == 'difference' else '/'} "
-                          f"{_text(keys[b])}")
-            estimate.append(value)
-            variance.append(gradient @ block @ gradient)
-            dofs.append(dof)
-            levels.append(category)
+        chosen = np.asarray(_pairs(keys, pairs, names), dtype=np.intp).reshape(-1, 2)
+        i, j = rows[chosen[:, 0]], rows[chosen[:, 1]]
+        labels += [f"{_text(keys[a])} {sign} {_text(keys[b])}" for a, b in chosen]
+        levels += [category] * len(chosen)
+        pieces.append((values[i], values[j], matrix[i, i], matrix[j, j], matrix[i, j],
+                       np.minimum(dof_values[i], dof_values[j])))
+    e_a, e_b, v_a, v_b, c_ab, dofs = (np.concatenate(p) for p in zip(*pieces, strict=True))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "difference":
+            estimate = e_a - e_b
+            variance = v_a + v_b - 2 * c_ab
+        else:  # gradient (1 / e_b, -e_a / e_b^2)
+            estimate = e_a / e_b
+            g_a, g_b = 1 / e_b, -e_a / e_b**2
+            variance = g_a**2 * v_a + g_b**2 * v_b + 2 * g_a * g_b * c_ab
     null = 0.0 if kind == "difference" else 1.0
-    frame = t_test_columns(labels, np.array(estimate, dtype=float),
-                           np.array(variance, dtype=float), np.array(dofs, dtype=float),
-                           confidence, ci, null=null)
+    frame = t_test_columns(labels, estimate, variance, dofs, confidence, ci, null=null)
     if statistic == "proportion" and level is None:
         frame.insert(0, "level", pd.Series(levels, dtype=result["level"].dtype
                                            if len(levels) else object))
