@@ -27,7 +27,14 @@ from mics_toolkit.errors import (
     VariableError,
     WeightError,
 )
-from mics_toolkit.estimate import RESULT_COLUMNS, ReplicateDesign, SurveyDesign, with_labels
+from mics_toolkit.estimate import (
+    RESULT_COLUMNS,
+    ReplicateDesign,
+    SurveyDesign,
+    compare_rounds,
+    contrast,
+    with_labels,
+)
 from mics_toolkit.io import (
     Metadata,
     SurveyData,
@@ -63,6 +70,8 @@ __all__ = [
     "VariableError",
     "WeightError",
     "__version__",
+    "compare_rounds",
+    "contrast",
     "describe",
     "mics_weights",
     "open_survey",
