@@ -51,6 +51,7 @@ __all__ = [
     "MANIFEST_NAME",
     "Progress",
     "ReportBuild",
+    "StageClock",
     "build_report",
     "report_inputs",
     "report_outputs",
@@ -234,8 +235,9 @@ class _Steps:
             self.progress(self.done, self.total, message)
 
 
-class _Clock:
-    """Wall time per stage (never written into an output)."""
+class StageClock:
+    """Wall time per stage of a build (never written into an output): :meth:`lap` ends a
+    stage, :meth:`stop` adds ``total`` and returns the timings."""
 
     def __init__(self) -> None:
         self.start = self.mark = time.perf_counter()
@@ -275,6 +277,16 @@ class _Plan:
         n_estimates = sum(1 + len(v) for v in self.plan.values())
         n_tables = len(spec.tables) + (1 if spec.appendix_items else 0)
         return len(self.needed) + n_estimates + n_tables + 1
+
+    def estimate(self, spec: ReportSpec, steps: _Steps) -> pd.DataFrame:
+        """Every indicator by its breakdowns, with the spec's options and weighting."""
+        options = spec.options
+        return compute_indicators(
+            self.survey, self.specs, breakdowns=self.plan, lonely_psu=options.lonely_psu,
+            level=options.level, ci=options.ci, ci_method=options.ci_method, df=options.df,
+            adjustments=[step.adjustment() for step in spec.weighting],
+            progress=lambda _done, _total, message: steps(f"estimate {message}"),
+        )
 
     def read(self, steps: _Steps) -> None:
         """Read the needed columns of every file, the household file first."""
@@ -317,14 +329,12 @@ def build_report(
     Raises
     ------
     SpecError
-        The spec is invalid, or a breakdown of a table is not available in the files of one
-        of its indicators (located at the table in the spec).
+        The spec is invalid; a breakdown of a table is not available in the files of one of
+        its indicators; a weighting step adjusts no indicator, covers only some files of a
+        design or names a variable the files lack (located at the table or step).
     ReadError, LinkError, VariableError, WeightError, DesignError
         From opening and reading the survey and building designs (a stratum with one PSU
         under ``lonely_psu: fail``: set ``options: lonely_psu`` in the spec).
-    SpecError
-        A weighting step adjusts no indicator, covers only some files of a design, or names
-        a variable the files lack (located at the step).
     CalibrationError
         A weighting step's figures do not fit the sample (a level absent from it, a level
         of the sample without a count, margins of different totals, bounds not met).
@@ -348,21 +358,18 @@ def build_report(
     designs of their files before any estimate; each step is described under
     ``conventions: weighting`` and its totals file's SHA-256 is among the inputs.
 
-    The outputs replace the folder's content as a unit
-    (:meth:`~mics_toolkit.report.output_folder.OutputFolder.write`): they are written into a
-    staging folder beside ``out`` and swapped in, so a build that fails or is interrupted
-    (an exception, including one raised by ``progress``; ``KeyboardInterrupt``; SIGTERM
-    turned into an exception, as ``mics`` does) leaves the previous build intact and
-    consistent with its manifest, and what a killed build left is removed by the next.
+    The outputs are written into a staging folder beside ``out`` and swapped in
+    (:mod:`~mics_toolkit.report.output_folder`): a build that fails or is interrupted (an
+    exception, one raised by ``progress`` included; ``KeyboardInterrupt``) leaves the
+    previous build intact; what a killed build left is removed by the next.
 
     Examples
     --------
-    >>> import mics_toolkit as mt
     >>> build = mt.build_report("examples/kz_mics/report.yaml", "build/report")  # doctest: +SKIP
-    >>> [(f.name, f.size) for f in build.files][-1]  # doctest: +SKIP
-    ('manifest.json', 2231)
+    >>> [f.name for f in build.files][-1]  # doctest: +SKIP
+    'manifest.json'
     """
-    clock = _Clock()
+    clock = StageClock()
     if not isinstance(spec, ReportSpec):
         spec = load_report_spec(spec)
     lang = spec.language if lang is None else lang
@@ -374,13 +381,7 @@ def build_report(
     clock.lap("open")
     plan.read(steps)
     clock.lap("read")
-    options = spec.options
-    estimates = compute_indicators(
-        plan.survey, plan.specs, breakdowns=plan.plan, lonely_psu=options.lonely_psu,
-        level=options.level, ci=options.ci, ci_method=options.ci_method, df=options.df,
-        adjustments=[step.adjustment() for step in spec.weighting],
-        progress=lambda _done, _total, message: steps(f"estimate {message}"),
-    )
+    estimates = plan.estimate(spec, steps)
     clock.lap("estimate")
     named, extra = _resolve_breakdowns(spec, plan.survey, plan.plan)
     tables = _render_tables(spec, named, estimates, lang, steps)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from mics_toolkit.index import (
     sensitivity_analysis,
 )
 from mics_toolkit.index.yaml_spec import IndexFile, IndexInputs, load_index_data, load_index_spec
+from mics_toolkit.report.build import StageClock
 from mics_toolkit.report.index_outputs import index_outputs
 from mics_toolkit.report.manifest import MANIFEST_NAME, BuildInfo, file_sha256
 from mics_toolkit.report.output_folder import OutputFile, check_output_folder
@@ -62,8 +62,8 @@ class IndexBuild:
     sensitivity : SensitivityResult or None
         None when the spec lists no sensitivity sources or ``sensitivity=False``.
     timings : dict of str to float
-        Seconds per stage: ``data``, ``index``, ``uncertainty``, ``sensitivity``, ``write``,
-        ``total`` (wall time; never written into an output).
+        Seconds per stage: ``open``, ``data``, ``index``, ``uncertainty``, ``sensitivity``,
+        ``write``, ``total`` (wall time; never written into an output).
     """
 
     files: tuple[OutputFile, ...]
@@ -167,22 +167,15 @@ def build_index_report(
 
     Examples
     --------
-    >>> import mics_toolkit as mt
     >>> build = mt.build_index_report("examples/kz_mics/index.yaml", "build/index")  # doctest: +SKIP
     >>> print(build.uncertainty.summary())  # doctest: +SKIP
     """
-    start = time.perf_counter()
+    clock = StageClock()
     index_file = spec if isinstance(spec, IndexFile) else load_index_spec(spec)
     lang = check_option("lang", lang, LANGUAGES)
     folder = check_output_folder(out, index_inputs(index_file, survey))
-    timings: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        timings[stage], mark = now - mark, now
-
+    lap = clock.lap
+    lap("open")
     inputs = load_index_data(index_file, survey=survey, progress=_stage(progress, "survey"))
     lap("data")
     result = build_index(index_file.spec, inputs.data)
@@ -204,9 +197,8 @@ def build_index_report(
     if progress is not None:
         progress(1, 1, "write")
     lap("write")
-    timings["total"] = time.perf_counter() - start
     return IndexBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]), result=result,
-                      uncertainty=uncertainty, sensitivity=analysis, timings=timings)
+                      uncertainty=uncertainty, sensitivity=analysis, timings=clock.stop())
 
 
 def _stage(progress: Progress | None, label: str) -> Callable[..., None] | None:
