@@ -257,7 +257,7 @@ def check_indicators(
     ------
     SpecError
         An unknown file or variable; the message is located at the spec's file, line and key
-        (``specs/indicators/pr.yaml:12: key 'numerator': unknown variable 'BR9' ...``) and
+        (``catalogue/pr.yaml:12: key 'numerator': unknown variable 'BR9' ...``) and
         suggests close names.
     ReadError
         A file of a spec is configured but absent from the survey folder.
