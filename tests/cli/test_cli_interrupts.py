@@ -240,3 +240,23 @@ def test_signals_between_the_two_renames_of_the_fallback(setup, previous, tmp_pa
     _assert_previous(out)
     assert _leftovers(out) == []
 
+
+
+def test_an_index_build_that_fails_leaves_the_previous_index(small_example_survey, tmp_path):
+    index_spec = Path(__file__).resolve().parents[2] / "examples" / "kz_mics" / "index.yaml"
+    out = tmp_path / "index"
+    mt.build_index_report(index_spec, out, survey=small_example_survey, replicates=20,
+                          charts=False, seed=1)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert json.loads(before["manifest.json"])["conventions"]["uncertainty.seed"] == "1"
+
+    def progress(done, total, message):
+        if message.startswith("sensitivity") and done == total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        mt.build_index_report(index_spec, out, survey=small_example_survey, replicates=20,
+                              charts=False, seed=2, progress=progress)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    _consistent(out)
+    assert _leftovers(out) == []
