@@ -208,12 +208,13 @@ def remove_leftovers(destination: str | os.PathLike[str]) -> list[Path]:
     previous = f".{destination.name}{_PREVIOUS_MARK}"
     for entry in sorted(parent.iterdir()):
         if entry.name.startswith(previous) and entry.is_dir() and not entry.is_symlink():
-            if not destination.exists():
-                with contextlib.suppress(OSError):
+            if destination.exists():
+                _remove_tree(entry)
+            else:
+                try:
                     os.rename(entry, destination)
-                    done.append(entry)
+                except OSError:  # kept for a later run rather than lost
                     continue
-            _remove_tree(entry)
             done.append(entry)
         elif entry.name.startswith(staging) and entry.is_dir() and not entry.is_symlink():
             with _locked(entry, wait=False) as locked:

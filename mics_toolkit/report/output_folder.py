@@ -182,10 +182,12 @@ def check_output_folder(
 
 
 def _check_input(given: Path, real: Path, what: str, path: Path) -> None:
+    """Refuse when ``path``, or a file of folder ``path`` (not its sub-folders: the output
+    folder may sit in the survey folder), lies inside the output folder."""
     paths = [path]
     if path.is_dir():
         try:
-            paths += sorted(path.iterdir())
+            paths += sorted(p for p in path.iterdir() if not p.is_dir())
         except OSError:
             pass
     for item in paths:

@@ -107,6 +107,16 @@ def test_relative_and_linked_paths_are_compared_as_real_paths(small_example_surv
     assert (out / "wm.sav").read_bytes() == (small_example_survey / "wm.sav").read_bytes()
 
 
+def test_an_output_folder_inside_the_survey_folder_is_allowed(small_example_survey,
+                                                              example_report_spec, tmp_path):
+    survey = tmp_path / "survey"
+    shutil.copytree(small_example_survey, survey)
+    spec = example_report_spec(tmp_path / "spec", survey)
+    build = mt.build_report(spec, survey / "report")
+    assert build.outputs["report.xlsx"] == survey / "report" / "report.xlsx"
+    mt.build_report(spec, survey / "report")  # the survey folder now holds the report folder
+
+
 def _index_spec(folder: Path, objective: Path) -> Path:
     text = (EXAMPLE / "index.yaml").read_text(encoding="utf-8")
     assert "file: objective.csv" in text
