@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 
-__all__ = ["LibraryChoices"]
+__all__ = ["LANGUAGES", "LibraryChoices"]
 
 
 class LibraryChoices:
@@ -47,3 +47,7 @@ class LibraryChoices:
 
     def __repr__(self) -> str:
         return f"LibraryChoices({self.module!r}, {self.name!r})"
+
+
+LANGUAGES = LibraryChoices("mics_toolkit.specfile", "LANGUAGES")
+"""The languages of the outputs (``--lang`` of ``mics build`` and ``mics index``)."""

@@ -16,10 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mics_toolkit.cli.arguments import LibraryChoices
+from mics_toolkit.cli.arguments import LANGUAGES, LibraryChoices
 from mics_toolkit.cli.progress import ProgressBar
-
-LANGUAGES = LibraryChoices("mics_toolkit.specfile", "LANGUAGES")
 
 __all__ = ["add_parser", "run"]
 

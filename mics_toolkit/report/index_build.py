@@ -34,15 +34,13 @@ from mics_toolkit.index import (
     sensitivity_analysis,
 )
 from mics_toolkit.index.yaml_spec import IndexFile, IndexInputs, load_index_data, load_index_spec
-from mics_toolkit.report.build import StageClock
+from mics_toolkit.report.build import Progress, StageClock
 from mics_toolkit.report.index_outputs import index_outputs
 from mics_toolkit.report.manifest import MANIFEST_NAME, BuildInfo, file_sha256
 from mics_toolkit.report.output_folder import OutputFile, check_output_folder
 from mics_toolkit.specfile import LANGUAGES
 
 __all__ = ["IndexBuild", "build_index_report", "index_inputs"]
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
