@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench golden clean
+.PHONY: demo test wheel-test lint bench golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# the built wheel installed into a fresh virtual environment builds the example report
+wheel-test: $(STAMP)
+	PYTHON=$(PYTHON) BUILD_PYTHON=$(BIN)/python .ci/wheel-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

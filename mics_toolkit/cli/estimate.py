@@ -5,7 +5,8 @@ Only the columns the estimate needs are read (design, analysis, ``--by`` and the
 with value labels in place of codes unless ``--codes`` is given, by the report layer's writers
 (:func:`mics_toolkit.report.tidy.write_table_csv`,
 :func:`mics_toolkit.report.excel.write_frames_workbook`): the same bytes on every run, and
-labels that look like formulas stay text.
+labels that look like formulas stay text. The library (and pandas) is imported when the
+command runs, not when the parser is built.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
-from mics_toolkit.design import LONELY_PSU_OPTIONS
+from mics_toolkit.cli.arguments import LibraryChoices
 from mics_toolkit.errors import OutputError
-from mics_toolkit.estimate import SurveyDesign, with_labels
-from mics_toolkit.estimate.estimators import CI_METHODS, CI_OPTIONS, DF_OPTIONS
-from mics_toolkit.expr import parse
-from mics_toolkit.io import check_output_path, read
+
+LONELY_PSU_OPTIONS = LibraryChoices("mics_toolkit.design", "LONELY_PSU_OPTIONS")
+CI_OPTIONS = LibraryChoices("mics_toolkit.estimate.options", "CI_OPTIONS")
+CI_METHODS = LibraryChoices("mics_toolkit.estimate.options", "CI_METHODS")
+DF_OPTIONS = LibraryChoices("mics_toolkit.estimate.options", "DF_OPTIONS")
 
 __all__ = ["add_parser", "run"]
 
@@ -39,7 +39,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--psu", help="PSU (cluster) variable")
     parser.add_argument("--fpc", help="population PSU count or sampling fraction variable")
     parser.add_argument("--nest", action="store_true", help="PSU codes are numbered within strata")
-    parser.add_argument("--lonely-psu", default="fail", choices=LONELY_PSU_OPTIONS)
+    parser.add_argument("--lonely-psu", default="fail", choices=LONELY_PSU_OPTIONS,
+                        metavar="RULE", help="%(choices)s")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--mean", metavar="VAR")
     what.add_argument("--proportion", metavar="VAR")
@@ -49,9 +50,12 @@ def add_parser(commands) -> None:
                         help="domain variables (cross-classified)")
     parser.add_argument("--where", help='filter expression, e.g. "WB4 <= 24 and HH6 == 1"')
     parser.add_argument("--level", type=float, default=0.95)
-    parser.add_argument("--ci", default="t", choices=CI_OPTIONS)
-    parser.add_argument("--ci-method", default=None, choices=CI_METHODS)
-    parser.add_argument("--df", default="design", choices=DF_OPTIONS)
+    parser.add_argument("--ci", default="t", choices=CI_OPTIONS, metavar="TYPE",
+                        help="%(choices)s")
+    parser.add_argument("--ci-method", default=None, choices=CI_METHODS, metavar="METHOD",
+                        help="%(choices)s")
+    parser.add_argument("--df", default="design", choices=DF_OPTIONS, metavar="RULE",
+                        help="%(choices)s")
     parser.add_argument("--codes", action="store_true", help="keep codes instead of labels")
     parser.add_argument("--out", help="write the table to a .csv or .xlsx file")
     parser.add_argument("--encoding", help="character encoding of an old file")
@@ -60,6 +64,8 @@ def add_parser(commands) -> None:
 
 def needed_columns(args: argparse.Namespace) -> list[str]:
     """The columns the estimate reads, in a stable order without repeats."""
+    from mics_toolkit.expr import parse
+
     names = [args.weight, args.strata, args.psu, args.fpc]
     names += [args.mean, args.proportion, args.total, *(args.ratio or [])]
     names += list(args.by or [])
@@ -70,6 +76,11 @@ def needed_columns(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Compute the table and print or write it; return 0."""
+    import pandas as pd
+
+    from mics_toolkit.estimate import SurveyDesign, with_labels
+    from mics_toolkit.io import check_output_path, read
+
     if args.out:
         check_output_path(args.out)
         if Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
@@ -99,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(result: pd.DataFrame, out: str) -> None:
+def _write(result, out: str) -> None:
     """Write the table to ``out``: CSV, or a workbook with one sheet ``estimates``."""
     if out.lower().endswith(".csv"):
         from mics_toolkit.report.tidy import write_table_csv

@@ -1,12 +1,11 @@
-"""``mics inspect FILE``: variables with labels, value labels, missing codes and counts."""
+"""``mics inspect FILE``: variables with labels, value labels, missing codes and counts.
+
+The library (and pandas) is imported by :func:`run` only.
+"""
 
 from __future__ import annotations
 
 import argparse
-
-import pandas as pd
-
-from mics_toolkit.io import describe, read
 
 __all__ = ["add_parser", "run"]
 
@@ -29,6 +28,10 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the description of the file; return 0."""
+    import pandas as pd
+
+    from mics_toolkit.io import describe, read
+
     data = read(args.file, columns=args.variables, encoding=args.encoding)
     table = describe(data)
     n_rows, n_columns = data.frame.shape

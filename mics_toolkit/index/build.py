@@ -65,6 +65,10 @@ class IndexResult:
         the parent, ``method`` the normalisation (indicators) or aggregation (groups).
     settings : dict
         Name, root, the methods used.
+    pipeline : IndexPipeline or None
+        The pipeline compiled for the spec and data, for
+        :func:`~mics_toolkit.index.assess_uncertainty` and
+        :func:`~mics_toolkit.index.sensitivity_analysis` to reuse (``pipeline=``).
     """
 
     values: pd.DataFrame
@@ -79,6 +83,7 @@ class IndexResult:
     treatment: pd.DataFrame
     framework: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+    pipeline: IndexPipeline | None = field(default=None, repr=False, compare=False)
 
     @property
     def index(self) -> pd.Series:
@@ -185,6 +190,7 @@ def build_index(spec: IndexSpec, data: IndexData) -> IndexResult:
             "imputation": spec.imputation.method,
             "outliers": spec.outliers.method,
         },
+        pipeline=pipeline,
     )
     return result
 

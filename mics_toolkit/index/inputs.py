@@ -147,31 +147,7 @@ def link_data(
         survey = combine_totals(*survey)
     if isinstance(objective, pd.DataFrame):
         objective = ObjectiveTable(objective)
-    survey_ids = [i.id for i in spec.indicators if i.source == "survey"]
-    objective_ids = [i.id for i in spec.indicators if i.source == "objective"]
-    if survey_ids and survey is None:
-        raise SpecError(
-            f"the spec has survey indicators ({', '.join(map(repr, survey_ids[:5]))}) but no "
-            "survey data was given",
-            file=spec.file,
-            key=survey_ids[0],
-        )
-    if objective_ids and objective is None:
-        raise SpecError(
-            f"the spec has objective indicators ({', '.join(map(repr, objective_ids[:5]))}) "
-            "but no objective table was given",
-            file=spec.file,
-            key=objective_ids[0],
-        )
-    if survey is not None:
-        regions = tuple(survey.regions)
-        if objective is not None:
-            _check_regions(regions, objective.regions)
-    elif objective is not None:
-        regions = objective.regions
-    else:  # pragma: no cover - a spec always has indicators
-        raise SpecError("no data given")
-
+    regions = _linked_regions(spec, survey, objective)
     n_r, n_k = len(regions), len(spec.indicators)
     values = np.full((n_r, n_k), np.nan)
     se = np.zeros((n_r, n_k))
@@ -245,6 +221,35 @@ def _refuse_infinite_survey_values(
         keys=[indicator, str(regions[r])],
         count=int(infinite.sum()),
     )
+
+
+def _linked_regions(spec: IndexSpec, survey, objective) -> tuple[Any, ...]:
+    """The regions of the linked data, after checking that every source the spec needs is
+    given and that the survey and the objective table have the same regions."""
+    survey_ids = [i.id for i in spec.indicators if i.source == "survey"]
+    objective_ids = [i.id for i in spec.indicators if i.source == "objective"]
+    if survey_ids and survey is None:
+        raise SpecError(
+            f"the spec has survey indicators ({', '.join(map(repr, survey_ids[:5]))}) but no "
+            "survey data was given",
+            file=spec.file,
+            key=survey_ids[0],
+        )
+    if objective_ids and objective is None:
+        raise SpecError(
+            f"the spec has objective indicators ({', '.join(map(repr, objective_ids[:5]))}) "
+            "but no objective table was given",
+            file=spec.file,
+            key=objective_ids[0],
+        )
+    if survey is not None:
+        regions = tuple(survey.regions)
+        if objective is not None:
+            _check_regions(regions, objective.regions)
+        return regions
+    if objective is not None:
+        return objective.regions
+    raise SpecError("no data given")  # pragma: no cover - a spec always has indicators
 
 
 def _check_regions(survey_regions: Sequence[Any], table_regions: Sequence[Any]) -> None:

@@ -44,8 +44,14 @@ from mics_toolkit.errors import OptionError, SpecError, check_option
 from mics_toolkit.index.inputs import IndexData
 from mics_toolkit.index.pipeline import IndexPipeline
 from mics_toolkit.index.ranks import rank_descending
-from mics_toolkit.index.spec import NOMINAL, IndexSpec, SensitivitySource
-from mics_toolkit.index.uncertainty import generator_from_seed, replicate_values, settings_with
+from mics_toolkit.index.spec import NOMINAL, IndexSpec, SensitivitySource, UncertaintySettings
+from mics_toolkit.index.uncertainty import (
+    ReplicateDraw,
+    check_pipeline,
+    generator_from_seed,
+    replicate_values,
+    settings_with,
+)
 
 __all__ = [
     "SENSITIVITY_METHODS",
@@ -232,6 +238,8 @@ def sensitivity_analysis(
     covariance: str | None = None,
     n_boot: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    draw: ReplicateDraw | None = None,
+    pipeline: IndexPipeline | None = None,
 ) -> SensitivityResult:
     """Monte Carlo over methodological alternatives (and sampling error), with Sobol indices.
 
@@ -257,6 +265,15 @@ def sensitivity_analysis(
     n_boot : int, optional
         Bootstrap resamples for intervals of the Sobol indices (COINr ``Nboot``).
     progress : callable(done, total), optional
+    draw : ReplicateDraw, optional
+        Replicate values already drawn by :func:`~mics_toolkit.index.assess_uncertainty`
+        (``IndexUncertainty.draw``) for the sampling source, with their engine, number,
+        covariance and seed (``engine``, ``replicates``, ``covariance`` and ``seed`` may be
+        left out; given, they must match). The random stream continues where the draw left
+        it, so the result is the one a run drawing the same replicates itself gives.
+    pipeline : IndexPipeline, optional
+        The pipeline compiled for ``spec`` and ``data`` (``IndexResult.pipeline``);
+        default: compiled here.
 
     Returns
     -------
@@ -267,13 +284,97 @@ def sensitivity_analysis(
     SpecError
         No sources, or a source that cannot be applied.
     OptionError
-        An unknown method, a Sobol analysis with one source, or ``engine="delta"`` for a
-        sampling source.
+        An unknown method, a Sobol analysis with one source, ``engine="delta"`` for a
+        sampling source, or a ``draw`` made with another engine, number of replicates,
+        covariance or seed than the ones given.
 
     Notes
     -----
     See the module documentation.
     """
+    sources = _checked_sources(spec, sources, method, n)
+    names = [s.name for s in sources]
+    if draw is not None:
+        _check_draw(draw, seed, engine, replicates, covariance)
+        seed, engine, replicates, covariance = (draw.seed, draw.engine, draw.replicates,
+                                                draw.covariance)
+    settings = settings_with(spec, engine=engine, replicates=replicates, covariance=covariance)
+    pipeline = check_pipeline(pipeline, spec, data)
+    nominal = pipeline.scores(data.values)[0][:, -1]
+    sampled, rng, seed_used = _sampled_values(sources, data, settings, seed, draw)
+    choices = [_resolve(s, pipeline, rng, 0 if sampled is None else sampled.shape[0])
+               for s in sources]
+
+    picks, labels = _sample_runs(method, n, names, choices, rng)
+    root_scores = _run_choices(pipeline, data, choices, picks, sampled, progress)
+
+    sampling = {
+        "seed": seed_used,
+        "engine": settings.engine if sampled is not None else None,
+        "replicates": None if sampled is None else int(sampled.shape[0]),
+    }
+    return _result(spec, method, n, n_boot, names, list(data.regions), nominal, picks, labels,
+                   root_scores, rng, sampling)
+
+
+def _result(spec: IndexSpec, method: str, n: int, n_boot: int | None, names: list[str],
+            regions: list, nominal: np.ndarray, picks: np.ndarray, labels: list[str],
+            root_scores: np.ndarray, rng, sampling: dict[str, Any]) -> SensitivityResult:
+    """Rank shifts of the runs, the rank statistics, the Sobol indices and the runs table."""
+    nominal_rank = rank_descending(nominal)
+    failed = np.isnan(root_scores) & ~np.isnan(nominal)[None, :]
+    ranks = rank_descending(root_scores)
+    shift = np.abs(ranks - nominal_rank[None, :])
+    with np.errstate(invalid="ignore"):
+        mean_shift = np.nanmean(np.where(np.isnan(shift), np.nan, shift), axis=1)
+    base = slice(0, 2 * n) if method == "sobol" else slice(0, n)
+    rank_table = _rank_table(regions, nominal, nominal_rank, ranks[base], shift[base])
+    sobol, region_sobol = _sobol_tables(method, names, regions, ranks, mean_shift, n, n_boot,
+                                        rng)
+    runs = pd.DataFrame({"run": np.arange(1, picks.shape[0] + 1), "matrix": labels,
+                         **{name: picks[:, i] for i, name in enumerate(names)},
+                         "mean_shift": mean_shift, "failed": failed.any(axis=1)})
+    return SensitivityResult(
+        ranks=rank_table,
+        sobol=sobol,
+        region_sobol=region_sobol,
+        runs=runs,
+        scores=pd.DataFrame(root_scores, index=pd.RangeIndex(1, picks.shape[0] + 1, name="run"),
+                            columns=regions),
+        settings={
+            "root": spec.root,
+            "method": method,
+            "n": n,
+            "n_runs": picks.shape[0],
+            "seed": sampling["seed"],
+            "sources": names,
+            "engine": sampling["engine"],
+            "replicates": sampling["replicates"],
+            "n_boot": n_boot,
+            "failed_runs": int(failed.any(axis=1).sum()),
+            "target": "mean absolute rank shift from the nominal ranks",
+        },
+    )
+
+
+def _sample_runs(method: str, n: int, names: list[str], choices: Sequence[_Choices], rng
+                 ) -> tuple[np.ndarray, list[str]]:
+    """The alternative of each source in each run ``(runs, d)`` and the runs' matrix labels:
+    the Saltelli design for Sobol indices, N uniform draws otherwise."""
+    d = len(names)
+    if method == "sobol":
+        unit, labels = _saltelli(n, d, rng)
+        labels = labels + [f"AB:{name}" for name in names for _ in range(n)]
+    else:
+        unit = rng.uniform(size=(n, d))
+        labels = ["U"] * n
+    sizes = np.array([c.n for c in choices])
+    return np.minimum((unit * sizes[None, :]).astype(np.int64), sizes[None, :] - 1), labels
+
+
+def _checked_sources(spec: IndexSpec, sources: Sequence[SensitivitySource] | None,
+                     method: str, n: Any) -> tuple[SensitivitySource, ...]:
+    """The sources (default the spec's) after checking them, ``method`` and ``n``."""
     check_option("method", method, SENSITIVITY_METHODS)
     sources = tuple(spec.sensitivity if sources is None else sources)
     if not sources:
@@ -282,8 +383,7 @@ def sensitivity_analysis(
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise SpecError(f"sensitivity sources need distinct names: {names}", key="sensitivity")
-    d = len(sources)
-    if method == "sobol" and d < 2:
+    if method == "sobol" and len(sources) < 2:
         raise OptionError(
             "a Sobol analysis needs at least two sources; use method='uncertainty' for one",
             option="method",
@@ -292,38 +392,50 @@ def sensitivity_analysis(
         )
     if isinstance(n, bool) or not isinstance(n, int) or n < 3:
         raise OptionError(f"n={n!r} must be a whole number >= 3", option="n", value=n, valid=())
-    settings = settings_with(spec, engine=engine, replicates=replicates, covariance=covariance)
-    rng, seed_used = generator_from_seed(seed if seed is not None else settings.seed)
-    pipeline = IndexPipeline.compile(spec, data)
-    nominal = pipeline.scores(data.values)[0][:, -1]
-    nominal_rank = rank_descending(nominal)
+    return sources
 
-    sampled = None
-    if any(s.kind == "sampling" for s in sources):
-        if settings.engine == "delta":
+
+def _check_draw(draw: ReplicateDraw, seed, engine, replicates, covariance) -> None:
+    """Options given beside ``draw`` must be the ones it was drawn with."""
+    for name, given, drawn in (("seed", seed, draw.seed), ("engine", engine, draw.engine),
+                               ("replicates", replicates, draw.replicates),
+                               ("covariance", covariance, draw.covariance)):
+        if given is not None and (isinstance(given, np.random.Generator) or given != drawn):
             raise OptionError(
-                "a sampling source needs replicate values: use engine='bootstrap' or "
-                "'montecarlo'",
-                option="engine",
-                value="delta",
-                valid=("bootstrap", "montecarlo"),
-            )
-        sampled = np.concatenate(list(replicate_values(
-            data, settings.engine, settings.replicates, rng, settings.covariance
-        )), axis=0)
-    choices = [_resolve(s, pipeline, rng, 0 if sampled is None else sampled.shape[0])
-               for s in sources]
+                f"{name}={given!r} differs from the {name} of the replicates drawn "
+                f"({drawn!r}); leave it out or draw the replicates again (draw=None)",
+                option=name, value=given, valid=(drawn,))
 
-    if method == "sobol":
-        unit, labels = _saltelli(n, d, rng)
-        labels = labels + [f"AB:{name}" for name in names for _ in range(n)]
-    else:
-        unit = rng.uniform(size=(n, d))
-        labels = ["U"] * n
-    sizes = np.array([c.n for c in choices])
-    picks = np.minimum((unit * sizes[None, :]).astype(np.int64), sizes[None, :] - 1)
+
+def _sampled_values(sources, data: IndexData, settings: UncertaintySettings, seed,
+                    draw: ReplicateDraw | None):
+    """The replicate values of a sampling source (None without one), the generator for the
+    rest of the analysis and the seed recorded."""
+    if not any(s.kind == "sampling" for s in sources):
+        rng, seed_used = generator_from_seed(seed if seed is not None else settings.seed)
+        return None, rng, seed_used
+    if settings.engine == "delta":
+        raise OptionError(
+            "a sampling source needs replicate values: use engine='bootstrap' or "
+            "'montecarlo'",
+            option="engine",
+            value="delta",
+            valid=("bootstrap", "montecarlo"),
+        )
+    if draw is not None:
+        return draw.values, draw.generator(), draw.seed
+    rng, seed_used = generator_from_seed(seed if seed is not None else settings.seed)
+    sampled = np.concatenate(list(replicate_values(
+        data, settings.engine, settings.replicates, rng, settings.covariance
+    )), axis=0)
+    return sampled, rng, seed_used
+
+
+def _run_choices(pipeline: IndexPipeline, data: IndexData, choices: Sequence[_Choices],
+                 picks: np.ndarray, sampled: np.ndarray | None, progress) -> np.ndarray:
+    """Index scores ``(runs, R)`` of every run: runs sharing their method alternatives go
+    through one variant of the pipeline, in batches of 1000."""
     n_runs = picks.shape[0]
-
     method_sources = [i for i, c in enumerate(choices) if c.source.kind in
                       ("normalisation", "aggregation")]
     weight_sources = [i for i, c in enumerate(choices) if c.source.kind == "weights"]
@@ -333,7 +445,7 @@ def sensitivity_analysis(
         chosen = np.stack(choices[i].weights)[picks[:, i]]
         changed = chosen != pipeline.weights[None, :]
         weights = np.where(changed, chosen, weights)
-    root_scores = np.empty((n_runs, nominal.size))
+    root_scores = np.empty((n_runs, len(pipeline.regions)))
     keys = [tuple(row) for row in picks[:, method_sources]] if method_sources else [()] * n_runs
     done = 0
     for key in dict.fromkeys(keys):
@@ -356,16 +468,13 @@ def sensitivity_analysis(
             done += part.size
             if progress is not None:
                 progress(done, n_runs)
+    return root_scores
 
-    failed = np.isnan(root_scores) & ~np.isnan(nominal)[None, :]
-    ranks = rank_descending(root_scores)
-    shift = np.abs(ranks - nominal_rank[None, :])
-    with np.errstate(invalid="ignore"):
-        mean_shift = np.nanmean(np.where(np.isnan(shift), np.nan, shift), axis=1)
-    base = slice(0, 2 * n) if method == "sobol" else slice(0, n)
-    base_ranks = ranks[base]
-    regions = list(data.regions)
-    rank_table = pd.DataFrame({
+
+def _rank_table(regions: list, nominal: np.ndarray, nominal_rank: np.ndarray,
+                base_ranks: np.ndarray, base_shift: np.ndarray) -> pd.DataFrame:
+    """Per region: nominal score and rank, statistics of the ranks of the A and B runs."""
+    return pd.DataFrame({
         "region": regions,
         "score": nominal,
         "rank": nominal_rank,
@@ -373,53 +482,32 @@ def sensitivity_analysis(
         "median_rank": np.nanmedian(base_ranks, axis=0),
         "rank_lower": np.nanquantile(base_ranks, 0.05, axis=0),
         "rank_upper": np.nanquantile(base_ranks, 0.95, axis=0),
-        "mean_shift": np.nanmean(shift[base], axis=0),
-        "max_shift": np.nanmax(shift[base], axis=0),
+        "mean_shift": np.nanmean(base_shift, axis=0),
+        "max_shift": np.nanmax(base_shift, axis=0),
     })
 
+
+def _sobol_tables(method: str, names: list[str], regions: list, ranks: np.ndarray,
+                  mean_shift: np.ndarray, n: int, n_boot: int | None, rng
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sobol indices of the mean rank shift (with bootstrap bounds) and of each region's
+    rank; empty frames with ``method="uncertainty"``."""
     sobol_columns = ["source", "first_order", "total", "first_order_lower",
                      "first_order_upper", "total_lower", "total_upper"]
-    if method == "sobol":
-        first, total, _ = sobol_indices(mean_shift, n, d)
-        bounds = _bootstrap_bounds(mean_shift, n, d, n_boot, rng)
-        sobol = pd.DataFrame({"source": names, "first_order": first, "total": total, **bounds})
-        region_rows = []
-        for r, region in enumerate(regions):
-            f_r, t_r, _ = sobol_indices(ranks[:, r], n, d)
-            for i, name in enumerate(names):
-                region_rows.append((region, name, f_r[i], t_r[i]))
-        region_sobol = pd.DataFrame(region_rows,
-                                    columns=["region", "source", "first_order", "total"])
-    else:
-        sobol = pd.DataFrame(columns=sobol_columns)
-        region_sobol = pd.DataFrame(columns=["region", "source", "first_order", "total"])
-
-    runs = pd.DataFrame({"run": np.arange(1, n_runs + 1), "matrix": labels})
-    for i, name in enumerate(names):
-        runs[name] = picks[:, i]
-    runs["mean_shift"] = mean_shift
-    runs["failed"] = failed.any(axis=1)
-    return SensitivityResult(
-        ranks=rank_table,
-        sobol=sobol[sobol_columns] if len(sobol) else sobol,
-        region_sobol=region_sobol,
-        runs=runs,
-        scores=pd.DataFrame(root_scores, index=pd.RangeIndex(1, n_runs + 1, name="run"),
-                            columns=regions),
-        settings={
-            "root": spec.root,
-            "method": method,
-            "n": n,
-            "n_runs": n_runs,
-            "seed": seed_used,
-            "sources": names,
-            "engine": settings.engine if sampled is not None else None,
-            "replicates": None if sampled is None else int(sampled.shape[0]),
-            "n_boot": n_boot,
-            "failed_runs": int(failed.any(axis=1).sum()),
-            "target": "mean absolute rank shift from the nominal ranks",
-        },
-    )
+    if method != "sobol":
+        return (pd.DataFrame(columns=sobol_columns),
+                pd.DataFrame(columns=["region", "source", "first_order", "total"]))
+    d = len(names)
+    first, total, _ = sobol_indices(mean_shift, n, d)
+    bounds = _bootstrap_bounds(mean_shift, n, d, n_boot, rng)
+    sobol = pd.DataFrame({"source": names, "first_order": first, "total": total, **bounds})
+    region_rows = []
+    for r, region in enumerate(regions):
+        f_r, t_r, _ = sobol_indices(ranks[:, r], n, d)
+        for i, name in enumerate(names):
+            region_rows.append((region, name, f_r[i], t_r[i]))
+    region_sobol = pd.DataFrame(region_rows, columns=["region", "source", "first_order", "total"])
+    return sobol[sobol_columns] if len(sobol) else sobol, region_sobol
 
 
 def _bootstrap_bounds(y, n, d, n_boot, rng) -> dict[str, np.ndarray]:

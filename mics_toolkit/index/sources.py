@@ -304,20 +304,7 @@ def survey_totals(
         raise SpecError("survey_totals needs at least one survey indicator")
     base, method = analysis_of(design)
     ids = [str(k) for k in indicators]
-    requests = []
-    kinds = []
-    for name, definition in indicators.items():
-        if isinstance(definition, Mapping):
-            definition = SurveyIndicator.from_dict(definition)
-        if not isinstance(definition, SurveyIndicator):
-            raise SpecError(
-                f"survey indicator {name!r} must be a SurveyIndicator or a mapping", key=str(name)
-            )
-        num, den, ok, kind = definition.row_values(base.frame)
-        requests.append(ValuesRequest("ratio" if definition.denominator is not None else "mean",
-                                      str(name), num, ok,
-                                      den if definition.denominator is not None else None))
-        kinds.append(kind)
+    requests, kinds = _value_requests(indicators, base.frame)
     blocks = estimate_blocks(design, requests, [(region,)], None, Options(), keep_scores=True)
     table = blocks[0].table
     n_g, n_k = len(table), len(ids)
@@ -340,17 +327,7 @@ def survey_totals(
         pieces = [method.psu_scores(s) for s in scores]
         psu_scores = np.hstack([p[0] for p in pieces])[:, order]
         present = np.hstack([p[1] for p in pieces])[:, order]
-    labels = list(table[region]) if n_g else []
-    if region_labels is not None:
-        missing = [v for v in labels if v not in region_labels]
-        if missing:
-            raise LinkError(
-                f"region_labels has no label for region value(s) "
-                f"{', '.join(repr(v) for v in missing)} of {region!r}",
-                keys=[str(v) for v in missing],
-                count=len(missing),
-            )
-        labels = [region_labels[v] for v in labels]
+    labels = _labels(list(table[region]) if n_g else [], region, region_labels)
     stratum_values = base.stratum_values[base.psu_stratum]
     keys = tuple(
         (s, p) if not base.nest else tuple(p)
@@ -372,6 +349,87 @@ def survey_totals(
         psu_scores=psu_scores,
         present=present,
     )
+
+
+def _value_requests(indicators: Mapping[str, SurveyIndicator | Mapping[str, Any]],
+                    frame: pd.DataFrame) -> tuple[list[ValuesRequest], list[str]]:
+    """The engine's request of each survey indicator (a mean, or a ratio with a
+    denominator) and the indicators' kinds."""
+    requests, kinds = [], []
+    for name, definition in indicators.items():
+        if isinstance(definition, Mapping):
+            definition = SurveyIndicator.from_dict(definition)
+        if not isinstance(definition, SurveyIndicator):
+            raise SpecError(
+                f"survey indicator {name!r} must be a SurveyIndicator or a mapping", key=str(name)
+            )
+        num, den, ok, kind = definition.row_values(frame)
+        requests.append(ValuesRequest("ratio" if definition.denominator is not None else "mean",
+                                      str(name), num, ok,
+                                      den if definition.denominator is not None else None))
+        kinds.append(kind)
+    return requests, kinds
+
+
+def _labels(values: list[Any], region: str, region_labels: Mapping[Any, Any] | None
+            ) -> list[Any]:
+    """Region values, or their labels when ``region_labels`` is given (every value needs
+    one: LinkError naming those without)."""
+    if region_labels is None:
+        return values
+    missing = [v for v in values if v not in region_labels]
+    if missing:
+        raise LinkError(
+            f"region_labels has no label for region value(s) "
+            f"{', '.join(repr(v) for v in missing)} of {region!r}",
+            keys=[str(v) for v in missing],
+            count=len(missing),
+        )
+    return [region_labels[v] for v in values]
+
+
+def _combined_ids(parts: Sequence[SurveyTotals]) -> list[str]:
+    """The indicator ids of all parts, in order; LinkError for an id in two parts."""
+    ids: list[str] = []
+    for part in parts:
+        for name in part.indicators:
+            if name in ids:
+                raise LinkError(
+                    f"survey indicator {name!r} is in two of the files combined",
+                    keys=[name],
+                    count=1,
+                )
+            ids.append(name)
+    return ids
+
+
+def _combined_psus(parts: Sequence[SurveyTotals]
+                   ) -> tuple[dict[Any, int], dict[Any, int], list[float], list[int]]:
+    """The union of the parts' PSUs: PSU key -> position, stratum value -> position, the
+    strata's ``1 - f_h`` and each PSU's stratum; LinkError for a PSU in two strata."""
+    stratum_of: dict[Any, Any] = {}
+    psu_index: dict[Any, int] = {}
+    strata: dict[Any, int] = {}
+    fpc: list[float] = []
+    psu_stratum: list[int] = []
+    for part in parts:
+        for p, key in enumerate(part.psu_keys):
+            stratum, psu = key
+            if psu in stratum_of and stratum_of[psu] != stratum:
+                raise LinkError(
+                    f"PSU {psu!r} is in stratum {stratum_of[psu]!r} in one file and "
+                    f"{stratum!r} in another",
+                    keys=[str(psu)],
+                    count=1,
+                )
+            stratum_of[psu] = stratum
+            if stratum not in strata:
+                strata[stratum] = len(strata)
+                fpc.append(float(part.fpc_factor[part.psu_stratum[p]]))
+            if key not in psu_index:
+                psu_index[key] = len(psu_index)
+                psu_stratum.append(strata[stratum])
+    return psu_index, strata, fpc, psu_stratum
 
 
 def combine_totals(*parts: SurveyTotals) -> SurveyTotals:
@@ -401,41 +459,11 @@ def combine_totals(*parts: SurveyTotals) -> SurveyTotals:
             "the indicators of several files on one replicate design, or use Taylor designs",
             option="design", value="replicate", valid=(),
         )
-    ids: list[str] = []
-    for part in parts:
-        for name in part.indicators:
-            if name in ids:
-                raise LinkError(
-                    f"survey indicator {name!r} is in two of the files combined",
-                    keys=[name],
-                    count=1,
-                )
-            ids.append(name)
+    ids = _combined_ids(parts)
     regions: list[Any] = []
     for part in parts:
         regions.extend(r for r in part.regions if r not in regions)
-    stratum_of: dict[Any, Any] = {}
-    psu_index: dict[Any, int] = {}
-    strata: dict[Any, int] = {}
-    fpc: list[float] = []
-    psu_stratum: list[int] = []
-    for part in parts:
-        for p, key in enumerate(part.psu_keys):
-            stratum, psu = key
-            if psu in stratum_of and stratum_of[psu] != stratum:
-                raise LinkError(
-                    f"PSU {psu!r} is in stratum {stratum_of[psu]!r} in one file and "
-                    f"{stratum!r} in another",
-                    keys=[str(psu)],
-                    count=1,
-                )
-            stratum_of[psu] = stratum
-            if stratum not in strata:
-                strata[stratum] = len(strata)
-                fpc.append(float(part.fpc_factor[part.psu_stratum[p]]))
-            if key not in psu_index:
-                psu_index[key] = len(psu_index)
-                psu_stratum.append(strata[stratum])
+    psu_index, strata, fpc, psu_stratum = _combined_psus(parts)
     n_p, n_g, n_k = len(psu_index), len(regions), len(ids)
     numerator = np.zeros((n_p, n_g, n_k))
     denominator = np.zeros((n_p, n_g, n_k))

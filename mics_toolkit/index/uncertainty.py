@@ -19,7 +19,9 @@ probabilities of being in the top or bottom third, the pairwise "significantly d
 matrix of the index and the league table (formulas in :mod:`~mics_toolkit.index.ranks`).
 Data-driven choices (imputation, outlier treatment) are frozen at their nominal values.
 Results are reproducible with ``seed``: without one, fresh entropy is drawn and recorded in
-``settings["seed"]`` so that the run can be repeated.
+``settings["seed"]`` so that the run can be repeated. The replicate indicator values of a
+simulation engine are kept (:class:`ReplicateDraw`, ``IndexUncertainty.draw``) so that the
+sensitivity analysis reuses them instead of drawing them again.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ from mics_toolkit.index.spec import COVARIANCE_OPTIONS, ENGINES, IndexSpec, Unce
 
 __all__ = [
     "IndexUncertainty",
+    "ReplicateDraw",
     "assess_uncertainty",
+    "check_pipeline",
     "generator_from_seed",
     "replicate_values",
     "settings_with",
@@ -63,6 +67,50 @@ RANK_COLUMNS = ("region", "node", "rank", "median_rank", "rank_lower", "rank_upp
                 "p_bottom")
 LEAGUE_COLUMNS = ("rank", "region", "estimate", "se", "ci_lower", "ci_upper", "median_rank",
                   "rank_lower", "rank_upper", "p_top", "p_bottom", "third")
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicateDraw:
+    """Replicate indicator values drawn once by a simulation engine, and where the random
+    stream stands after them.
+
+    :func:`assess_uncertainty` keeps its draw (``IndexUncertainty.draw``);
+    :func:`~mics_toolkit.index.sensitivity.sensitivity_analysis` takes it (``draw=``) for its
+    sampling source and continues the random stream from :meth:`generator`, so its result is
+    the one it would get by drawing the same replicates itself from the same seed.
+
+    Attributes
+    ----------
+    chunks : tuple of numpy.ndarray
+        The values in the batches the engine drew them, each ``(b, R, K)``.
+    engine : {"bootstrap", "montecarlo"}
+    replicates : int
+        Replicates asked for.
+    covariance : str
+        Covariance setting passed to the engine (used by Monte Carlo only).
+    seed : int or str
+        The seed recorded in the results (``"<Generator>"`` for a caller's generator).
+    state : dict
+        The bit generator's state after the draw.
+    """
+
+    chunks: tuple[np.ndarray, ...]
+    engine: str
+    replicates: int
+    covariance: str
+    seed: Any
+    state: dict = field(repr=False)
+
+    @property
+    def values(self) -> np.ndarray:
+        """All replicate values, ``(B, R, K)``."""
+        return np.concatenate(self.chunks, axis=0)
+
+    def generator(self) -> np.random.Generator:
+        """A generator continuing the random stream right after the draw."""
+        rng = np.random.Generator(getattr(np.random, self.state["bit_generator"])())
+        rng.bit_generator.state = self.state
+        return rng
 
 
 @dataclass(frozen=True)
@@ -90,6 +138,9 @@ class IndexUncertainty:
         Replicate x region index scores (the delta engine's Normal draws).
     settings : dict
         Engine, replicates, seed, level, rank_level, covariance, top and the spec's name.
+    draw : ReplicateDraw or None
+        The replicate indicator values of a simulation engine (None for the delta engine),
+        for :func:`~mics_toolkit.index.sensitivity.sensitivity_analysis` to reuse.
     """
 
     scores: pd.DataFrame
@@ -99,6 +150,7 @@ class IndexUncertainty:
     pairwise_probability: pd.DataFrame
     replicates: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+    draw: ReplicateDraw | None = field(default=None, repr=False, compare=False)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every table; the region x region matrices with ``region`` as first column."""
@@ -194,6 +246,7 @@ def assess_uncertainty(
     covariance: str | None = None,
     top: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    pipeline: IndexPipeline | None = None,
 ) -> IndexUncertainty:
     """Carry survey sampling error to index scores and ranks.
 
@@ -215,6 +268,10 @@ def assess_uncertainty(
         Size of the top and bottom groups.
     progress : callable(done, total), optional
         Called after each batch of replicates.
+    pipeline : IndexPipeline, optional
+        The pipeline compiled for ``spec`` and ``data`` (:meth:`IndexPipeline.compile`,
+        ``IndexResult.pipeline``), so that it is compiled once per build; default: compiled
+        here.
 
     Every argument left as None takes the spec's value (:class:`UncertaintySettings`:
     bootstrap, 1000 replicates, level 0.95, rank level 0.90, linearised covariance, a third
@@ -223,6 +280,7 @@ def assess_uncertainty(
     Returns
     -------
     IndexUncertainty
+        With the replicate indicator values drawn (``draw``) for the sensitivity analysis.
 
     Raises
     ------
@@ -258,55 +316,112 @@ def assess_uncertainty(
         seed=seed if not isinstance(seed, np.random.Generator) else None,
     )
     rng, seed_used = generator_from_seed(seed if seed is not None else settings.seed)
-    pipeline = IndexPipeline.compile(spec, data)
+    pipeline = check_pipeline(pipeline, spec, data)
     nominal = pipeline.scores(data.values)[0]  # (R, M)
-    n_r, n_m = nominal.shape
-    n_top = settings.top if settings.top is not None else default_top(n_r)
-    engine = settings.engine
-
-    if engine == "delta":
-        _, cov, _ = delta_covariance(pipeline, data, settings.covariance)
-        se = np.sqrt(np.clip(np.diag(cov), 0.0, None)).reshape(n_r, n_m)
-        z = special.ndtri(0.5 + settings.level / 2)
-        lower, upper = nominal - z * se, nominal + z * se
-        flat = nominal.reshape(-1)
-        valid = np.isfinite(flat) & np.all(np.isfinite(cov), axis=1)
-        draws = np.full((settings.replicates, flat.size), np.nan)
-        eigenvalues, vectors = np.linalg.eigh(cov[np.ix_(valid, valid)])
-        root = vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))[None, :]
-        draws[:, valid] = flat[valid] + rng.standard_normal(
-            (settings.replicates, int(valid.sum()))
-        ) @ root.T
-        reps = draws.reshape(settings.replicates, n_r, n_m)
-        root_cov = cov.reshape(n_r, n_m, n_r, n_m)[:, -1, :, -1]
-        prob, different = pairwise_normal(nominal[:, -1], root_cov, settings.level)
-        if progress is not None:
-            progress(settings.replicates, settings.replicates)
+    if settings.engine == "delta":
+        spread = _delta_spread(pipeline, data, settings, nominal, rng, progress)
     else:
-        chunks = replicate_values(data, engine, settings.replicates, rng, settings.covariance)
-        parts = []
-        done = 0
-        for values in chunks:
-            parts.append(pipeline.scores(values))
-            done += values.shape[0]
-            if progress is not None:
-                progress(done, settings.replicates)
-        reps = np.concatenate(parts, axis=0)
-        alpha = 1.0 - settings.level
-        with np.errstate(invalid="ignore"):
-            se = _nan_sd(reps)
-            lower = _nan_quantile(reps, alpha / 2)
-            upper = _nan_quantile(reps, 1 - alpha / 2)
-        prob, different = pairwise_simulated(reps[:, :, -1], settings.level)
+        spread = _simulated_spread(pipeline, data, settings, rng, seed_used, progress)
+    return _uncertainty_tables(spec, pipeline, data, settings, nominal, spread, seed_used)
 
+
+def check_pipeline(pipeline: IndexPipeline | None, spec: IndexSpec, data: IndexData
+                   ) -> IndexPipeline:
+    """``pipeline`` after checking that it was compiled for ``spec`` and ``data`` (same
+    indicators, groups and regions), or the pipeline compiled now when it is None.
+
+    Raises
+    ------
+    OptionError
+        The pipeline belongs to another spec or other regions.
+    """
+    if pipeline is None:
+        return IndexPipeline.compile(spec, data)
+    hierarchy = spec.hierarchy
+    if (pipeline.hierarchy.nodes != hierarchy.nodes
+            or tuple(pipeline.regions) != tuple(data.regions)):
+        raise OptionError("pipeline= was compiled for another spec or other regions; pass the "
+                          "pipeline of this spec and data (IndexResult.pipeline) or none",
+                          option="pipeline", value="IndexPipeline", valid=())
+    return pipeline
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """Replicate scores ``(B, R, M)``, their SE and interval, the pairwise matrices of the
+    index and the draw they came from."""
+
+    reps: np.ndarray
+    se: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    prob: np.ndarray
+    different: np.ndarray
+    draw: ReplicateDraw | None = None
+
+
+def _delta_spread(pipeline: IndexPipeline, data: IndexData, settings: UncertaintySettings,
+                  nominal: np.ndarray, rng: np.random.Generator, progress) -> _Spread:
+    """Delta method: ``score -+ z SE`` and Normal draws with the linearised covariance."""
+    n_r, n_m = nominal.shape
+    _, cov, _ = delta_covariance(pipeline, data, settings.covariance)
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None)).reshape(n_r, n_m)
+    z = special.ndtri(0.5 + settings.level / 2)
+    flat = nominal.reshape(-1)
+    valid = np.isfinite(flat) & np.all(np.isfinite(cov), axis=1)
+    draws = np.full((settings.replicates, flat.size), np.nan)
+    eigenvalues, vectors = np.linalg.eigh(cov[np.ix_(valid, valid)])
+    root = vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))[None, :]
+    draws[:, valid] = flat[valid] + rng.standard_normal(
+        (settings.replicates, int(valid.sum()))
+    ) @ root.T
+    root_cov = cov.reshape(n_r, n_m, n_r, n_m)[:, -1, :, -1]
+    prob, different = pairwise_normal(nominal[:, -1], root_cov, settings.level)
+    if progress is not None:
+        progress(settings.replicates, settings.replicates)
+    return _Spread(draws.reshape(settings.replicates, n_r, n_m), se, nominal - z * se,
+                   nominal + z * se, prob, different)
+
+
+def _simulated_spread(pipeline: IndexPipeline, data: IndexData, settings: UncertaintySettings,
+                      rng: np.random.Generator, seed_used: Any, progress) -> _Spread:
+    """Bootstrap or Monte Carlo: the index re-run on each batch of replicate values; SD with
+    ``B - 1`` and percentile intervals."""
+    chunks, parts = [], []
+    done = 0
+    for values in replicate_values(data, settings.engine, settings.replicates, rng,
+                                   settings.covariance):
+        chunks.append(values)
+        parts.append(pipeline.scores(values))
+        done += values.shape[0]
+        if progress is not None:
+            progress(done, settings.replicates)
+    draw = ReplicateDraw(tuple(chunks), settings.engine, settings.replicates,
+                         settings.covariance, seed_used, rng.bit_generator.state)
+    reps = np.concatenate(parts, axis=0)
+    alpha = 1.0 - settings.level
+    with np.errstate(invalid="ignore"):
+        se = _nan_sd(reps)
+        lower = _nan_quantile(reps, alpha / 2)
+        upper = _nan_quantile(reps, 1 - alpha / 2)
+    prob, different = pairwise_simulated(reps[:, :, -1], settings.level)
+    return _Spread(reps, se, lower, upper, prob, different, draw)
+
+
+def _uncertainty_tables(spec: IndexSpec, pipeline: IndexPipeline, data: IndexData,
+                        settings: UncertaintySettings, nominal: np.ndarray, spread: _Spread,
+                        seed_used: Any) -> IndexUncertainty:
+    """The result frames: scores and ranks per (region, group), the league table, the
+    pairwise matrices and the index's replicate scores."""
+    reps, se, lower, upper = spread.reps, spread.se, spread.lower, spread.upper
+    n_top = settings.top if settings.top is not None else default_top(nominal.shape[0])
     n_b = reps.shape[0]
-    groups = group_order(pipeline)
     position = {g: j for j, g in enumerate(pipeline.groups)}
     regions = list(data.regions)
     nominal_ranks = rank_descending(nominal.T).T  # (R, M)
     score_rows, rank_rows = [], []
     root_stats = None
-    for group in groups:
+    for group in group_order(pipeline):
         j = position[group]
         stats = rank_statistics(reps[:, :, j], settings.rank_level, n_top)
         if group == spec.root:
@@ -316,8 +431,6 @@ def assess_uncertainty(
             rank_rows.append((region, group, nominal_ranks[r, j], stats["median_rank"][r],
                               stats["rank_lower"][r], stats["rank_upper"][r],
                               stats["p_top"][r], stats["p_bottom"][r]))
-    scores = pd.DataFrame(score_rows, columns=list(SCORE_COLUMNS))
-    ranks = pd.DataFrame(rank_rows, columns=list(RANK_COLUMNS))
     j = position[spec.root]
     league = pd.DataFrame({
         "rank": nominal_ranks[:, j],
@@ -334,28 +447,29 @@ def assess_uncertainty(
         "third": thirds(nominal_ranks[:, j], n_top),
     })
     league = league.sort_values(["rank", "region"], na_position="last", kind="stable")
-    league = league.reset_index(drop=True)[list(LEAGUE_COLUMNS)]
     index = pd.Index(regions, name="region")
     return IndexUncertainty(
-        scores=scores,
-        ranks=ranks,
-        league=league,
-        pairwise=pd.DataFrame(different, index=index, columns=regions),
-        pairwise_probability=pd.DataFrame(prob, index=index, columns=regions),
+        scores=pd.DataFrame(score_rows, columns=list(SCORE_COLUMNS)),
+        ranks=pd.DataFrame(rank_rows, columns=list(RANK_COLUMNS)),
+        league=league.reset_index(drop=True)[list(LEAGUE_COLUMNS)],
+        pairwise=pd.DataFrame(spread.different, index=index, columns=regions),
+        pairwise_probability=pd.DataFrame(spread.prob, index=index, columns=regions),
         replicates=pd.DataFrame(
             reps[:, :, j], index=pd.RangeIndex(1, n_b + 1, name="replicate"), columns=regions
         ),
         settings={
             "name": spec.name,
             "root": spec.root,
-            "engine": engine,
+            "engine": settings.engine,
             "replicates": int(n_b),
             "seed": seed_used,
             "level": settings.level,
             "rank_level": settings.rank_level,
-            "covariance": settings.covariance if engine != "bootstrap" else "design bootstrap",
+            "covariance": (settings.covariance if settings.engine != "bootstrap"
+                           else "design bootstrap"),
             "top": n_top,
         },
+        draw=spread.draw,
     )
 
 

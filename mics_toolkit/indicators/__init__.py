@@ -4,7 +4,7 @@
 - :mod:`~mics_toolkit.indicators.spec`: :class:`IndicatorSpec` and indicator files, read by
   the spec layer (:mod:`mics_toolkit.specfile`), so every error names ``file:line`` and the key.
 - :mod:`~mics_toolkit.indicators.catalogue`: :func:`load_catalogue`, the shipped catalogue of
-  MICS6 indicators in ``specs/indicators/`` by id.
+  MICS6 indicators in ``mics_toolkit/catalogue/`` by id.
 - :mod:`~mics_toolkit.indicators.compute`: :func:`prepare_indicators`,
   :func:`compute_indicators` and :func:`estimate_indicator`, which turn specs and a survey
   file set (:func:`mics_toolkit.open_survey`) into the engine's result frames.

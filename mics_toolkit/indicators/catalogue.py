@@ -1,7 +1,7 @@
 """The indicator catalogue: every indicator spec of a folder of YAML files, by id.
 
 :func:`load_catalogue` reads every ``*.yaml`` / ``*.yml`` file of a folder (default: the
-shipped ``specs/indicators/`` of the project) in sorted order and returns a :class:`Catalogue`,
+catalogue shipped in the package, ``mics_toolkit/catalogue/``) in sorted order and returns a :class:`Catalogue`,
 a frozen mapping from indicator id to :class:`~mics_toolkit.indicators.spec.IndicatorSpec`.
 An id defined twice (in one file or two) is an error naming both places; looking up an unknown
 id suggests close ids.
@@ -20,8 +20,8 @@ from mics_toolkit.specfile import require_regular_file
 
 __all__ = ["DEFAULT_SPECS", "Catalogue", "load_catalogue"]
 
-DEFAULT_SPECS = Path(__file__).resolve().parents[2] / "specs" / "indicators"
-"""The catalogue shipped with the project (``<project root>/specs/indicators``)."""
+DEFAULT_SPECS = Path(__file__).resolve().parents[1] / "catalogue"
+"""The catalogue shipped with the package (``mics_toolkit/catalogue``, package data)."""
 
 
 @dataclass(frozen=True)

@@ -258,7 +258,7 @@ def check_indicators(
     ------
     SpecError
         An unknown file or variable; the message is located at the spec's file, line and key
-        (``specs/indicators/pr.yaml:12: key 'numerator': unknown variable 'BR9' ...``) and
+        (``catalogue/pr.yaml:12: key 'numerator': unknown variable 'BR9' ...``) and
         suggests close names.
     ReadError
         A file of a spec is configured but absent from the survey folder.
@@ -385,33 +385,7 @@ def prepare_indicators(
             raise spec.error(f"indicator {spec.id!r} is given twice", "id")
         seen[spec.id] = spec
     check_indicators(survey, specs, breakdowns)
-    # read each file once, with every column any spec needs from it
-    needed: dict[str, set[str]] = {}
-    for spec in specs:
-        weights = _resolved_weights(survey, spec.files,
-                                    [spec.expression("weight", f) for f in spec.files])
-        steps = [a for a in adjustments if a.applies(spec.files, weights)]
-        for file in spec.files:
-            design_names = survey.design_variables(file).values()
-            needed.setdefault(file, set()).update(
-                spec.variables(file),
-                _extra_breakdowns(breakdowns, spec),
-                (n for n in design_names if n is not None),
-                *(a.variables for a in steps),
-            )
-    household = survey.config.household_file
-    if survey.has(household):  # household variables of every file in the same read
-        household_names = set(survey.variables(household))
-        for file, names in list(needed.items()):
-            if file != household:
-                own = set(survey.variables(file))
-                linked = {n for n in names if n not in own and n in household_names}
-                if linked:
-                    needed.setdefault(household, set()).update(linked)
-    first = [household, survey.config.mother_file]
-    for file in sorted(needed, key=lambda f: (f not in first, first.index(f) if f in first
-                                              else 0)):
-        survey.data(file, sorted(needed[file]))
+    _read_needed(survey, specs, breakdowns, adjustments)
     groups: dict[tuple, list[IndicatorSpec]] = {}
     for spec in specs:
         key = (spec.files, tuple(spec.expression("weight", f) for f in spec.files))
@@ -428,6 +402,39 @@ def prepare_indicators(
         if progress is not None:
             progress(number, len(groups), f"prepared {', '.join(s.id for s in members)}")
     return {spec.id: prepared[spec.id] for spec in specs}
+
+
+def _read_needed(survey: Survey, specs: Sequence[IndicatorSpec],
+                 breakdowns: Sequence[str] | Mapping[str, Sequence[str]],
+                 adjustments: Sequence[DesignAdjustment]) -> None:
+    """Read each file once, with every column any spec needs from it (household variables
+    of every file in the household file's read), the household and mother files first."""
+    needed: dict[str, set[str]] = {}
+    for spec in specs:
+        weights = _resolved_weights(survey, spec.files,
+                                    [spec.expression("weight", f) for f in spec.files])
+        steps = [a for a in adjustments if a.applies(spec.files, weights)]
+        for file in spec.files:
+            design_names = survey.design_variables(file).values()
+            needed.setdefault(file, set()).update(
+                spec.variables(file),
+                _extra_breakdowns(breakdowns, spec),
+                (n for n in design_names if n is not None),
+                *(a.variables for a in steps),
+            )
+    household = survey.config.household_file
+    if survey.has(household):
+        household_names = set(survey.variables(household))
+        for file, names in list(needed.items()):
+            if file != household:
+                own = set(survey.variables(file))
+                linked = {n for n in names if n not in own and n in household_names}
+                if linked:
+                    needed.setdefault(household, set()).update(linked)
+    first = [household, survey.config.mother_file]
+    for file in sorted(needed, key=lambda f: (f not in first, first.index(f) if f in first
+                                              else 0)):
+        survey.data(file, sorted(needed[file]))
 
 
 def _prepare_group(

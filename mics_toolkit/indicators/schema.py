@@ -4,7 +4,7 @@ An indicator file is a YAML mapping with ``indicators`` (a list of indicator map
 optional ``defaults`` mapping whose keys fill every indicator that does not set them. Each
 indicator mapping has the fields of :data:`INDICATOR_FIELDS`; :func:`check_indicator` checks
 one of them and returns its values, raising :class:`~mics_toolkit.errors.SpecError` with the
-file, line and key of the first problem (``specs/indicators/pr.yaml:12: key 'numerator':
+file, line and key of the first problem (``catalogue/pr.yaml:12: key 'numerator':
 ...``). Expressions are checked for syntax here (:func:`mics_toolkit.expr.parse`); whether
 their variables exist is checked against a survey when indicators are computed.
 

@@ -257,7 +257,7 @@ def load_indicator_file(path: str | os.PathLike[str]) -> list[IndicatorSpec]:
 
     Examples
     --------
-    >>> specs = load_indicator_file("specs/indicators/wellbeing.yaml")  # doctest: +SKIP
+    >>> specs = load_indicator_file("mics_toolkit/catalogue/wellbeing.yaml")  # doctest: +SKIP
     >>> specs[0].id, specs[0].file  # doctest: +SKIP
     ('EQ.9a', 'wm')
     """

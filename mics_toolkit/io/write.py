@@ -112,26 +112,9 @@ def write(
     if file_format == "dta":
         _check_stata_value_labels(frame, value_labels, destination)
         options["version"] = _STATA_VERSION
-        declared = sorted(
-            name
-            for name, um in metadata.user_missing.items()
-            if name in present and (um.values or um.ranges)
-        )
-        if declared:
-            warnings.warn(
-                f"{destination}: Stata files cannot declare user-missing values; the "
-                f"declarations of {', '.join(declared)} were not written",
-                MicsWarning,
-                stacklevel=2,
-            )
+        _warn_undeclared_missing(metadata, present, destination)
     else:
-        options["compress"] = file_format == "zsav"
-        missing_ranges = _spss_missing_ranges(metadata, present)
-        if missing_ranges:
-            options["missing_ranges"] = missing_ranges
-        formats = _spss_integer_formats(frame)
-        if formats:
-            options["variable_format"] = formats
+        options.update(_spss_options(frame, metadata, present, file_format))
     if value_labels:
         options["variable_value_labels"] = value_labels
 
@@ -140,6 +123,36 @@ def write(
         destination, lambda temporary: writer(frame, temporary, **options), errors=_WRITER_ERRORS
     )
     return destination
+
+
+def _warn_undeclared_missing(metadata: Metadata, present: set[str], destination: Path) -> None:
+    """Warn that the SPSS user-missing declarations of the columns are not written to a
+    Stata file (Stata cannot declare them)."""
+    declared = sorted(
+        name
+        for name, um in metadata.user_missing.items()
+        if name in present and (um.values or um.ranges)
+    )
+    if declared:
+        warnings.warn(
+            f"{destination}: Stata files cannot declare user-missing values; the "
+            f"declarations of {', '.join(declared)} were not written",
+            MicsWarning,
+            stacklevel=3,
+        )
+
+
+def _spss_options(frame: pd.DataFrame, metadata: Metadata, present: set[str],
+                  file_format: str) -> dict[str, Any]:
+    """pyreadstat ``write_sav`` options: compression, user-missing ranges, integer formats."""
+    options: dict[str, Any] = {"compress": file_format == "zsav"}
+    missing_ranges = _spss_missing_ranges(metadata, present)
+    if missing_ranges:
+        options["missing_ranges"] = missing_ranges
+    formats = _spss_integer_formats(frame)
+    if formats:
+        options["variable_format"] = formats
+    return options
 
 
 def _check_destination(destination: Path) -> str:

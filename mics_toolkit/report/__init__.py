@@ -11,12 +11,19 @@
 - :mod:`~mics_toolkit.report.words`: the fixed words of every output in en, ru and kk.
 - :mod:`~mics_toolkit.report.manifest`: :class:`BuildInfo`, :func:`file_sha256`,
   :func:`write_manifest`.
-- :mod:`~mics_toolkit.report.build`: :func:`write_report` writes all of them into a folder.
+- :mod:`~mics_toolkit.report.build`: :func:`build_report`, the whole report of a report spec
+  (``mics build``); :func:`write_report` writes report outputs into a folder.
+- :mod:`~mics_toolkit.report.index_build`: :func:`build_index_report`, the whole index of an
+  index spec (``mics index``).
+- :mod:`~mics_toolkit.report.output_folder`: the output folder of a build, checked before it
+  starts (no input inside it, no file that no build wrote) and replaced as a unit.
 
-Every file is written atomically (temporary file beside the destination, then rename).
+The two builds are public as ``mt.build_report`` and ``mt.build_index_report``. A build's
+outputs replace the content of its folder as a unit (staging folder beside it, then a swap);
+a single file is written atomically (temporary file beside it, then rename).
 """
 
-from mics_toolkit.report.build import MANIFEST_NAME, write_report
+from mics_toolkit.report.build import write_report
 from mics_toolkit.report.excel import (
     FrameSheet,
     frames_workbook_bytes,
@@ -27,6 +34,7 @@ from mics_toolkit.report.excel import (
     write_workbook,
 )
 from mics_toolkit.report.manifest import (
+    MANIFEST_NAME,
     BuildInfo,
     bytes_sha256,
     file_sha256,
@@ -35,6 +43,7 @@ from mics_toolkit.report.manifest import (
     package_versions,
     write_manifest,
 )
+from mics_toolkit.report.output_folder import OutputFile
 from mics_toolkit.report.tidy import (
     TIDY_COLUMNS,
     csv_bytes,
@@ -51,6 +60,7 @@ __all__ = [
     "TIDY_COLUMNS",
     "BuildInfo",
     "FrameSheet",
+    "OutputFile",
     "bytes_sha256",
     "csv_bytes",
     "file_sha256",

@@ -20,7 +20,7 @@ and optionally a :class:`~mics_toolkit.index.SensitivityResult`) under fixed nam
   ``domains.png`` (heat map of domain scores by region);
 - ``manifest.json`` (build facts and the SHA-256 of every output);
 
-and :func:`write_index_outputs` writes them atomically into a folder. Every output is the
+and :func:`write_index_outputs` replaces a folder's content with them as a unit. Every output is the
 same bytes on a rebuild: no clock values (the workbook's dates are the build date, zip
 entries carry 1980-01-01), fixed PNG metadata, sorted JSON keys.
 
@@ -44,9 +44,9 @@ import pandas as pd
 from mics_toolkit.errors import OutputError, check_option
 from mics_toolkit.index import IndexData, IndexResult, IndexUncertainty, SensitivityResult
 from mics_toolkit.index.ranks import default_top
-from mics_toolkit.io import check_output_path, write_atomically
 from mics_toolkit.report.excel import FrameSheet, frames_workbook_bytes
-from mics_toolkit.report.manifest import BuildInfo, manifest_bytes
+from mics_toolkit.report.manifest import MANIFEST_NAME, BuildInfo, manifest_bytes
+from mics_toolkit.report.output_folder import check_output_folder
 from mics_toolkit.report.tidy import table_csv_bytes
 from mics_toolkit.report.words import (
     INDEX_EXPLANATION,
@@ -59,7 +59,6 @@ from mics_toolkit.tables import LANGUAGES
 
 __all__ = [
     "HEADER_ROW",
-    "INDEX_MANIFEST",
     "INDEX_WORKBOOK",
     "THIRD_COLOURS",
     "domain_heatmap_png",
@@ -72,7 +71,6 @@ __all__ = [
 ]
 
 INDEX_WORKBOOK = "index.xlsx"
-INDEX_MANIFEST = "manifest.json"
 HEADER_ROW = 4
 """Header row of every table sheet (row 1 title, row 2 description, row 3 empty)."""
 
@@ -631,7 +629,7 @@ def index_outputs(
             tables, _domains(result), labels=labels,
             title=f"{title}: {heading}" if title else heading, lang=lang,
         )
-    outputs[INDEX_MANIFEST] = manifest_bytes(info, outputs)
+    outputs[MANIFEST_NAME] = manifest_bytes(info, outputs)
     return outputs
 
 
@@ -648,10 +646,11 @@ def write_index_outputs(
     csv: bool = True,
     lang: str | None = None,
 ) -> dict[str, Path]:
-    """Write the outputs of :func:`index_outputs` into ``folder`` (created if missing).
+    """Write the outputs of :func:`index_outputs` into ``folder``, replacing its content as a
+    unit (:mod:`mics_toolkit.report.output_folder`).
 
-    Every output is rendered first, every destination checked, then each file is written
-    atomically (temporary file beside it, then rename), ``manifest.json`` last. The
+    The folder is checked (not a file, holding no file that no build wrote), every output
+    rendered, then written into a staging folder beside it that is swapped in. The
     parameters are those of :func:`index_outputs` (``lang`` included).
 
     Returns
@@ -662,7 +661,8 @@ def write_index_outputs(
     Raises
     ------
     OutputError
-        ``folder`` is a file or cannot be created, or a destination cannot be written.
+        ``folder`` is a file or cannot be created, holds files that no build wrote, or a
+        file cannot be written; the folder is then as it was.
 
     Examples
     --------
@@ -671,24 +671,7 @@ def write_index_outputs(
     >>> sorted(paths)[:3]  # doctest: +SKIP
     ['domain_scores.csv', 'domains.png', 'framework.csv']
     """
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"cannot write the index outputs into {folder}: it is a file; give "
-                          "a folder", path=str(folder))
+    target = check_output_folder(folder, {})
     outputs = index_outputs(result, uncertainty, data, sensitivity, info=info, labels=labels,
                             charts=charts, csv=csv, lang=lang)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"cannot create the folder {folder}: {error.strerror or error}",
-                          path=str(folder)) from error
-    for name in outputs:
-        check_output_path(folder / name)
-    written = {}
-    for name, content in outputs.items():
-        written[name] = write_atomically(
-            folder / name,
-            lambda temporary, content=content: Path(temporary).write_bytes(content),
-            errors=(OSError,),
-        )
-    return written
+    return {f.name: f.path for f in target.write(outputs)}

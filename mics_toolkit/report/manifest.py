@@ -31,6 +31,7 @@ from mics_toolkit.tables import LANGUAGES
 
 __all__ = [
     "MANIFEST_FORMAT",
+    "MANIFEST_NAME",
     "VERSIONED_PACKAGES",
     "BuildInfo",
     "bytes_sha256",
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 MANIFEST_FORMAT = "mics_toolkit manifest 1"
+
+MANIFEST_NAME = "manifest.json"
+"""File name of the manifest in every output folder (report and index)."""
 
 VERSIONED_PACKAGES: tuple[str, ...] = (
     "mics-toolkit",

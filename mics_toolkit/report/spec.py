@@ -1,4 +1,4 @@
-"""The report spec and the one-call report build behind ``mics build``.
+"""The report spec behind ``mics build``.
 
 A report spec is a YAML file (read and checked by the spec layer, :mod:`mics_toolkit.specfile`,
 so every error names ``file:line`` and the key) that says what a report holds: its title, the survey
@@ -9,12 +9,8 @@ the sampling-error appendix, whether the tidy outputs hold every catalogue indic
 optional weighting steps (calibration of the designs of a file to population totals read from
 a CSV file) applied before estimation.
 :func:`load_report_spec` checks it against the indicator catalogue and returns a frozen
-:class:`ReportSpec`; :func:`build_report` opens the survey, reads once the columns the
-indicators need, estimates every indicator by every breakdown it is shown by, fills the
-tables and the appendix and writes the workbook, the tidy CSV/Parquet and ``manifest.json``
-(:func:`mics_toolkit.report.write_report`) into one folder. It reports progress through an
-optional callback ``progress(done, total, message)`` and returns the files written and the
-time spent per stage (:class:`ReportBuild`).
+:class:`ReportSpec`; :func:`mics_toolkit.report.build.build_report` builds the report it
+describes.
 
 Top-level keys of a report spec (``examples/kz_mics/report.yaml`` is a complete example):
 
@@ -23,7 +19,7 @@ Top-level keys of a report spec (``examples/kz_mics/report.yaml`` is a complete 
 ``survey``         folder of the survey files, relative to the spec; required
 ``survey_config``  YAML file overriding the MICS6 file settings (relative to the spec)
 ``indicators``     indicator spec file(s) or folder(s), relative to the spec; default: the
-                   shipped catalogue ``specs/indicators``
+                   shipped catalogue ``mics_toolkit/catalogue``
 ``build_date``     ISO 8601 date written into the workbook and manifest; required
 ``language``       ``en`` (default), ``ru`` or ``kk``; ``mics build --lang`` overrides it
 ``name``           base name of the outputs (default ``report``: ``report.xlsx`` ...)
@@ -59,24 +55,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from mics_toolkit.design import LONELY_PSU_OPTIONS
 from mics_toolkit.design.calibration import CALIBRATION_METHODS, read_totals
-from mics_toolkit.errors import OutputError, ReadError, SpecError, close_matches
+from mics_toolkit.errors import ReadError, SpecError, close_matches
 from mics_toolkit.estimate import SurveyDesign
 from mics_toolkit.estimate.estimators import CI_METHODS, CI_OPTIONS, DF_OPTIONS
-from mics_toolkit.indicators import Catalogue, IndicatorSpec, compute_indicators, load_catalogue
+from mics_toolkit.indicators import Catalogue, IndicatorSpec, load_catalogue
 from mics_toolkit.indicators.compute import DesignAdjustment
-from mics_toolkit.io import Survey, SurveyConfig, open_survey
-from mics_toolkit.report.build import write_report
-from mics_toolkit.report.manifest import BuildInfo, file_sha256
+from mics_toolkit.io import SurveyConfig
+from mics_toolkit.report.manifest import file_sha256
 from mics_toolkit.specfile import (
     LANGUAGES,
     SpecChecker,
@@ -85,31 +77,17 @@ from mics_toolkit.specfile import (
     require_regular_file,
     spec_error,
 )
-from mics_toolkit.tables import (
-    TOTAL_TITLE,
-    AppendixIndicator,
-    Breakdown,
-    CountColumn,
-    IndicatorColumn,
-    TableSpec,
-    build_table,
-    localise,
-    sampling_errors,
-)
+from mics_toolkit.tables import TOTAL_TITLE
 
 __all__ = [
     "REPORT_FIELDS",
     "WEIGHTING_METHODS",
     "BreakdownSpec",
-    "ReportBuild",
     "ReportOptions",
     "ReportSpec",
     "WeightingStep",
-    "build_report",
     "load_report_spec",
 ]
-
-Progress = Callable[[int, int, str], None]
 
 REPORT_FIELDS: tuple[str, ...] = (
     "title",
@@ -144,13 +122,6 @@ _ITEM_FIELDS = ("indicator", "label", "decimals")
 _ESTIMATES = ("tables", "catalogue")
 _WEIGHTING_FIELDS = ("file", "totals", "method", "bounds", "weight")
 TOTAL_NAME = "total"
-
-_UNWEIGHTED_HEADER = {
-    "en": "Number of cases (unweighted)",
-    "ru": "Число случаев (невзвешенное)",
-    "kk": "Жағдайлар саны (салмақталмаған)",
-}
-_WEIGHTED_HEADER = {"en": "Weighted number", "ru": "Взвешенное число", "kk": "Салмақталған саны"}
 
 CONVENTIONS_FIXED: dict[str, str] = {
     "variance": "Taylor linearisation, first stage with replacement",
@@ -798,414 +769,3 @@ def _bounds(check: SpecChecker, value: Any, key: str, item: Mapping, method: str
     if (lower is not None and not lower < 1) or (upper is not None and not upper > 1):
         raise check.error(message, key, item, "bounds")
     return lower, upper
-
-
-# --------------------------------------------------------------------------------------------
-# The build
-
-
-@dataclass(frozen=True)
-class ReportBuild:
-    """What :func:`build_report` did.
-
-    Attributes
-    ----------
-    outputs : dict of str to pathlib.Path
-        Output name -> path, ``manifest.json`` last.
-    estimates : pandas.DataFrame
-        The long estimates frame (``indicator, breakdown, category`` and the result columns).
-    timings : dict of str to float
-        Seconds spent per stage: ``open``, ``read``, ``estimate``, ``tables``, ``write``,
-        ``total`` (wall time; never written into an output).
-    n_tables : int
-        Sheets of tables written (standard tables and appendix tables).
-    """
-
-    outputs: dict[str, Path]
-    estimates: pd.DataFrame = field(repr=False)
-    timings: dict[str, float]
-    n_tables: int
-
-    def summary(self) -> str:
-        """One line: tables, estimates and the time per stage."""
-        stages = ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items() if k != "total")
-        return (f"{self.n_tables} tables, {len(self.estimates)} estimates in "
-                f"{self.timings['total']:.2f} s ({stages})")
-
-
-def _check_folder(folder: Path) -> None:
-    """Fail before any work when the output folder cannot be written."""
-    if folder.exists():
-        if not folder.is_dir():
-            raise OutputError(f"cannot write the report into {folder}: it is a file; give a "
-                              "folder", path=str(folder))
-        probe = folder
-    else:
-        probe = folder.parent
-        while not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-        if not probe.is_dir():
-            raise OutputError(f"cannot create the report folder {folder}: {probe} is a file",
-                              path=str(folder))
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write the report into {folder}: {probe} is not writable",
-                          path=str(folder))
-
-
-def _resolve_breakdowns(spec: ReportSpec, survey: Survey, plan: Mapping[str, list[str]]
-                        ) -> tuple[dict[str, Breakdown], list[Breakdown]]:
-    """Report breakdowns by name (labels from the spec, else the survey's value labels) and
-    label-only breakdowns for the other variables of the tidy outputs."""
-    files_of: dict[str, list[str]] = {}
-    for indicator, variables in plan.items():
-        for variable in variables:
-            files_of.setdefault(variable, []).extend(spec.catalogue[indicator].files)
-
-    def survey_labels(variable: str) -> dict[Any, str]:
-        for file in files_of.get(variable, []):
-            for source in (file, survey.config.household_file):
-                if survey.has(source) and variable in survey.variables(source):
-                    labels = survey.metadata(source).labels(variable)
-                    if labels:
-                        return labels
-        return {}
-
-    named: dict[str, Breakdown] = {}
-    for name, item in spec.breakdowns.items():
-        if item.variable is None:
-            named[name] = Breakdown.total(item.title)
-            continue
-        categories = item.categories
-        if categories is None:
-            categories = survey_labels(item.variable)
-            if not categories:
-                raise spec.error(
-                    f"breakdown {name!r}: variable {item.variable!r} has no value labels in "
-                    "the survey; list its categories", f"breakdowns.{name}", item.line,
-                )
-        named[name] = Breakdown(item.variable, item.title, categories)
-    covered = {b.variable for b in named.values()}
-    extra = []
-    for variable in dict.fromkeys(v for vs in plan.values() for v in vs):
-        if variable not in covered:
-            labels = survey_labels(variable)
-            if labels:
-                extra.append(Breakdown(variable, variable, labels))
-    return named, extra
-
-
-def _check_variables(spec: ReportSpec, survey: Survey, plan: Mapping[str, list[str]]) -> None:
-    """Every file of the report's indicators is present and every breakdown variable of the
-    report is available in them; errors point at the table (or appendix) in the spec."""
-    for table in spec.tables:
-        for column in table.columns:
-            indicator = spec.catalogue[column.indicator]
-            for file in indicator.files:
-                survey.require(file)
-                available = set(survey.available(file))
-                for name in table.rows:
-                    variable = spec.breakdowns[name].variable
-                    if variable is not None and variable not in available:
-                        raise spec.error(
-                            f"breakdown {name!r} ({variable}) is not available for indicator "
-                            f"{indicator.id} in {survey.paths[file].name}; use a breakdown of "
-                            "that file", f"{table.key}.rows", table.line,
-                        )
-    for item in spec.appendix_items:
-        indicator = spec.catalogue[item.indicator]
-        for file in indicator.files:
-            survey.require(file)
-            available = set(survey.available(file))
-            for name in spec.appendix_domains:
-                variable = spec.breakdowns[name].variable
-                if variable is not None and variable not in available:
-                    raise spec.error(
-                        f"domain {name!r} ({variable}) is not available for indicator "
-                        f"{indicator.id} in {survey.paths[file].name}", "appendix.domains",
-                        spec.appendix_line,
-                    )
-
-
-def _check_weighting(spec: ReportSpec, survey: Survey, specs: Sequence[IndicatorSpec]
-                     ) -> None:
-    """Each weighting step adjusts the design of some indicator of the build, covers every
-    file of the designs it touches, and its variables are available in those files; errors
-    point at the step in the spec."""
-    for step in spec.weighting:
-        used = False
-        for indicator in specs:
-            weights = [indicator.expression("weight", f) or survey.config.file(f).weight
-                       for f in indicator.files]
-            if step.weight is not None and any(w != step.weight for w in weights):
-                continue
-            shared = set(indicator.files) & set(step.files)
-            if not shared:
-                continue
-            if shared != set(indicator.files):
-                raise spec.error(
-                    f"indicator {indicator.id} is estimated on one design over "
-                    f"{' + '.join(indicator.files)}; list all of them in 'file' "
-                    f"(file: [{', '.join(indicator.files)}])", f"{step.key}.file", step.line)
-            used = True
-            for file in indicator.files:
-                available = survey.available(file)
-                for variable in step.totals:
-                    if variable not in available:
-                        matches = close_matches(variable, available)
-                        hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-                        raise spec.error(
-                            f"variable {variable!r} of {step.name} is not available in "
-                            f"{survey.paths[file].name}{hint}", f"{step.key}.totals",
-                            step.line)
-        if not used:
-            what = "" if step.weight is None else f" with weight {step.weight}"
-            raise spec.error(
-                f"the step adjusts no indicator of the report: none is estimated on "
-                f"{', '.join(step.files)}{what}", step.key, step.line)
-
-
-def _needed_columns(survey: Survey, specs: Sequence[IndicatorSpec],
-                    plan: Mapping[str, list[str]],
-                    weighting: Sequence[WeightingStep] = ()) -> dict[str, list[str]]:
-    """Per file, the columns the indicators read (expressions, breakdowns, design,
-    weighting variables)."""
-    needed: dict[str, set[str]] = {}
-    for spec in specs:
-        for file in spec.files:
-            design = [n for n in survey.design_variables(file).values() if n is not None]
-            needed.setdefault(file, set()).update(spec.variables(file), plan[spec.id], design)
-            for step in weighting:
-                if file in step.files:
-                    needed[file].update(step.totals)
-    return {file: sorted(names) for file, names in needed.items()}
-
-
-def _table_specs(spec: ReportSpec, named: Mapping[str, Breakdown]) -> list[TableSpec]:
-    out = []
-    for table in spec.tables:
-        columns = []
-        for column in table.columns:
-            indicator = spec.catalogue[column.indicator]
-            not_applicable = [named[n].key for n in column.not_applicable]
-            if column.count:
-                if column.header is not None:
-                    header = column.header
-                elif not column.weighted:
-                    header = dict(_UNWEIGHTED_HEADER)
-                else:
-                    header = indicator.denominator_label or dict(_WEIGHTED_HEADER)
-                columns.append(CountColumn(indicator.id, header, weighted=column.weighted,
-                                           not_applicable=not_applicable))
-            else:
-                columns.append(IndicatorColumn(
-                    indicator.id,
-                    column.header if column.header is not None else dict(indicator.label),
-                    kind=indicator.type,
-                    decimals=column.decimals,
-                    mics_code=indicator.mics,
-                    sdg_code=", ".join(indicator.sdg) or None,
-                    name=dict(indicator.label),
-                    footnote=column.footnote if column.footnote is not None
-                    else indicator.footnote,
-                    not_applicable=not_applicable,
-                ))
-        out.append(TableSpec(
-            id=table.id,
-            title=table.title,
-            columns=columns,
-            rows=[named[r] for r in table.rows],
-            subtitle=table.subtitle,
-            stub_header=table.stub_header,
-            notes=table.notes,
-        ))
-    return out
-
-
-def _inputs(survey: Survey, specs: Sequence[IndicatorSpec], needed: Mapping[str, list[str]]
-            ) -> dict[str, str]:
-    """SHA-256 of every survey file the build reads."""
-    files = set(needed)
-    household = survey.config.household_file
-    if survey.has(household):
-        files.add(household)
-    mother_names = set(survey.config.mother_variables)
-    for file, names in needed.items():
-        if survey.config.file(file).mother_line is not None and mother_names & (
-            set(names) - set(survey.variables(file))
-        ):
-            files.add(survey.config.mother_file)
-    return {survey.paths[f].name: file_sha256(survey.paths[f])
-            for f in sorted(files, key=lambda f: survey.paths[f].name)}
-
-
-def _design(survey: Survey, specs: Sequence[IndicatorSpec]) -> dict[str, dict[str, str]]:
-    design: dict[str, dict[str, str]] = {}
-    for spec in specs:
-        for file in spec.files:
-            if file not in design:
-                values = survey.design_variables(file)
-                entry = {k: str(v) for k, v in values.items() if v is not None}
-                completed = survey.config.file(file).completed_values
-                if "completed" in entry and completed:
-                    entry["completed"] += " in " + ", ".join(str(c) for c in completed)
-                design[file] = entry
-            weight = spec.expression("weight", file)
-            if weight is not None:
-                key = f"weight {weight}"
-                ids = design[file].get(key)
-                design[file][key] = spec.id if ids is None else f"{ids}, {spec.id}"
-    return design
-
-
-def build_report(
-    spec: ReportSpec | str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    *,
-    lang: str | None = None,
-    survey: str | os.PathLike[str] | None = None,
-    progress: Progress | None = None,
-) -> ReportBuild:
-    """Build the report of a report spec into folder ``out``.
-
-    Parameters
-    ----------
-    spec : ReportSpec or path
-        The report spec (a path is loaded with :func:`load_report_spec`).
-    out : path
-        Output folder (created if missing): ``<name>.xlsx``, ``<name>_estimates.csv``,
-        ``<name>_estimates.parquet`` and ``manifest.json``.
-    lang : {"en", "ru", "kk"}, optional
-        Language of labels and headings; default the spec's ``language``.
-    survey : path, optional
-        Survey folder replacing the spec's ``survey``.
-    progress : callable, optional
-        Called as ``progress(done, total, message)`` after each file read, each estimate,
-        each table and the writing; ``total`` is fixed for the whole build.
-
-    Returns
-    -------
-    ReportBuild
-
-    Raises
-    ------
-    SpecError
-        The spec is invalid, or a breakdown of a table is not available in the files of one
-        of its indicators (located at the table in the spec).
-    ReadError, LinkError, VariableError, WeightError, DesignError
-        From opening and reading the survey and building designs (a stratum with one PSU
-        under ``lonely_psu: fail``: set ``options: lonely_psu`` in the spec).
-    SpecError
-        A weighting step adjusts no indicator, covers only some files of a design, or names
-        a variable the files lack (located at the step).
-    CalibrationError
-        A weighting step's figures do not fit the sample (a level absent from it, a level
-        of the sample without a count, margins of different totals, bounds not met).
-    OutputError
-        ``out`` is a file or not writable, or an output path is a directory; nothing is
-        written then. Every file is written atomically, so a failed build never leaves a
-        half-written workbook.
-
-    Notes
-    -----
-    Each indicator is estimated overall and by every breakdown variable it is shown by
-    (:meth:`ReportSpec.plan`) with :func:`mics_toolkit.indicators.compute_indicators` and the
-    spec's options; the tables follow the MICS display rules (domain.md section 3). Only the
-    columns the indicators need are read, each once. The build date, the SHA-256 of every
-    survey file read, the spec hash, the design variables and the conventions go into the
-    workbook's metadata sheet and ``manifest.json``; nothing depends on the clock, so a
-    rebuild gives byte-identical files. Weighting steps (:class:`WeightingStep`) adjust the
-    designs of their files before any estimate; each step is described under
-    ``conventions: weighting`` and its totals file's SHA-256 is among the inputs.
-    """
-    start = time.perf_counter()
-    timings: dict[str, float] = {}
-    if not isinstance(spec, ReportSpec):
-        spec = load_report_spec(spec)
-    lang = spec.language if lang is None else lang
-    if lang not in LANGUAGES:
-        raise SpecError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}", key="language")
-    folder = Path(out)
-    _check_folder(folder)
-    survey_set = open_survey(spec.survey if survey is None else survey,
-                             None if spec.survey_config is None else spec.survey_config)
-    plan = spec.plan()
-    specs = [spec.catalogue[i] for i in plan]
-    _check_variables(spec, survey_set, plan)
-    _check_weighting(spec, survey_set, specs)
-    needed = _needed_columns(survey_set, specs, plan, spec.weighting)
-    n_steps = sum(1 + len(v) for v in plan.values())
-    n_tables = len(spec.tables) + (1 if spec.appendix_items else 0)
-    total = len(needed) + n_steps + n_tables + 1
-    done = 0
-
-    def report(message: str) -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total, message)
-
-    timings["open"] = time.perf_counter() - start
-    mark = time.perf_counter()
-    household = survey_set.config.household_file
-    for file in sorted(needed, key=lambda f: (f != household, f)):
-        survey_set.data(file, needed[file])
-        report(f"read {survey_set.paths[file].name}")
-    timings["read"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    options = spec.options
-    estimates = compute_indicators(
-        survey_set, specs, breakdowns=plan, lonely_psu=options.lonely_psu, level=options.level,
-        ci=options.ci, ci_method=options.ci_method, df=options.df,
-        adjustments=[step.adjustment() for step in spec.weighting],
-        progress=lambda _done, _total, message: report(f"estimate {message}"),
-    )
-    timings["estimate"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    named, extra = _resolve_breakdowns(spec, survey_set, plan)
-    tables = []
-    for table_spec in _table_specs(spec, named):
-        tables.append(build_table(table_spec, estimates, lang=lang))
-        report(f"table {table_spec.id}")
-    if spec.appendix_items:
-        appendix = sampling_errors(
-            estimates,
-            [AppendixIndicator(i.indicator, i.label, i.universe, i.decimals,
-                               mics_code=spec.catalogue[i.indicator].mics,
-                               sdg_code=", ".join(spec.catalogue[i.indicator].sdg) or None)
-             for i in spec.appendix_items],
-            [named[d] for d in spec.appendix_domains],
-        )
-        tables.extend(appendix.to_tables(lang, title=spec.appendix_title))
-        report("sampling-error appendix")
-    timings["tables"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    conventions = options.conventions()
-    inputs = _inputs(survey_set, specs, needed)
-    if spec.weighting:
-        conventions["weighting"] = "; ".join(step.describe() for step in spec.weighting)
-        inputs.update({step.name: step.sha256 for step in spec.weighting})
-    info = BuildInfo(
-        build_date=spec.build_date,
-        title=_localised(spec.title, lang),
-        spec_hash=spec.sha256,
-        inputs=inputs,
-        design=_design(survey_set, specs),
-        conventions=conventions,
-        lang=lang,
-    )
-    notes = [_localised(n, lang) for n in spec.notes]
-    labelled = [*named.values(), *extra]
-    written = write_report(folder, tables=tables, estimates=estimates, info=info,
-                           breakdowns=labelled, notes=notes, name=spec.name)
-    report("wrote the report")
-    timings["write"] = time.perf_counter() - mark
-    timings["total"] = time.perf_counter() - start
-    return ReportBuild(outputs=written, estimates=estimates, timings=timings,
-                       n_tables=len(tables))
-
-
-def _localised(text: Any, lang: str) -> str:
-    return localise(text, lang, what="report text") or ""

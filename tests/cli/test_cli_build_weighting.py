@@ -23,7 +23,8 @@ import mics_toolkit as mt
 from mics_toolkit.cli.main import main
 from mics_toolkit.errors import ReadError, SpecError
 from mics_toolkit.report import file_sha256
-from mics_toolkit.report.spec import WEIGHTING_METHODS, build_report, load_report_spec
+from mics_toolkit.report.build import build_report
+from mics_toolkit.report.spec import WEIGHTING_METHODS, load_report_spec
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = PROJECT_ROOT / "examples" / "kz_mics" / "generate.py"

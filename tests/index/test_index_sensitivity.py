@@ -120,3 +120,66 @@ def test_errors(spec, data):
         SensitivitySource("x", "aggregation", ("geometric",))
     with pytest.raises(SpecError, match="perturbation"):
         SensitivitySource("x", "weights", perturbation=1.5)
+
+
+# ---------------------------------------------------------------------- replicates drawn once
+SAMPLED = (*SOURCES[:2], SOURCES[3], SensitivitySource("sampling", "sampling"))
+
+
+@pytest.mark.parametrize("engine", ["bootstrap", "montecarlo"])
+def test_reusing_the_uncertainty_replicates_gives_the_same_result(spec, data, engine,
+                                                                  monkeypatch):
+    import mics_toolkit.index.sensitivity as sensitivity
+    from mics_toolkit.index import assess_uncertainty, build_index
+
+    result = build_index(spec, data)
+    uncertainty = assess_uncertainty(spec, data, engine=engine, replicates=80, seed=11,
+                                     pipeline=result.pipeline)
+    draw = uncertainty.draw
+    assert draw.values.shape == (80, len(data.regions), len(data.indicators))
+    assert (draw.engine, draw.replicates, draw.seed) == (engine, 80, 11)
+    drawn_again = sensitivity_analysis(spec, data, SAMPLED, n=24, seed=11, engine=engine,
+                                       replicates=80, n_boot=20)
+
+    def no_second_draw(*args, **kwargs):
+        raise AssertionError("the replicates were drawn again")
+
+    monkeypatch.setattr(sensitivity, "replicate_values", no_second_draw)
+    reused = sensitivity_analysis(spec, data, SAMPLED, n=24, draw=draw, n_boot=20,
+                                  pipeline=result.pipeline)
+    for name, frame in drawn_again.to_frames().items():
+        pd.testing.assert_frame_equal(reused.to_frames()[name], frame, check_exact=True)
+    assert reused.settings == drawn_again.settings
+    # the draw is not consumed: a second reuse gives the same numbers again
+    again = sensitivity_analysis(spec, data, SAMPLED, n=24, draw=draw, n_boot=20)
+    pd.testing.assert_frame_equal(again.scores, reused.scores, check_exact=True)
+
+
+def test_a_draw_with_other_options_is_refused(spec, data):
+    from mics_toolkit.index import assess_uncertainty
+
+    draw = assess_uncertainty(spec, data, engine="bootstrap", replicates=30, seed=2).draw
+    for option, value in (("seed", 3), ("engine", "montecarlo"), ("replicates", 31)):
+        with pytest.raises(OptionError, match=f"{option}=") as caught:
+            sensitivity_analysis(spec, data, SAMPLED, n=10, draw=draw, **{option: value})
+        assert caught.value.option == option
+    assert assess_uncertainty(spec, data, engine="delta", replicates=30, seed=2).draw is None
+
+
+def test_a_pipeline_of_another_spec_is_refused(spec, data, design, objective):
+    from index_synthetic import SPEC
+
+    from mics_toolkit.index import assess_uncertainty, build_index
+
+    indicators = [dict(i, parent="extra") if i["id"] == "poverty" else i
+                  for i in SPEC["indicators"]]
+    other = IndexSpec.from_dict(dict(SPEC, groups=[*SPEC["groups"],
+                                                   {"id": "extra", "parent": "CWI"}],
+                                     indicators=indicators))
+    other_data = link_data(other, survey_totals(design, other.survey_definitions(),
+                                                region="HH7"), objective)
+    pipeline = build_index(spec, data).pipeline
+    with pytest.raises(OptionError, match="pipeline"):
+        assess_uncertainty(other, other_data, replicates=10, seed=1, pipeline=pipeline)
+    with pytest.raises(OptionError, match="pipeline"):
+        sensitivity_analysis(other, other_data, SOURCES[:2], n=5, seed=1, pipeline=pipeline)

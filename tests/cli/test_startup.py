@@ -1,0 +1,82 @@
+"""Start-up of the ``mics`` command: building the parser, ``mics --help`` and argument errors
+import neither pandas nor scipy (nor the other heavy libraries); the commands import the
+library in their ``run``. Option values that live in the library (``--engine``,
+``--lonely-psu``) are still checked and listed, by importing their module when needed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mics_toolkit.cli.main import main
+
+HEAVY = ("pandas", "scipy", "numpy", "pyreadstat", "openpyxl", "pyarrow", "matplotlib")
+
+PROBE = """
+import contextlib, io, json, sys
+import mics_toolkit.cli.main as cli
+parser = cli.build_parser()
+codes = []
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            codes.append(cli.main(argv))
+        except SystemExit as stop:
+            codes.append(stop.code)
+heavy = sorted({n.split(".")[0] for n in sys.modules} & set(json.loads(sys.argv[2])))
+print(json.dumps({"codes": codes, "heavy": heavy}))
+"""
+
+
+def _probe(*argvs: list[str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argvs), json.dumps(HEAVY)],
+                          capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(done.stdout)
+
+
+def test_help_and_argument_errors_load_no_heavy_library():
+    result = _probe(
+        ["--help"], ["build", "--help"], ["inspect", "--help"], [], ["nope"],
+        ["build", "spec.yaml"], ["build", "spec.yaml", "--out", "o", "--lang", "fr"],
+        ["index", "index.yaml"], ["index", "index.yaml", "--out", "o", "--replicates", "x"],
+        ["estimate", "wm.sav"], ["inspect"],
+    )
+    assert result["heavy"] == []
+    assert result["codes"] == [0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2]
+
+
+def test_importing_the_package_loads_no_heavy_library():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, mics_toolkit as mt; mt.OutputError; "
+         f"print(sorted({{n.split('.')[0] for n in sys.modules}} & set({list(HEAVY)!r})))"],
+        capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "[]"
+
+
+def test_values_from_the_library_are_checked_and_listed(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["index", "index.yaml", "--out", "o", "--engine", "bootstrapp"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'bootstrapp' (choose from 'bootstrap', 'montecarlo', 'delta')" in err
+    with pytest.raises(SystemExit):
+        main(["estimate", "--help"])
+    out = capsys.readouterr().out
+    assert "fail, remove, certainty, adjust, average" in out and "korn-graubard" in out
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    assert "en, ru, kk" in capsys.readouterr().out
+
+
+def test_the_package_exports_its_names_on_first_use():
+    import mics_toolkit as mt
+
+    for name in mt.__all__:
+        assert getattr(mt, name) is not None, name
+    assert set(mt.__all__) <= set(dir(mt))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        mt.nothing  # noqa: B018
+    assert mt.estimate.covariance is not None
