@@ -27,7 +27,14 @@ from mics_toolkit.errors import (
     VariableError,
     WeightError,
 )
-from mics_toolkit.estimate import RESULT_COLUMNS, ReplicateDesign, SurveyDesign, with_labels
+from mics_toolkit.estimate import (
+    RESULT_COLUMNS,
+    GlmResult,
+    ReplicateDesign,
+    SurveyDesign,
+    glm,
+    with_labels,
+)
 from mics_toolkit.io import (
     Metadata,
     SurveyData,
@@ -46,6 +53,7 @@ __all__ = [
     "Design",
     "DesignError",
     "ExpressionError",
+    "GlmResult",
     "LinkError",
     "Metadata",
     "MicsError",
@@ -64,6 +72,7 @@ __all__ = [
     "WeightError",
     "__version__",
     "describe",
+    "glm",
     "mics_weights",
     "open_survey",
     "read",

@@ -5,6 +5,7 @@ the estimators, ``tabulate``, the covariance of any set of estimates, and the pu
 from mics_toolkit.estimate.covariance import covariance
 from mics_toolkit.estimate.estimators import mean, proportion, ratio, total
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
+from mics_toolkit.estimate.glm import GlmResult, glm
 from mics_toolkit.estimate.labels import with_labels
 from mics_toolkit.estimate.replicate_design import ReplicateDesign
 from mics_toolkit.estimate.survey_design import SurveyDesign
@@ -12,9 +13,11 @@ from mics_toolkit.estimate.tabulate import tabulate
 
 __all__ = [
     "RESULT_COLUMNS",
+    "GlmResult",
     "ReplicateDesign",
     "SurveyDesign",
     "covariance",
+    "glm",
     "mean",
     "proportion",
     "ratio",

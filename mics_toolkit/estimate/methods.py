@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mics_toolkit.estimate import estimators
 from mics_toolkit.estimate.covariance import covariance as design_covariance
+from mics_toolkit.estimate.glm import glm as design_glm
 from mics_toolkit.estimate.tabulate import tabulate
 
 __all__ = ["EstimatorMethods"]
@@ -52,3 +53,9 @@ class EstimatorMethods:
         """Design covariance of the estimates of ``result``; see
         :func:`mics_toolkit.estimate.covariance`."""
         return design_covariance(self, result, where=where)
+
+    # design-based generalised linear models (estimate/glm.py)
+    def glm(self, formula, family="gaussian", where=None, df="design"):
+        """Design-based generalised linear model (R ``svyglm``); see
+        :func:`mics_toolkit.estimate.glm`."""
+        return design_glm(self, formula, family=family, where=where, df=df)
