@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, special
+from scipy import linalg, sparse, special
 
 from mics_toolkit.errors import (
     ExpressionError,
@@ -386,7 +386,7 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     _warn_fit(model, fit, family)
 
     influence = np.zeros((base.n_rows, model.n_columns))
-    influence[model.rows] = fit.influence
+    influence[model.rows] = model.weights[:, None] * fit.unit_influence[model.row_pattern]
     used = np.zeros(base.n_rows, dtype=bool)
     used[model.rows] = True
     domain = np.where(used, 0, -1)
@@ -445,18 +445,30 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
 
 @dataclass(frozen=True, eq=False)
 class _Model:
-    """The model matrices on the rows of the fit.
+    """The model on the rows of the fit, held by covariate pattern.
+
+    Rows with the same values of every variable of the formula (response included) have the
+    same model row and response: the fit and its influence values need each distinct
+    pattern once, with the sum of its rows' weights (the estimating equations and the
+    information are sums over rows, so they are the same sums grouped). Formulas with a
+    stateful transformation (``center``, ``standardize``, splines), which depend on all the
+    values, are not grouped, nor are data where most rows are distinct.
 
     Attributes
     ----------
     formula, response : str
         The formula, and the response as written.
-    rows : numpy.ndarray of int
+    rows : numpy.ndarray of int, shape (n,)
         Positions of the fit's rows in the design.
-    y : numpy.ndarray, shape (n,)
-    x : numpy.ndarray, shape (n, p)
+    row_pattern : numpy.ndarray of int, shape (n,)
+        The pattern of each row.
     weights : numpy.ndarray, shape (n,)
         Design weights of the rows.
+    y : numpy.ndarray, shape (m,)
+    x : numpy.ndarray, shape (m, p)
+        Response and model row of each pattern.
+    pattern_weights : numpy.ndarray, shape (m,)
+        Sum of the weights of each pattern's rows.
     names : list of str
         The p column names.
     terms : dict
@@ -470,9 +482,11 @@ class _Model:
     formula: str
     response: str
     rows: np.ndarray
+    row_pattern: np.ndarray
+    weights: np.ndarray
     y: np.ndarray
     x: np.ndarray
-    weights: np.ndarray
+    pattern_weights: np.ndarray
     names: list[str]
     terms: dict
     domain_rows: int
@@ -482,9 +496,21 @@ class _Model:
     def n_columns(self) -> int:
         return self.x.shape[1]
 
+    @property
+    def positive_rows(self) -> np.ndarray:
+        """Rows of positive weight per pattern, (m,)."""
+        return np.bincount(self.row_pattern, weights=self.weights > 0,
+                           minlength=len(self.y))
+
+
+# Transformations whose value at a row depends on the other rows (patsy's stateful transforms).
+_STATEFUL = frozenset({"center", "standardize", "scale", "bs", "cr", "cc", "te"})
+# Rows are grouped by covariate pattern when there are at most this share as many patterns.
+_GROUPED = 0.5
+
 
 def _model_matrices(base, formula: str, mask, family: str) -> _Model:
-    """Parse ``formula``, check its variables, and build y and X on the fit's rows."""
+    """Parse ``formula``, check its variables, and build y and X on the fit's patterns."""
     import patsy
 
     description = _parse(patsy, formula)
@@ -493,11 +519,10 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
             f"the formula {formula!r} has no response: write it as 'response ~ terms'",
             expression=formula, position=0,
         )
-    namespace = {"np": np}
+    namespace = {"np": np, "C": _categorical(patsy)}
     known = set(namespace) | set(patsy.builtins.__all__) | set(dir(builtins))
-    lhs_names = _variables(description.lhs_termlist, base, known, formula)
-    names = list(dict.fromkeys(lhs_names + _variables(description.rhs_termlist, base, known,
-                                                      formula)))
+    names, called, categorical = _variables(
+        description.lhs_termlist + description.rhs_termlist, base, known, formula)
     domain = np.ones(base.n_rows, dtype=bool) if mask is None else mask.copy()
     domain_rows = int(domain.sum())
     complete = domain.copy()
@@ -511,10 +536,11 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     for name in names:
         if base.numeric(name) is not None:
             check_request(base, Request("glm", name), analysed)
-    data = pd.DataFrame({name: _model_column(base.frame[name].to_numpy()[rows],
-                                             response=name in lhs_names and
-                                             name not in _rhs_only(description, lhs_names))
-                         for name in names}, index=pd.RangeIndex(len(rows)))
+    grouped = None if called & _STATEFUL else _patterns(base, names, rows)
+    first, row_pattern = grouped if grouped is not None else (
+        np.arange(len(rows)), np.arange(len(rows)))
+    data = pd.DataFrame({name: _model_column(base, name, rows[first], name in categorical)
+                         for name in names}, index=pd.RangeIndex(len(first)))
     try:
         with np.errstate(all="ignore"):
             y_frame, x_frame = patsy.dmatrices(
@@ -538,16 +564,66 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
             variable=response, file=base.source,
         )
     kept = x_frame.index.to_numpy()
-    rows = rows[kept]
-    y = np.ascontiguousarray(y_frame.to_numpy()[:, 0], dtype=float)
-    x = np.ascontiguousarray(x_frame.to_numpy(), dtype=float)
+    if len(kept) < len(first):  # a transformation gave missing values (np.log(0))
+        renumber = np.full(len(first), -1)
+        renumber[kept] = np.arange(len(kept))
+        row_pattern = renumber[row_pattern]
+        inside = row_pattern >= 0
+        rows, row_pattern = rows[inside], row_pattern[inside]
+    weights = base.weights[rows]
     info = x_frame.design_info
     terms = {name: tuple(range(s.start, s.stop)) for name, s in info.term_name_slices.items()}
-    weights = base.weights[rows]
-    model = _Model(formula, response, rows, y, x, weights, list(x_frame.columns), terms,
-                   domain_rows, float(base.weights[domain].sum()))
+    model = _Model(
+        formula, response, rows, row_pattern, weights,
+        np.ascontiguousarray(y_frame.to_numpy()[:, 0], dtype=float),
+        np.ascontiguousarray(x_frame.to_numpy(), dtype=float),
+        np.bincount(row_pattern, weights=weights, minlength=len(kept)),
+        list(x_frame.columns), terms, domain_rows, float(base.weights[domain].sum()),
+    )
     _check_model(model, family, base)
     return model
+
+
+def _categorical(patsy):
+    """patsy's ``C``, except that a pandas categorical without contrast or levels is returned
+    as it is: patsy reads the codes of a pandas categorical directly but converts the values
+    of a ``C()`` box one by one (the column names are the same, taken from the formula)."""
+    def C(data, contrast=None, levels=None):
+        if (contrast is None and levels is None
+                and isinstance(getattr(data, "dtype", None), pd.CategoricalDtype)):
+            return data
+        return patsy.builtins.C(data, contrast, levels)
+
+    return C
+
+
+def _patterns(base, names: list[str], rows: np.ndarray):
+    """``(first, row_pattern)``: the first row of each distinct combination of the values of
+    ``names`` on ``rows`` and the combination of every row; None when there are more than
+    ``_GROUPED`` as many combinations as rows (grouping would not pay)."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    size = 1
+    for name in names:
+        codes, uniques = base.codes(name, role="analysis")
+        size *= max(len(uniques), 1)
+        if size >= 2**62:
+            return None
+        key = key * len(uniques) + codes[rows]
+    if size <= 4 * len(rows) + 1024:  # combinations as dense codes, without a sort
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        n_patterns = int(present.sum())
+        if n_patterns > _GROUPED * len(rows):
+            return None
+        code = np.cumsum(present) - 1
+        row_pattern = code[key]
+        first = np.empty(n_patterns, dtype=np.intp)
+        first[row_pattern[::-1]] = np.arange(len(rows) - 1, -1, -1)
+        return first, row_pattern
+    _, first, row_pattern = np.unique(key, return_index=True, return_inverse=True)
+    if len(first) > _GROUPED * len(rows):
+        return None
+    return first, row_pattern.reshape(-1)
 
 
 def _parse(patsy, formula: str):
@@ -567,11 +643,14 @@ def _expression_error(formula: str, error) -> ExpressionError:
                            expression=formula, position=position)
 
 
-def _variables(termlist, base, known: set, formula: str) -> list[str]:
-    """The data columns named by the factors of ``termlist``, in order; VariableError (with
-    close names) for a name that is neither a column nor a known function."""
+def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set, set]:
+    """The data columns named by the factors of ``termlist`` in order, every name the factors
+    use, and the columns used only as ``C(column, ...)``; VariableError (with close names)
+    for a name that is neither a column nor a known function."""
     columns = set(base.frame.columns)
     found: list[str] = []
+    called: set = set()
+    in_c: dict[str, bool] = {}
     for term in termlist:
         for factor in term.factors:
             code = factor.name()
@@ -581,50 +660,54 @@ def _variables(termlist, base, known: set, formula: str) -> list[str]:
                 raise ExpressionError(f"the formula {formula!r} has a term that is not "
                                       f"valid: {code!r}", expression=formula,
                                       position=formula.find(code)) from None
-            for name in _names(tree):
+            for name, categorical in _names(tree):
+                called.add(name)
                 if name in columns:
                     found.append(name)
+                    in_c[name] = in_c.get(name, True) and categorical
                 elif name not in known:
                     base.column(name, role="formula")  # raises with close names
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), called, {n for n, only in in_c.items() if only}
 
 
-def _names(tree) -> list[str]:
-    """Variable names a factor's code reads: bare names, and ``Q("name")`` arguments."""
-    out: list[str] = []
+def _names(tree) -> list[tuple[str, bool]]:
+    """The names a factor's code reads (bare names, and ``Q("name")`` arguments), each with
+    whether it is the first argument of ``C()``."""
+    first_of_c = {id(node.args[0]) for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                  and node.func.id == "C" and node.args}
+    out: list[tuple[str, bool]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            out.append(node.id)
+            out.append((node.id, id(node) in first_of_c))
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
               and node.func.id == "Q" and node.args
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            out.append(node.args[0].value)
+            out.append((node.args[0].value, False))
     return out
 
 
-def _rhs_only(description, lhs_names: list[str]) -> set:
-    """Names of the response that also appear among the terms (kept as they are)."""
-    rhs = {name for term in description.rhs_termlist for factor in term.factors
-           for name in _names(ast.parse(factor.name(), mode="eval"))}
-    return rhs & set(lhs_names)
-
-
-def _model_column(values: np.ndarray, response: bool) -> np.ndarray:
-    """A column as patsy reads it: pandas extension arrays as numpy; whole numbers stored as
-    floats as integers (levels ``[T.2]``, not ``[T.2.0]``); a logical response as 0/1."""
-    if isinstance(values, pd.api.extensions.ExtensionArray) or (
-            values.dtype == object and not len(values)):
-        values = np.asarray(values, dtype=object)
-    if values.dtype == bool:
-        return values.astype(float) if response else values
-    if values.dtype.kind == "f" and len(values) and np.all(np.mod(values, 1) == 0):
-        if np.all(np.abs(values) < 2**53):
-            return values.astype(np.int64)
-    if values.dtype == object:
-        numbers = pd.to_numeric(pd.Series(values), errors="coerce")
-        if numbers.notna().all():
-            return _model_column(numbers.to_numpy(dtype=float), response)
-    return values
+def _model_column(base, name: str, rows: np.ndarray, categorical: bool):
+    """Column ``name`` on ``rows`` as patsy reads it: numbers (and logical values) as float64,
+    whole numbers as int64 (levels ``C(x)[T.2]``, not ``[T.2.0]``); text, and numbers used
+    only as ``C(name)``, as a pandas categorical of the values that occur in sorted order
+    (patsy's levels, which it then reads without a pass over every value); a categorical
+    column with the categories that occur, in their order."""
+    numbers = base.numeric(name)
+    if numbers is not None:
+        values = numbers[rows]
+        if np.all(np.mod(values, 1) == 0) and np.all(np.abs(values) < 2**53):
+            values = values.astype(np.int64)
+        return pd.Categorical(values, categories=np.unique(values)) if categorical else values
+    series = base.frame[name].iloc[rows].reset_index(drop=True)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.remove_unused_categories()
+    values = series.to_numpy(dtype=object)
+    try:
+        levels = sorted(set(values))
+    except TypeError:  # mixed types: patsy's own ordering
+        return series
+    return pd.Categorical(values, categories=levels)
 
 
 def _check_model(model: _Model, family: str, base) -> None:
@@ -633,12 +716,13 @@ def _check_model(model: _Model, family: str, base) -> None:
     y = model.y
     name = model.response
     where = f" in {base.source}" if base.source else ""
+    rows_of = np.bincount(model.row_pattern, minlength=len(y))
     if family == "binomial":
         bad = (y < 0) | (y > 1)
         if bad.any():
             raise VariableError(
                 f"the response {name!r}{where} of a binomial model must be 0/1 or a proportion "
-                f"in [0, 1]; {int(bad.sum())} rows of the fit are outside (e.g. "
+                f"in [0, 1]; {int(rows_of[bad].sum())} rows of the fit are outside (e.g. "
                 f"{_examples(y[bad])}). Recode it as a 0/1 column, or exclude those rows "
                 "with where=",
                 variable=name, file=base.source,
@@ -648,17 +732,17 @@ def _check_model(model: _Model, family: str, base) -> None:
         if bad.any():
             raise VariableError(
                 f"the response {name!r}{where} of a poisson model must be >= 0; "
-                f"{int(bad.sum())} rows of the fit are negative (e.g. {_examples(y[bad])})",
+                f"{int(rows_of[bad].sum())} rows of the fit are negative (e.g. "
+                f"{_examples(y[bad])})",
                 variable=name, file=base.source,
             )
-    positive = model.weights > 0
-    n_positive = int(positive.sum())
+    n_positive = int(np.count_nonzero(model.weights > 0))
     if n_positive == 0:
         raise WeightError(
             f"the model {model.formula!r} has no row with a positive weight in the domain "
-            f"({len(y)} rows with values for every variable, {model.domain_rows} in the "
-            "domain)",
-            variable=base.weight, n_bad=len(y),
+            f"({len(model.rows)} rows with values for every variable, {model.domain_rows} in "
+            "the domain)",
+            variable=base.weight, n_bad=len(model.rows),
         )
     if n_positive < model.n_columns:
         raise WeightError(
@@ -666,7 +750,8 @@ def _check_model(model: _Model, family: str, base) -> None:
             f"{n_positive} rows of positive weight with values for every variable",
             variable=base.weight, n_bad=n_positive,
         )
-    aliased = _aliased_columns(model.x[positive], model.weights[positive])
+    positive = model.pattern_weights > 0
+    aliased = _aliased_columns(model.x[positive], model.pattern_weights[positive])
     if aliased:
         names = [model.names[k] for k in aliased]
         raise ExpressionError(
@@ -683,27 +768,19 @@ def _aliased_columns(x: np.ndarray, weights: np.ndarray) -> list[int]:
     ``_ALIASED`` of their weighted norm (sequential Gram-Schmidt in column order, as R's
     pivoting QR keeps the earlier columns)."""
     gram = x.T @ (x * (weights / weights.mean())[:, None])
-    return _aliased_of_gram(gram)
-
-
-def _aliased_of_gram(gram: np.ndarray) -> list[int]:
     norms = np.diag(gram).copy()
     aliased: list[int] = []
     kept: list[int] = []
     for j in range(len(norms)):
-        if norms[j] <= 0:
-            aliased.append(j)
-            continue
-        if kept:
-            block = gram[np.ix_(kept, kept)]
+        residual = norms[j]
+        if kept and residual > 0:
             cross = gram[kept, j]
             try:
-                residual = norms[j] - cross @ linalg.solve(block, cross, assume_a="pos")
+                residual -= cross @ linalg.solve(gram[np.ix_(kept, kept)], cross,
+                                                 assume_a="pos")
             except (linalg.LinAlgError, ValueError):
                 residual = 0.0
-        else:
-            residual = norms[j]
-        if residual <= _ALIASED * norms[j]:
+        if residual <= _ALIASED * norms[j] or norms[j] <= 0:
             aliased.append(j)
         else:
             kept.append(j)
@@ -720,9 +797,13 @@ def _examples(values: np.ndarray) -> str:
 
 @dataclass(frozen=True, eq=False)
 class _Fit:
+    """The full-sample fit: coefficients, fitted values of the patterns, and per pattern the
+    influence of one unit of weight, ``B^-1 x_p (y_p - mu_p) mu'_p / V(mu_p)`` (a row's
+    influence value is its weight times its pattern's)."""
+
     params: np.ndarray
     mu: np.ndarray
-    influence: np.ndarray
+    unit_influence: np.ndarray
     converged: bool
     iterations: int
 
@@ -750,35 +831,46 @@ def _irls(x, y, weights, family, start=None):
 
 
 def _fit(model: _Model, family: str) -> _Fit:
-    """The full-sample fit and the influence values ``B^-1 U_i`` of its rows."""
+    """The full-sample fit and the influence of its patterns."""
     fam = _family(family)
-    params, mu, converged, iterations = _irls(model.x, model.y, model.weights, fam)
+    weights = model.pattern_weights
+    params, mu, converged, iterations = _irls(model.x, model.y, weights, fam)
     with np.errstate(all="ignore"):
         mu_eta = 1.0 / fam.link.deriv(mu)
         variance = fam.variance(mu)
-        score_factor = model.weights * (model.y - mu) * mu_eta / variance
-        working = model.weights * mu_eta**2 / variance
-    score_factor = np.where(model.weights > 0, score_factor, 0.0)
-    working = np.where(model.weights > 0, working, 0.0)
+        score_factor = (model.y - mu) * mu_eta / variance
+        working = weights * mu_eta**2 / variance
+    positive = weights > 0
+    score_factor = np.where(positive, score_factor, 0.0)
+    working = np.where(positive, working, 0.0)
     information = model.x.T @ (model.x * working[:, None])
     scores = model.x * score_factor[:, None]
     try:
-        factor = linalg.cho_factor(information)
-        influence = linalg.cho_solve(factor, scores.T).T
+        unit_influence = linalg.cho_solve(linalg.cho_factor(information), scores.T).T
     except linalg.LinAlgError:
-        influence = scores @ np.linalg.pinv(information)
-    return _Fit(params, mu, influence, converged, iterations)
+        unit_influence = scores @ np.linalg.pinv(information)
+    return _Fit(params, mu, unit_influence, converged, iterations)
 
 
 def _replicate_coefficients(base, model: _Model, family: str, start: np.ndarray,
                             units: ReplicateUnits) -> np.ndarray:
     """(1, p, R) coefficients with each replicate's weights, fitted from the full-sample
-    coefficients; NaN for a replicate whose columns are collinear on its rows."""
+    coefficients; NaN for a replicate whose columns are collinear on its rows. The
+    replicate weights of the patterns are one sparse product: ``A M`` with ``A`` the
+    (pattern, PSU) sums of weights and ``M`` the PSU factors, or ``A`` the (pattern, row)
+    incidence and ``M`` the rows' replicate weights."""
     fam = _family(family)
+    n_patterns = len(model.y)
     if units.by_psu:
-        matrix = units.weights[base.psu_index[model.rows]] * model.weights[:, None]
+        incidence = sparse.csr_matrix(
+            (model.weights, (model.row_pattern, base.psu_index[model.rows])),
+            shape=(n_patterns, units.weights.shape[0]))
+        matrix = np.asarray(incidence @ units.weights)
     else:
-        matrix = units.weights[model.rows]
+        incidence = sparse.csr_matrix(
+            (np.ones(len(model.rows)), (model.row_pattern, np.arange(len(model.rows)))),
+            shape=(n_patterns, len(model.rows)))
+        matrix = np.asarray(incidence @ units.weights[model.rows])
     n_replicates = matrix.shape[1]
     out = np.full((1, model.n_columns, n_replicates), np.nan)
     for r in range(n_replicates):
@@ -804,7 +896,8 @@ def _warn_fit(model: _Model, fit: _Fit, family: str) -> None:
     (above ``_DIVERGING``) are named.
     """
     if family in ("binomial", "poisson"):
-        positive = model.weights > 0
+        positive = model.pattern_weights > 0
+        n_rows = model.positive_rows[positive]
         x, y, mu = model.x[positive], model.y[positive], fit.mu[positive]
         at_zero = y <= 0
         at_one = y >= 1 if family == "binomial" else np.zeros_like(at_zero)
@@ -822,7 +915,7 @@ def _warn_fit(model: _Model, fit: _Fit, family: str) -> None:
             reach = np.abs(fit.params) * np.abs(x).max(axis=0)
             separated += [j for j in np.flatnonzero(reach > _DIVERGING) if j not in separated]
         if separated or near.any():
-            _warn_separation(model, family, sorted(separated), int(near.sum()))
+            _warn_separation(model, family, sorted(separated), int(n_rows[near].sum()))
     if not fit.converged:
         warnings.warn(
             f"the {family} model {model.formula!r} did not converge in {fit.iterations} IRLS "
@@ -858,18 +951,18 @@ def _warn_separation(model: _Model, family: str, columns: list[int], n_near: int
 def _dispersion(model: _Model, fit: _Fit, family: str, base, replicate: bool) -> float:
     """R 4.1-1's ``summary.svyglm`` dispersion (see :func:`glm`, Notes)."""
     fam = _family(family)
-    w = model.weights
+    w = model.pattern_weights
     fit_weight = w.sum()
     if base.calibration and not replicate:  # R keeps every row of a calibrated design
         scale = fit_weight / model.domain_weight
     else:
-        scale = (fit_weight / len(w)) / (model.domain_weight / model.domain_rows)
+        scale = (fit_weight / len(model.rows)) / (model.domain_weight / model.domain_rows)
     with np.errstate(all="ignore"):
         pearson = (model.y - fit.mu) * np.sqrt(scale / fam.variance(fit.mu))
-    positive = w > 0
-    n = int(np.count_nonzero(positive))
+    n = int(np.count_nonzero(model.weights > 0))
     if n < 2:
         return math.nan
+    positive = w > 0
     w, pearson = w[positive], pearson[positive]
     centre = (w * pearson).sum() / fit_weight
     return float(n / (n - 1) * (w * (pearson - centre) ** 2).sum() / fit_weight)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 import warnings
 from functools import cache
 from pathlib import Path
@@ -441,3 +442,52 @@ def test_poisson_level_without_events_warns():
     design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
     with pytest.warns(mt.MicsWarning, match=r"poisson model .* 'C\(g\)\[T\.1\]'"):
         design.glm("k ~ x + C(g)", family="poisson")
+
+
+@pytest.mark.parametrize("kind", ["taylor", "poststratified", "jkn"])
+def test_rows_grouped_by_covariate_pattern_give_the_row_by_row_fit(kind, monkeypatch):
+    glm_module = sys.modules["mics_toolkit.estimate.glm"]
+
+    frame = _frame().assign(age=lambda f: np.round(f["x"] * 3) + 30)
+    base = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
+    design = {"taylor": base, "poststratified": base.poststratify("g", {0: 3, 1: 3, 2: 3}),
+              "jkn": base.replicate("jkn")}[kind]
+    formula = "b ~ C(g) * age + C(region)"
+    model = glm_module._model_matrices(design if kind != "jkn" else design.base, formula,
+                                       None, "binomial")
+    assert len(model.y) < 300 < len(model.rows)  # grouped
+    grouped = design.glm(formula, family="binomial", where="psu != 4")
+    monkeypatch.setattr(glm_module, "_GROUPED", -1.0)
+    by_row = design.glm(formula, family="binomial", where="psu != 4")
+    pd.testing.assert_series_equal(grouped.params, by_row.params, rtol=1e-10)
+    pd.testing.assert_series_equal(grouped.bse, by_row.bse, rtol=1e-9)
+    assert grouped.dispersion == pytest.approx(by_row.dispersion, rel=1e-10)
+    assert grouped.nobs == by_row.nobs
+
+
+def test_stateful_transformations_see_every_row():
+    design = _designs()["taylor"]
+    centred = design.glm("y ~ center(x)")
+    plain = design.glm("y ~ x")
+    np.testing.assert_allclose(centred.params["center(x)"], plain.params["x"], rtol=1e-10)
+    np.testing.assert_allclose(centred.bse["center(x)"], plain.bse["x"], rtol=1e-10)
+    mean_x = np.average(_frame()["x"])  # patsy centres at the unweighted mean of the rows
+    np.testing.assert_allclose(centred.params["Intercept"],
+                               plain.params["Intercept"] + plain.params["x"] * mean_x,
+                               rtol=1e-10)
+
+
+def test_categorical_and_nullable_columns():
+    frame = _frame()
+    frame["level"] = pd.Categorical(np.array(["mid", "low", "high"])[frame["g"]],
+                                    categories=["none", "low", "mid", "high"])
+    frame["n"] = pd.array(frame["k"].astype(int), dtype="Int64")
+    frame.loc[::10, "n"] = pd.NA
+    design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
+    fit = design.glm("n ~ level + x", family="poisson")
+    # the categories' order, without the one that does not occur: 'low' is the reference
+    assert list(fit.params.index) == ["Intercept", "level[T.mid]", "level[T.high]", "x"]
+    assert fit.nobs == int(frame["n"].notna().sum())
+    same = design.glm("k ~ C(g, Treatment(1)) + x", family="poisson", where="notna(n)")
+    np.testing.assert_allclose(fit.params.to_numpy()[[0, 3]], same.params.to_numpy()[[0, 3]],
+                               rtol=1e-10)
