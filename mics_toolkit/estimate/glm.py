@@ -385,10 +385,18 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     fit = _fit(model, family)
     _warn_fit(model, fit, family)
 
-    influence = np.zeros((base.n_rows, model.n_columns))
-    influence[model.rows] = model.weights[:, None] * fit.unit_influence[model.row_pattern]
+    # z_ik = w_i G[pattern(i), k], 0 outside the fit; column-major, as the engine sums each
+    # column over the rows of the cells
     used = np.zeros(base.n_rows, dtype=bool)
     used[model.rows] = True
+    row_weight = np.zeros(base.n_rows)
+    row_weight[model.rows] = model.weights
+    pattern = np.zeros(base.n_rows, dtype=np.intp)
+    pattern[model.rows] = model.row_pattern
+    unit = np.ascontiguousarray(fit.unit_influence.T)
+    influence = np.empty((base.n_rows, model.n_columns), order="F")
+    for k in range(model.n_columns):
+        np.multiply(unit[k].take(pattern), row_weight, out=influence[:, k])
     domain = np.where(used, 0, -1)
 
     def replicates(units: ReplicateUnits) -> np.ndarray:
@@ -543,9 +551,11 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
                          for name in names}, index=pd.RangeIndex(len(first)))
     try:
         with np.errstate(all="ignore"):
-            y_frame, x_frame = patsy.dmatrices(
+            # the variables have no missing values here: a NaN can only come from a
+            # transformation (np.log(0)), and such patterns are dropped below
+            y_matrix, x_matrix = patsy.dmatrices(
                 formula, data, eval_env=patsy.EvalEnvironment([namespace]),
-                NA_action="drop", return_type="dataframe",
+                NA_action=patsy.NAAction(NA_types=[]), return_type="matrix",
             )
     except patsy.PatsyError as error:
         raise _expression_error(formula, error) from None
@@ -556,29 +566,31 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
             expression=formula, position=None,
         ) from None
     response = formula.split("~", 1)[0].strip()
-    if y_frame.shape[1] != 1:
+    if y_matrix.shape[1] != 1:
         raise VariableError(
             f"the response {response!r} of the formula {formula!r} must be one numeric "
             f"variable (0/1 or a proportion for family='binomial'); it gives the columns "
-            f"{list(y_frame.columns)}",
+            f"{list(y_matrix.design_info.column_names)}",
             variable=response, file=base.source,
         )
-    kept = x_frame.index.to_numpy()
-    if len(kept) < len(first):  # a transformation gave missing values (np.log(0))
+    y = np.asarray(y_matrix, dtype=float)[:, 0]
+    x = np.asarray(x_matrix, dtype=float)
+    finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
+    if not finite.all():  # a transformation gave missing values (np.log(0)): rows dropped
+        kept = np.flatnonzero(finite)
+        y, x = y[kept], x[kept]
         renumber = np.full(len(first), -1)
         renumber[kept] = np.arange(len(kept))
         row_pattern = renumber[row_pattern]
         inside = row_pattern >= 0
         rows, row_pattern = rows[inside], row_pattern[inside]
     weights = base.weights[rows]
-    info = x_frame.design_info
+    info = x_matrix.design_info
     terms = {name: tuple(range(s.start, s.stop)) for name, s in info.term_name_slices.items()}
     model = _Model(
-        formula, response, rows, row_pattern, weights,
-        np.ascontiguousarray(y_frame.to_numpy()[:, 0], dtype=float),
-        np.ascontiguousarray(x_frame.to_numpy(), dtype=float),
-        np.bincount(row_pattern, weights=weights, minlength=len(kept)),
-        list(x_frame.columns), terms, domain_rows, float(base.weights[domain].sum()),
+        formula, response, rows, row_pattern, weights, np.ascontiguousarray(y),
+        np.ascontiguousarray(x), np.bincount(row_pattern, weights=weights, minlength=len(y)),
+        list(info.column_names), terms, domain_rows, float(base.weights[domain].sum()),
     )
     _check_model(model, family, base)
     return model
@@ -824,7 +836,7 @@ def _irls(x, y, weights, family, start=None):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         result = GLM(y, x, family=family, var_weights=scaled).fit(
-            start_params=start, tol=_TOLERANCE, maxiter=_MAX_ITERATIONS)
+            start_params=start, tol=_TOLERANCE, maxiter=_MAX_ITERATIONS, wls_method="qr")
         history = getattr(result, "fit_history", {}) or {}
         return (np.asarray(result.params, dtype=float), np.asarray(result.mu, dtype=float),
                 bool(result.converged), int(history.get("iteration", 0)))
@@ -883,6 +895,16 @@ def _replicate_coefficients(base, model: _Model, family: str, start: np.ndarray,
             continue
         params, _, _, _ = _irls(x, y, w, fam, start=start)
         out[0, :, r] = params
+    missing = int(np.isnan(out[0, 0]).sum())
+    if missing:
+        warnings.warn(
+            f"{missing} of {n_replicates} replicates give no estimate of the model "
+            f"{model.formula!r} (its columns are collinear on the replicate's rows, e.g. a "
+            "level held only by the PSUs the replicate leaves out); they are left out of the "
+            "variance, as R's svrVar does",
+            MicsWarning,
+            stacklevel=caller_stacklevel(),
+        )
     return out
 
 

@@ -491,3 +491,32 @@ def test_categorical_and_nullable_columns():
     same = design.glm("k ~ C(g, Treatment(1)) + x", family="poisson", where="notna(n)")
     np.testing.assert_allclose(fit.params.to_numpy()[[0, 3]], same.params.to_numpy()[[0, 3]],
                                rtol=1e-10)
+
+
+def test_special_codes_of_model_variables_warn_at_the_caller():
+    frame = _frame()
+    frame.loc[[3, 10, 500], "k"] = 99.0
+    meta = mt.Metadata(file="wm.sav", value_labels={"k": {99: "No response"}},
+                       special_codes={"k": {99: "no_response"}})
+    design = mt.SurveyDesign(mt.SurveyData(frame, meta), weight="w", strata="stratum",
+                             psu="psu")
+    with pytest.warns(mt.SpecialCodeWarning, match=r"the glm of 'k'.*99 'No response'.*: 3 "
+                                                   "rows") as record:
+        design.glm("k ~ x", family="poisson")
+    assert [w.filename for w in record] == [__file__]
+    assert list(frame.loc[[3, 10, 500], "psu"] == 0) == [True, True, False]
+    with pytest.warns(mt.SpecialCodeWarning, match=": 1 rows"):
+        design.glm("y ~ C(k)", where="psu != 0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        design.glm("k ~ x", family="poisson", where="k != 99")
+
+
+def test_replicate_without_a_level_is_left_out_with_a_warning():
+    frame = _frame()
+    frame["rare"] = np.where(frame["psu"] == 7, "yes", "no")  # one PSU holds the level
+    design = mt.SurveyDesign(frame, weight="w", psu="psu").replicate("jk1")
+    with pytest.warns(mt.MicsWarning, match="1 of 30 replicates give no estimate") as record:
+        fit = design.glm("y ~ x + rare")
+    assert record[0].filename == __file__
+    assert np.isfinite(fit.bse).all()
