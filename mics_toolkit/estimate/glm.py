@@ -189,7 +189,8 @@ class GlmResult:
             One row: ``term`` (the terms joined by ``" + "``), ``statistic`` (F =
             ``b' V^-1 b / q``), ``df_num`` (q, the number of coefficients tested), ``df_den``
             (``df_resid``), ``p_value`` (upper tail of F(q, df_resid); NaN when
-            ``df_resid <= 0``).
+            ``df_resid <= 0``). NaN statistic and p-value when the covariance of the
+            coefficients tested is singular.
 
         Raises
         ------
@@ -214,8 +215,11 @@ class GlmResult:
         index = np.asarray(positions, dtype=np.intp)
         beta = self.params.to_numpy()[index]
         covariance = self.covariance[np.ix_(index, index)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            chisq = float(beta @ np.linalg.solve(covariance, beta))
+        try:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                chisq = float(beta @ np.linalg.solve(covariance, beta))
+        except np.linalg.LinAlgError:  # singular (a separated fit): no test, as R cannot
+            chisq = np.nan
         q = len(index)
         statistic = chisq / q
         df_den = self.df_resid
@@ -344,6 +348,11 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     designs: the model is fitted again with each replicate's weights from the full-sample
     coefficients and ``V = scale * sum_r rscales_r (b_r - centre)(b_r - centre)'``; a
     replicate whose columns are collinear has no estimate and is left out with a warning.
+    Rows with the same values of every variable of the formula (a covariate pattern) are
+    fitted once with the sum of their weights: the estimating equations, the information and
+    each PSU's score are the same sums grouped, so the results are those of the row-by-row
+    fit (formulas with a stateful transformation such as ``center(x)`` are fitted row by
+    row).
 
     ``df_resid = df + 1 - p`` (R: ``degf(design) + 1 - length(coef)``), p the number of
     coefficients; t tests, intervals and :meth:`GlmResult.wald_test` use it.

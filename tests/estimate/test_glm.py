@@ -5,6 +5,7 @@ bad input and warnings."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 import sys
@@ -520,3 +521,11 @@ def test_replicate_without_a_level_is_left_out_with_a_warning():
         fit = design.glm("y ~ x + rare")
     assert record[0].filename == __file__
     assert np.isfinite(fit.bse).all()
+
+
+def test_wald_test_with_a_singular_covariance_gives_nan():
+    fit = _designs()["taylor"].glm("y ~ x + C(g)")
+    singular = dataclasses.replace(fit, covariance=np.zeros_like(fit.covariance))
+    test = singular.wald_test("C(g)")
+    assert np.isnan(test["statistic"].iloc[0]) and np.isnan(test["p_value"].iloc[0])
+    assert test["df_num"].iloc[0] == 2
