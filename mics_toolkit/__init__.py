@@ -32,6 +32,8 @@ from mics_toolkit.estimate import (
     GlmResult,
     ReplicateDesign,
     SurveyDesign,
+    compare_rounds,
+    contrast,
     glm,
     with_labels,
 )
@@ -71,6 +73,8 @@ __all__ = [
     "VariableError",
     "WeightError",
     "__version__",
+    "compare_rounds",
+    "contrast",
     "describe",
     "glm",
     "mics_weights",

@@ -79,6 +79,10 @@ Errors
 Syntax and type errors raise :class:`~mics_toolkit.errors.ExpressionError` with the
 expression, the 0-based character ``position`` and a caret line; an unknown name raises
 :class:`~mics_toolkit.errors.VariableError` with close matches among the frame's columns.
+Nesting is limited, so hostile text gives an error instead of exhausting Python's stack:
+brackets and function calls nest at most 50 deep, and at most 100 operations (``not``,
+unary ``-``, comparisons, arithmetic, ``and``/``or``, functions) sit inside one another.
+Long flat expressions are not limited: ``a or b or ...`` and ``x in [...]`` are one level.
 
 Examples
 --------
@@ -113,7 +117,9 @@ from mics_toolkit.errors import ExpressionError, VariableError, close_matches
 
 __all__ = ["Expression", "evaluate", "parse", "where_mask"]
 
-_MAX_NESTING: Final = 50
+_MAX_BRACKETS: Final = 50  # brackets and function calls inside one another, while parsing
+_MAX_DEPTH: Final = 100  # operations inside one another: the depth of the syntax tree
+_SHOWN: Final = 200  # characters of an expression shown in an error message
 _KEYWORDS: Final = frozenset({"and", "or", "not", "in", "True", "False"})
 _FUNCTIONS: Final = ("abs", "isna", "notna")
 _COMPARISONS: Final = frozenset({"==", "!=", "<", "<=", ">", ">="})
@@ -135,12 +141,27 @@ _MISTAKES: Final = {
 
 
 def _located(message: str, text: str, position: int, hint: str = "") -> ExpressionError:
-    """Build an ExpressionError whose message ends with the expression and a caret line."""
-    shown = "".join(c if c.isprintable() else " " for c in text)
-    full = f"{message} at position {position} in {text!r}"
+    """Build an ExpressionError whose message ends with the expression and a caret line.
+
+    An expression longer than ``_SHOWN`` characters is shown as the ``_SHOWN`` characters
+    around the position (``...`` marks what is left out), so a hostile 100,000-character
+    ``where=`` gives a message of a few lines; the exception keeps the whole text.
+    """
+    if len(text) <= _SHOWN:
+        excerpt, caret = text, position
+        full = f"{message} at position {position} in {text!r}"
+    else:
+        start = max(0, min(position - _SHOWN // 2, len(text) - _SHOWN))
+        end = start + _SHOWN
+        before = "..." if start else ""
+        excerpt = before + text[start:end] + ("..." if end < len(text) else "")
+        caret = position - start + len(before)
+        full = (f"{message} at position {position} of an expression of {len(text):,} "
+                f"characters: {excerpt!r}")
+    shown = "".join(c if c.isprintable() else " " for c in excerpt)
     if hint:
         full += f"; {hint}"
-    full += f"\n    {shown}\n    {' ' * position}^"
+    full += f"\n    {shown}\n    {' ' * caret}^"
     return ExpressionError(full, expression=text, position=position)
 
 
@@ -359,6 +380,22 @@ _Node: TypeAlias = (
 )
 
 
+def _children(node: _Node) -> tuple[_Node, ...]:
+    """Return the operands of a syntax tree node (none for a literal or a name)."""
+    match node:
+        case _Call(argument=argument):
+            return (argument,)
+        case _Negate(operand=operand) | _Not(operand=operand) | _Membership(operand=operand):
+            return (operand,)
+        case _Arithmetic(first=first, rest=rest):
+            return (first, *(operand for _, _, operand in rest))
+        case _Compare(left=left, right=right):
+            return (left, right)
+        case _Logical(operands=operands):
+            return operands
+    return ()
+
+
 class _Parser:
     """Recursive-descent parser over the token list of one expression."""
 
@@ -397,9 +434,9 @@ class _Parser:
 
     def enter(self, token: _Token) -> None:
         self.depth += 1
-        if self.depth > _MAX_NESTING:
+        if self.depth > _MAX_BRACKETS:
             raise _located(
-                f"expression nested too deeply (more than {_MAX_NESTING} levels)",
+                f"expression nested too deeply (more than {_MAX_BRACKETS} levels of brackets)",
                 self.text,
                 token.position,
             )
@@ -414,7 +451,29 @@ class _Parser:
             raise self.unexpected(
                 token, "expected an operator ('and', 'or', '==', '+', ...) or the end"
             )
+        self.check_depth(node)
         return node
+
+    def check_depth(self, root: _Node) -> None:
+        """Refuse more than ``_MAX_DEPTH`` operations inside one another (no recursion here).
+
+        The evaluator recurses once per level of the tree, so this bound keeps it far from
+        Python's recursion limit; ``not not ... x`` and ``- - ... x`` are parsed in a loop but
+        give one level per operator. The position is that of the leftmost operation beyond
+        the limit.
+        """
+        level, depth = [root], 1
+        while level := [node for node in level if _children(node)]:  # operations only
+            if depth > _MAX_DEPTH:
+                raise _located(
+                    f"expression nested too deeply (more than {_MAX_DEPTH} operations inside "
+                    "one another, such as 'not', '-', comparisons or functions)",
+                    self.text,
+                    min(node.start for node in level),
+                    "simplify it, e.g. 'not not x' is 'x'",
+                )
+            level = [child for node in level for child in _children(node)]
+            depth += 1
 
     def parse_or(self) -> _Node:
         return self.parse_logical("or", self.parse_and)

@@ -468,8 +468,68 @@ def test_deep_nesting_is_an_expression_error_not_a_recursion_error():
     with pytest.raises(ExpressionError, match="nested too deeply"):
         parse("abs(" * 1000 + "1" + ")" * 1000)
     assert parse("(" * 40 + "1" + ")" * 40).text.count("(") == 40
-    assert parse("not " * 3000 + "x == 1").variables == {"x"}
-    assert parse("-" * 3000 + "1").variables == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("not " * 1000 + "x == 1", 400),  # the 101st 'not'
+        ("-" * 1000 + "x == 1", 99),  # the comparison and 100 minus signs
+        ("-" * 1000 + "x", 100),
+        ("not (" * 40 + "not " * 60 + "x == 1" + ")" * 40, 440),  # the comparison is 101st
+        ("abs(" * 45 + "-" * 60 + "x" + ")" * 45, 235),
+    ],
+)
+def test_deep_operations_are_an_expression_error_at_parse_time(text, position):
+    with pytest.raises(ExpressionError, match="more than 100 operations") as info:
+        parse(text)
+    assert info.value.position == position
+    assert info.value.expression == text
+    with pytest.raises(ExpressionError, match="more than 100 operations"):
+        where_mask(text, pd.DataFrame({"x": [1.0, 2.0]}), n_rows=2)
+
+
+def test_a_long_expression_is_shown_around_the_error():
+    text = "x == 1 or " * 1_000 + "x = 1"
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    error = info.value
+    assert error.position == len(text) - 3 and error.expression == text
+    first, shown, caret = str(error).splitlines()
+    assert first.startswith(f"'=' is not an operator; use '==' to compare at position "
+                            f"{len(text) - 3} of an expression of 10,005 characters: '...")
+    assert len(first) < 400
+    assert shown.startswith("    ...") and shown.endswith("or x = 1")
+    assert shown[caret.index("^")] == "="
+    with pytest.raises(ExpressionError) as info:
+        parse("not " * 1000 + "x == 1")
+    first, shown, caret = str(info.value).splitlines()
+    assert shown.endswith("...") and shown[caret.index("^"):].startswith("not")
+    assert len(str(info.value)) < 1000
+
+
+def test_operations_up_to_the_limit_parse_and_evaluate():
+    frame = pd.DataFrame({"x": [1.0, 2.0, NAN]})
+    # 99 'not' and the comparison: 100 operations, an odd number of 'not'
+    np.testing.assert_array_equal(
+        where_mask("not " * 99 + "x == 1", frame, n_rows=3), [False, True, False]
+    )
+    # 100 minus signs: an even number, x itself
+    np.testing.assert_array_equal(evaluate("-" * 100 + "x", frame), [1.0, 2.0, NAN])
+    with pytest.raises(ExpressionError, match="more than 100 operations"):
+        parse("not " * 100 + "x == 1")
+
+
+def test_long_flat_expressions_are_not_limited():
+    frame = pd.DataFrame({"x": [1.0, 2.0, 4999.0, 5000.0, NAN]})
+    listed = "x in [" + ", ".join(str(value) for value in range(5000)) + "]"
+    np.testing.assert_array_equal(
+        where_mask(listed, frame, n_rows=5), [True, True, True, False, False]
+    )
+    many_and = " and ".join(["x > 1"] * 2000)  # 'or' and '+' chains: see above
+    np.testing.assert_array_equal(
+        where_mask(many_and, frame, n_rows=5), [False, True, True, True, False]
+    )
 
 
 def test_not_a_string_is_an_expression_error():

@@ -32,7 +32,6 @@ import csv
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -43,6 +42,7 @@ from mics_toolkit.design.checks import describe_codes
 from mics_toolkit.design.design import Design
 from mics_toolkit.errors import CalibrationError, ReadError, SpecError, VariableError, check_option
 from mics_toolkit.io import SurveyData
+from mics_toolkit.specfile import require_regular_file
 
 __all__ = [
     "ADJUSTED_WEIGHT_SUFFIX",
@@ -1190,12 +1190,13 @@ def read_totals(path) -> dict:
     Raises
     ------
     ReadError
-        The file cannot be read.
+        The file does not exist, is not a regular file (a FIFO or a device such as
+        ``/dev/zero`` is refused before it is opened) or cannot be read; ``path`` is set.
     SpecError
-        A column is missing, a total is not a number, a level is repeated, or a variable
+        A column is missing, a total is not a finite number, a level is repeated, or a variable
         mixes rows with and without a level (the error gives the line).
     """
-    path = Path(path)
+    path = require_regular_file(path, what="totals file")
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
     except OSError as error:
@@ -1223,10 +1224,12 @@ def read_totals(path) -> dict:
             try:
                 total = float(text)
             except ValueError:
+                total = math.nan
+            if not math.isfinite(total):  # "nan", "inf" are refused as well as "lots"
                 raise SpecError(
                     f"{path}:{line}: total {text!r} of {variable!r} is not a number",
                     file=str(path), line=line, key="total",
-                ) from None
+                )
             previous = out.get(variable)
             if level == "":
                 if previous is not None:

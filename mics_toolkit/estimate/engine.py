@@ -234,9 +234,10 @@ def _warn_undefined(design: Design, request, scores: Scores, domains) -> None:
         cause = f"the denominator {request.denominator!r} sums to 0"
     else:
         cause = f"the weights {design.weight!r} sum to 0 over the rows with a value"
+    outcome = ("the total is 0 there" if request.kind == "total"
+               else "the estimate is NaN there (a zero denominator has no ratio)")
     warnings.warn(
-        f"the {request.kind} of {request.label!r}: {cause} in {where}; the estimate is NaN "
-        "there (a zero denominator has no ratio)",
+        f"the {request.kind} of {request.label!r}: {cause} in {where}; {outcome}",
         MicsWarning,
         stacklevel=caller_stacklevel(),
     )

@@ -10,6 +10,7 @@ design effects), the same for every statistic and every design.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "Conventions",
     "domain_row_counts",
+    "new_frame",
     "result_frame",
     "result_statistics",
 ]
@@ -110,9 +112,35 @@ def result_frame(
     for name in RESULT_COLUMNS:
         values = np.asarray(statistics[name]).reshape(-1)
         columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
-    out = pd.DataFrame(columns, copy=False)
+    out = new_frame(columns)
     out.attrs["mics"] = Conventions(attrs or {})
     return out
+
+
+def new_frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A frame of equal-length 1-D columns, as ``pd.DataFrame(columns)``.
+
+    Columns of numbers and pandas arrays need none of pandas' per-column inference, so such a
+    frame is assembled directly from its arrays (a tenth of the time of the general
+    constructor, which dominates a small result); any other column goes through
+    ``pd.DataFrame``.
+    """
+    arrays = list(columns.values())
+    direct = getattr(pd.DataFrame, "_from_arrays", None)
+    if direct is not None and arrays and all(
+        (isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "biuf")
+        or isinstance(a, pd.api.extensions.ExtensionArray)
+        for a in arrays
+    ):
+        return direct(arrays, columns=_column_index(tuple(columns)),
+                      index=pd.RangeIndex(len(arrays[0])), verify_integrity=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+@functools.lru_cache(maxsize=512)
+def _column_index(names: tuple) -> pd.Index:
+    """The (immutable) column index of a frame with these column names, made once."""
+    return pd.Index(list(names))
 
 
 def result_statistics(

@@ -10,9 +10,12 @@ generics dispatch on the design class.
 from __future__ import annotations
 
 from mics_toolkit.estimate import estimators
+from mics_toolkit.estimate.chisq import chisq as design_chisq
+from mics_toolkit.estimate.contrasts import compare as design_compare
 from mics_toolkit.estimate.covariance import covariance as design_covariance
 from mics_toolkit.estimate.glm import glm as design_glm
 from mics_toolkit.estimate.tabulate import tabulate
+from mics_toolkit.estimate.ttest import ttest as design_ttest
 
 __all__ = ["EstimatorMethods"]
 
@@ -53,6 +56,24 @@ class EstimatorMethods:
         """Design covariance of the estimates of ``result``; see
         :func:`mics_toolkit.estimate.covariance`."""
         return design_covariance(self, result, where=where)
+
+    # comparisons and tests (estimate/contrasts.py, estimate/chisq.py, estimate/ttest.py)
+    def compare(self, statistic, variable, by, level=None, pairs=None, kind="difference",
+                where=None, confidence=0.95, ci="t", df="design"):
+        """Differences or ratios of an estimate between domains, two by two; see
+        :func:`mics_toolkit.estimate.compare`."""
+        return design_compare(self, statistic, variable, by, level=level, pairs=pairs,
+                              kind=kind, where=where, confidence=confidence, ci=ci, df=df)
+
+    def chisq(self, row, column, where=None, statistic="F", df="design"):
+        """Design-based test of independence of a two-way table (R ``svychisq``); see
+        :func:`mics_toolkit.estimate.chisq`."""
+        return design_chisq(self, row, column, where=where, statistic=statistic, df=df)
+
+    def ttest(self, variable, by=None, where=None, level=0.95, df="design"):
+        """Design-based t-test of a mean or of two groups' means (R ``svyttest``); see
+        :func:`mics_toolkit.estimate.ttest`."""
+        return design_ttest(self, variable, by=by, where=where, level=level, df=df)
 
     # design-based generalised linear models (estimate/glm.py)
     def glm(self, formula, family="gaussian", where=None, df="design"):

@@ -97,8 +97,12 @@ def ratio_scores(design: Design, partition: Partition, products: RowProducts) ->
     empty = partition.by_domain(n_valid[:, :1]) == 0
     # a zero denominator (or weights that are all zero) leaves the estimate undefined: NaN,
     # never inf
-    undefined = (x[:, 0] == 0) & ~empty[:, 0] if kind != "total" else np.zeros(len(y), bool)
-    estimate = np.where(empty | undefined[:, None], np.nan, estimate)
+    if kind == "total":  # a total over zero weights is 0, but say so
+        undefined = (weight_total[:, 0] == 0) & ~empty[:, 0]
+        estimate = np.where(empty, np.nan, estimate)
+    else:
+        undefined = (x[:, 0] == 0) & ~empty[:, 0]
+        estimate = np.where(empty | undefined[:, None], np.nan, estimate)
 
     def projection(basis, row_factor: np.ndarray) -> np.ndarray:
         return _projection(partition, products, basis, row_factor, estimate, x)

@@ -83,7 +83,7 @@ class Scores:
         (C, K) and denominator (C, 1) (the index bootstrap reweights them); None otherwise.
     undefined : numpy.ndarray of bool, shape (G,), or None
         Domains with rows to estimate from whose estimate is undefined (a zero denominator,
-        or weights that are all zero): their estimates are NaN.
+        or weights that are all zero: NaN), or for a total, whose weights are all zero (0).
     """
 
     partition: Partition

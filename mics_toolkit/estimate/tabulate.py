@@ -17,7 +17,7 @@ import pandas as pd
 
 from mics_toolkit.errors import OptionError
 from mics_toolkit.estimate.engine import Block, analysis_of, estimate_blocks
-from mics_toolkit.estimate.frame import RESULT_COLUMNS, Conventions
+from mics_toolkit.estimate.frame import RESULT_COLUMNS, Conventions, new_frame
 from mics_toolkit.estimate.options import Options, where_text
 from mics_toolkit.estimate.products import Request
 
@@ -215,7 +215,7 @@ def frame_of_blocks(blocks: list[Block], attrs: dict) -> pd.DataFrame:
     for name in RESULT_COLUMNS:
         values = np.concatenate([np.asarray(b.statistics[name]).reshape(-1) for b in blocks])
         columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
-    out = pd.DataFrame(columns, copy=False)
+    out = new_frame(columns)
     out.attrs["mics"] = Conventions(attrs)
     return out
 

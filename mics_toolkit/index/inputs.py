@@ -6,7 +6,8 @@ table, and returns :class:`IndexData`, the input of :func:`~mics_toolkit.index.b
 and of the uncertainty and sensitivity engines. Every mismatch is an error that names the
 item: a spec indicator missing from its source (:class:`~mics_toolkit.errors.SpecError`, with
 close names), a region in the objective table that the survey lacks or the reverse
-(:class:`~mics_toolkit.errors.LinkError`, listing both sides).
+(:class:`~mics_toolkit.errors.LinkError`, listing both sides), an infinite value (a LinkError
+naming the indicator and the region; missing values, NaN, are imputed by the spec's rule).
 """
 
 from __future__ import annotations
@@ -138,7 +139,9 @@ def link_data(
         it and suggests close names), or the spec needs a source that is not given.
     LinkError
         A region is in the objective table but not in the survey, or the reverse (both lists
-        are in the message and in ``keys``).
+        are in the message and in ``keys``), or a survey estimate is infinite (``keys`` are
+        the indicator and the region). An infinite objective value is a SpecError of
+        :class:`~mics_toolkit.index.sources.ObjectiveTable`.
     """
     if isinstance(survey, (list, tuple)):
         survey = combine_totals(*survey)
@@ -208,6 +211,7 @@ def link_data(
             values[:, k] = column[objective_rows]
             se[:, k] = column_se[objective_rows]
             kinds.append("objective")
+    _refuse_infinite_survey_values(values, regions, spec)
     return IndexData(
         regions=regions,
         indicators=tuple(i.id for i in spec.indicators),
@@ -219,6 +223,27 @@ def link_data(
         survey_columns=np.array(survey_columns, dtype=np.intp),
         survey_source_index=np.array(source_index, dtype=np.intp),
         survey_region_index=region_index,
+    )
+
+
+def _refuse_infinite_survey_values(
+    values: np.ndarray, regions: Sequence[Any], spec: IndexSpec
+) -> None:
+    """Raise LinkError at the first infinite survey value (objective ones are refused by
+    :class:`ObjectiveTable`); a missing value (NaN) is left to the imputation rule."""
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return
+    r, k = np.argwhere(infinite)[0]
+    indicator = spec.indicators[k].id
+    n_more = int(infinite.sum()) - 1
+    more = f" (and {n_more} more infinite values)" if n_more else ""
+    raise LinkError(
+        f"survey indicator {indicator!r} is {values[r, k]} in region {regions[r]!r}{more}; "
+        "an estimate must be finite (a ratio whose denominator is 0 has no value: give NaN)",
+        files=["survey"],
+        keys=[indicator, str(regions[r])],
+        count=int(infinite.sum()),
     )
 
 

@@ -620,7 +620,9 @@ class ObjectiveTable:
     LinkError
         Duplicated regions, or SE rows/columns that the values table lacks.
     SpecError
-        A non-numeric column or a negative SE.
+        A non-numeric column, an infinite value or SE (``inf``, ``-inf``: the message names
+        the indicator and the region; leave a cell empty for a missing value) or a negative
+        SE.
     """
 
     values: pd.DataFrame
@@ -643,6 +645,7 @@ class ObjectiveTable:
                     f"{values[column].dtype})",
                     key=str(column),
                 )
+        _refuse_infinite(values, "")
         object.__setattr__(self, "values", values.rename(columns=str))
         if self.se is not None:
             se = self.se.rename(columns=str)
@@ -657,6 +660,7 @@ class ObjectiveTable:
                     count=len(extra_rows) + len(extra_cols),
                 )
             se = se.reindex(index=values.index)
+            _refuse_infinite(se, "the SE of ")
             array = se.to_numpy(dtype=np.float64)
             if np.any(array < 0):
                 r, c = np.argwhere(array < 0)[0]
@@ -691,3 +695,25 @@ class ObjectiveTable:
         else:
             se = np.zeros_like(values)
         return values, se
+
+
+def _refuse_infinite(table: pd.DataFrame, what: str) -> None:
+    """Raise SpecError naming the first infinite cell of ``table`` (regions x indicators).
+
+    An infinite objective value would normalise to a finite score (goalposts clip it to 0 or
+    100, min-max divides by an infinite range) without a word, so it is refused; NaN stays
+    the way to say "missing", imputed by the spec's rule.
+    """
+    array = table.to_numpy(dtype=np.float64, na_value=np.nan)
+    infinite = np.isinf(array)
+    if not infinite.any():
+        return
+    r, c = np.argwhere(infinite)[0]
+    n_more = int(infinite.sum()) - 1
+    more = f" (and {n_more} more infinite cells)" if n_more else ""
+    raise SpecError(
+        f"{what}objective indicator {str(table.columns[c])!r} is {array[r, c]} in region "
+        f"{table.index[r]!r}{more}; values must be finite numbers (leave the cell empty for "
+        "a missing value)",
+        key=str(table.columns[c]),
+    )

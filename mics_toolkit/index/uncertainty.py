@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from mics_toolkit.errors import OptionError, check_option
+from mics_toolkit.errors import OptionError, SpecError, check_option
 from mics_toolkit.index.bootstrap import bootstrap_values
 from mics_toolkit.index.build import group_order
 from mics_toolkit.index.delta import delta_covariance
@@ -139,10 +139,24 @@ class IndexUncertainty:
 
 
 def settings_with(spec: IndexSpec, **overrides) -> UncertaintySettings:
-    """The spec's uncertainty settings with the arguments that are not None replacing them."""
+    """The spec's uncertainty settings with the arguments that are not None replacing them.
+
+    An argument outside its range (``replicates`` outside 2 to
+    :data:`~mics_toolkit.index.spec.MAX_REPLICATES`, a ``level`` outside (0, 1), ...) raises
+    :class:`~mics_toolkit.errors.OptionError` naming the option and its range, whoever calls
+    (library, CLI option, sensitivity analysis): the spec's own values were checked when it
+    was read, so the caller's argument is the culprit.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
     values = spec.uncertainty.to_dict()
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return UncertaintySettings(**values)
+    values.update(given)
+    try:
+        return UncertaintySettings(**values)
+    except SpecError as error:
+        if error.key not in given:
+            raise
+        raise OptionError(str(error), option=error.key, value=given[error.key],
+                          valid=()) from error
 
 
 def generator_from_seed(seed) -> tuple[np.random.Generator, Any]:
@@ -213,8 +227,10 @@ def assess_uncertainty(
     Raises
     ------
     OptionError
-        An unknown option; the bootstrap without PSU totals or replicates; a linearised
-        covariance that the survey source lacks; the delta engine with rank normalisation.
+        An unknown option; ``replicates`` outside 2 to 100,000 (``MAX_REPLICATES``), or
+        another argument outside its range; the bootstrap without PSU totals or replicates;
+        a linearised covariance that the survey source lacks; the delta engine with rank
+        normalisation.
     SpecError
         A method cannot be applied to some replicate (e.g. a geometric mean over 0).
 

@@ -195,6 +195,29 @@ def test_region_missing_from_the_survey_and_the_reverse(survey_folder, tmp_path,
     assert set(caught.value.keys) == {"Astana", "Astana city"}
 
 
+@pytest.mark.parametrize("bad", ["inf", "-inf"])
+def test_infinite_objective_value(survey_folder, tmp_path, capsys, bad):
+    spec = _spec_copy(tmp_path)
+    text = (tmp_path / "objective.csv").read_text(encoding="utf-8")
+    (tmp_path / "objective.csv").write_text(
+        text.replace("Abai region,11.1,", f"Abai region,{bad},"), encoding="utf-8"
+    )
+    err = _fails(capsys, spec, "--survey", str(survey_folder), "--replicates", "20")
+    assert f"{spec}:{_line_of(spec, '  objective:')}: key 'data.objective'" in err
+    assert f"objective.csv: objective indicator 'infant_mortality' is {bad} in region " \
+        "'Abai region'" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("replicates", ["1000000000", "1"])
+def test_replicates_option_outside_the_limit(survey_folder, tmp_path, capsys, replicates):
+    spec = _spec_copy(tmp_path)
+    err = _fails(capsys, spec, "--survey", str(survey_folder), "--replicates", replicates)
+    assert err == (f"mics index: error: replicates={replicates} must be a whole number from 2 "
+                   "to 100,000")
+    assert not (tmp_path / "out").exists()
+
+
 def test_objective_column_missing(tmp_path, capsys):
     spec = _spec_copy(tmp_path, lambda t: t.replace("- id: child_poverty", "- id: child_povrty"))
     index_file = load_index_spec(spec)

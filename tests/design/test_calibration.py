@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -528,6 +531,59 @@ def test_read_totals_errors(tmp_path, text, line, key):
 def test_read_totals_missing_file(tmp_path):
     with pytest.raises(ReadError):
         read_totals(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize("total", ["inf", "-inf", "nan"])
+def test_read_totals_refuses_a_total_that_is_not_finite(tmp_path, total):
+    path = tmp_path / "totals.csv"
+    path.write_text(f"variable,level,total\nregion,north,1\nregion,south,{total}\n",
+                    encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        read_totals(path)
+    assert (info.value.line, info.value.key) == (3, "total")
+    assert f"total {total!r} of 'region' is not a number" in str(info.value)
+
+
+_READ_TOTALS_CHILD = """
+import sys
+import mics_toolkit as mt
+from mics_toolkit.errors import ReadError
+try:
+    mt.read_totals(sys.argv[1])
+except ReadError as error:
+    print(error.path)
+    print(error)
+    sys.exit(0)
+print("read without error")
+sys.exit(1)
+"""
+
+
+def _limit_memory() -> None:  # in the child: 2 GB of address space, so /dev/zero cannot eat RAM
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_read_totals_refuses_a_fifo_and_a_device(tmp_path, kind):
+    if kind == "fifo":
+        path = tmp_path / "totals.csv"
+        os.mkfifo(path)
+    else:
+        path = Path(kind)
+    try:  # a child process with a time and memory limit: the old reader hangs or fills memory
+        done = subprocess.run(
+            [sys.executable, "-c", _READ_TOTALS_CHILD, str(path)], capture_output=True,
+            text=True, timeout=30, preexec_fn=_limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"read_totals({str(path)!r}) still blocks after 30 s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    reported_path, message = done.stdout.splitlines()
+    assert reported_path == str(path)
+    what = "a FIFO (named pipe)" if kind == "fifo" else "a device"
+    assert message == f"cannot read the totals file {path}: it is {what}, not a regular file"
 
 
 # --------------------------------------------------------------------------- properties

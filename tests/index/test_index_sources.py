@@ -179,3 +179,21 @@ def test_objective_table_checks():
         ObjectiveTable(values, pd.DataFrame({"m": [1.0, 1.0]}, index=["A", "C"]))
     table = ObjectiveTable(values, pd.DataFrame({"m": [0.5]}, index=["B"]))
     assert table.lookup("m")[1].tolist() == [0.0, 0.5]
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_objective_table_refuses_infinite_values_and_ses(bad):
+    values = pd.DataFrame({"m": [1.0, 2.0, 3.0], "z": [1.0, bad, np.nan]}, index=["A", "B", "C"])
+    with pytest.raises(SpecError) as info:
+        ObjectiveTable(values)
+    assert f"objective indicator 'z' is {bad} in region 'B'" in str(info.value)
+    assert info.value.key == "z"
+    values.loc["B", "z"] = 2.0
+    values.loc["C", "m"] = bad
+    values.loc["A", "z"] = bad
+    with pytest.raises(SpecError, match=r"'z' is .*inf in region 'A' \(and 1 more infinite"):
+        ObjectiveTable(values)
+    finite = pd.DataFrame({"m": [1.0, 2.0], "z": [np.nan, 2.0]}, index=["A", "B"])
+    assert np.isnan(ObjectiveTable(finite).lookup("z")[0][0])  # NaN is missing, kept
+    with pytest.raises(SpecError, match="the SE of objective indicator 'm' is .*inf in region 'B'"):
+        ObjectiveTable(finite, pd.DataFrame({"m": [0.1, bad]}, index=["A", "B"]))

@@ -176,6 +176,19 @@ def test_link_unknown_indicator_ids():
         link_data(spec, estimates(["A", "B"]))
 
 
+def test_link_refuses_an_infinite_survey_estimate():
+    spec = IndexSpec.from_dict(SPEC)
+    survey = estimates(["A", "B"])
+    survey.estimate[1, 2] = np.inf  # 'safe' in region B
+    with pytest.raises(LinkError) as info:
+        link_data(spec, survey, objective_table(["A", "B"]))
+    assert "survey indicator 'safe' is inf in region 'B'" in str(info.value)
+    assert info.value.keys == ["safe", "B"] and info.value.count == 1
+    survey.estimate[1, 2] = np.nan  # missing stays missing, for the imputation rule
+    data = link_data(spec, survey, objective_table(["A", "B"]))
+    assert np.isnan(data.values_frame().loc["B", "safe"])
+
+
 def test_link_orders_values_by_survey_regions():
     spec = IndexSpec.from_dict(SPEC)
     objective = ObjectiveTable(pd.DataFrame({"mortality": [1.0, 2.0], "poverty": [0.1, 0.2]},

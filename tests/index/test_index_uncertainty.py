@@ -14,9 +14,11 @@ from mics_toolkit.errors import OptionError
 from mics_toolkit.index import (
     IndexSpec,
     ObjectiveTable,
+    SensitivitySource,
     SurveyEstimates,
     assess_uncertainty,
     link_data,
+    sensitivity_analysis,
     survey_totals,
 )
 
@@ -210,6 +212,31 @@ def test_engine_errors(linear_case):
         assess_uncertainty(ranked, link_data(ranked, survey=data.survey), engine="delta")
     with pytest.raises(OptionError, match="'jackknife'"):
         assess_uncertainty(spec, data, engine="jackknife")
+
+
+@pytest.mark.parametrize("engine", ["bootstrap", "montecarlo", "delta"])
+@pytest.mark.parametrize("replicates", [1_000_000_000, 100_001, 1, 0, -5])
+def test_replicates_outside_the_limit_are_an_option_error(linear_case, engine, replicates):
+    spec, data, _ = linear_case
+    with pytest.raises(OptionError) as info:
+        assess_uncertainty(spec, data, engine=engine, replicates=replicates)
+    assert info.value.option == "replicates" and info.value.value == replicates
+    assert f"replicates={replicates!r} must be a whole number from 2 to 100,000" in str(
+        info.value)
+
+
+def test_other_arguments_outside_their_range_are_option_errors(linear_case):
+    spec, data, _ = linear_case
+    for name, value in (("level", 1.5), ("rank_level", 0.0), ("top", 0), ("seed", -1)):
+        with pytest.raises(OptionError) as info:
+            assess_uncertainty(spec, data, engine="delta", **{name: value})
+        assert info.value.option == name and info.value.value == value
+    with pytest.raises(OptionError, match="from 2 to 100,000") as info:
+        sensitivity_analysis(spec, data, [SensitivitySource("sampling", "sampling")],
+                             method="uncertainty", n=3, replicates=10**9)
+    assert info.value.option == "replicates"
+    at_limit = assess_uncertainty(spec, data, engine="delta", replicates=2, seed=1)
+    assert at_limit.settings["replicates"] == 2
 
 
 def test_replicate_estimates_drive_the_bootstrap(linear_case):
