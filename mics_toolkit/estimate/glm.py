@@ -39,9 +39,9 @@ from mics_toolkit.errors import (
     caller_stacklevel,
     check_option,
 )
+from mics_toolkit.estimate.contrasts import t_test_columns
 from mics_toolkit.estimate.engine import analysis_of, check_request
 from mics_toolkit.estimate.frame import Conventions
-from mics_toolkit.estimate.intervals import multiplier, symmetric_interval
 from mics_toolkit.estimate.options import DF_OPTIONS, DfRule, where_array, where_text
 from mics_toolkit.estimate.products import Request
 from mics_toolkit.estimate.scores import ReplicateUnits, influence_scores
@@ -135,8 +135,8 @@ class GlmResult:
     def pvalues(self) -> pd.Series:
         """Two-sided p-values of the t statistics with ``df_resid`` degrees of freedom (NaN
         when ``df_resid <= 0``, as R)."""
-        return pd.Series(_t_p_value(self.tvalues.to_numpy(), self.df_resid),
-                         index=self.params.index, name="p_value")
+        return pd.Series(self._t_columns(0.95)["p_value"].to_numpy(), index=self.params.index,
+                         name="p_value")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals ``params -+ t_{df_resid}((1 + level) / 2) * bse`` (R's
@@ -146,11 +146,23 @@ class GlmResult:
         -------
         pandas.DataFrame
             Columns ``ci_lower, ci_upper``, indexed by coefficient.
+
+        Raises
+        ------
+        OptionError
+            ``level`` not between 0 and 1.
         """
-        _check_level(level)
-        q = float(multiplier(level, "t", self.df_resid))
-        lower, upper = symmetric_interval(self.params.to_numpy(), self.bse.to_numpy(), q)
-        return pd.DataFrame({"ci_lower": lower, "ci_upper": upper}, index=self.params.index)
+        columns = self._t_columns(level)
+        return pd.DataFrame({"ci_lower": columns["ci_lower"].to_numpy(),
+                             "ci_upper": columns["ci_upper"].to_numpy()},
+                            index=self.params.index)
+
+    def _t_columns(self, level: float) -> pd.DataFrame:
+        """The t-test columns of the coefficients (the package's one home for them,
+        :func:`~mics_toolkit.estimate.contrasts.t_test_columns`)."""
+        n = len(self.params)
+        return t_test_columns(list(self.params.index), self.params.to_numpy(),
+                              self.bse.to_numpy() ** 2, np.full(n, self.df_resid), level, "t")
 
     def cov_params(self) -> pd.DataFrame:
         """The design covariance of the coefficients (R's ``vcov(svyglm)``)."""
@@ -159,17 +171,10 @@ class GlmResult:
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """One row per coefficient: ``term, estimate, se, ci_lower, ci_upper, statistic,
-        p_value`` (statistic: the t value), with ``attrs["mics"]`` the conventions."""
-        interval = self.conf_int(level)
-        frame = pd.DataFrame({
-            "term": np.asarray(self.params.index, dtype=object),
-            "estimate": self.params.to_numpy(),
-            "se": self.bse.to_numpy(),
-            "ci_lower": interval["ci_lower"].to_numpy(),
-            "ci_upper": interval["ci_upper"].to_numpy(),
-            "statistic": self.tvalues.to_numpy(),
-            "p_value": self.pvalues.to_numpy(),
-        })
+        p_value`` (statistic: the t value with ``df_resid`` df), with ``attrs["mics"]`` the
+        conventions."""
+        columns = self._t_columns(level).rename(columns={"contrast": "term"})
+        frame = columns[list(GLM_COLUMNS)].copy()
         frame.attrs["mics"] = Conventions({**self.conventions, "level": level})
         return frame
 
@@ -1000,22 +1005,6 @@ def _dispersion(model: _Model, fit: _Fit, family: str, base, replicate: bool) ->
 
 
 # --------------------------------------------------------------------------------- small parts
-
-
-def _t_p_value(statistic: np.ndarray, df: float) -> np.ndarray:
-    """Two-sided p-value of t statistics with ``df`` degrees of freedom (NaN for df <= 0)."""
-    if not df > 0:
-        return np.full(np.shape(statistic), np.nan)
-    with np.errstate(invalid="ignore"):
-        return 2 * special.stdtr(df, -np.abs(statistic))
-
-
-def _check_level(level) -> None:
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise OptionError(
-            f"level={level!r} is not valid; give a confidence level between 0 and 1 (e.g. 0.95)",
-            option="level", value=level, valid=(),
-        )
 
 
 def _canonical_term(name: str) -> str:
