@@ -43,10 +43,12 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and editors
     from mics_toolkit.design.weights import MicsWeights, mics_weights, weight_diagnostics
     from mics_toolkit.estimate import (
         RESULT_COLUMNS,
+        GlmResult,
         ReplicateDesign,
         SurveyDesign,
         compare_rounds,
         contrast,
+        glm,
         with_labels,
     )
     from mics_toolkit.io import (
@@ -76,6 +78,8 @@ _LAZY: dict[str, str] = {
     "with_labels": "mics_toolkit.estimate",
     "compare_rounds": "mics_toolkit.estimate",
     "contrast": "mics_toolkit.estimate",
+    "glm": "mics_toolkit.estimate",
+    "GlmResult": "mics_toolkit.estimate",
     "Metadata": "mics_toolkit.io",
     "SurveyData": "mics_toolkit.io",
     "describe": "mics_toolkit.io",
@@ -101,6 +105,7 @@ __all__ = [
     "Design",
     "DesignError",
     "ExpressionError",
+    "GlmResult",
     "IndexBuild",
     "LinkError",
     "Metadata",
@@ -126,6 +131,7 @@ __all__ = [
     "compare_rounds",
     "contrast",
     "describe",
+    "glm",
     "mics_weights",
     "open_survey",
     "read",

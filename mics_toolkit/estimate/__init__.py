@@ -8,6 +8,7 @@ from mics_toolkit.estimate.contrasts import compare, compare_rounds, contrast
 from mics_toolkit.estimate.covariance import covariance
 from mics_toolkit.estimate.estimators import mean, proportion, ratio, total
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
+from mics_toolkit.estimate.glm import GlmResult, glm
 from mics_toolkit.estimate.labels import with_labels
 from mics_toolkit.estimate.replicate_design import ReplicateDesign
 from mics_toolkit.estimate.survey_design import SurveyDesign
@@ -16,6 +17,7 @@ from mics_toolkit.estimate.ttest import ttest
 
 __all__ = [
     "RESULT_COLUMNS",
+    "GlmResult",
     "ReplicateDesign",
     "SurveyDesign",
     "chisq",
@@ -23,6 +25,7 @@ __all__ = [
     "compare_rounds",
     "contrast",
     "covariance",
+    "glm",
     "mean",
     "proportion",
     "ratio",

@@ -13,6 +13,7 @@ from mics_toolkit.estimate import estimators
 from mics_toolkit.estimate.chisq import chisq as design_chisq
 from mics_toolkit.estimate.contrasts import compare as design_compare
 from mics_toolkit.estimate.covariance import covariance as design_covariance
+from mics_toolkit.estimate.glm import glm as design_glm
 from mics_toolkit.estimate.tabulate import tabulate
 from mics_toolkit.estimate.ttest import ttest as design_ttest
 
@@ -73,3 +74,9 @@ class EstimatorMethods:
         """Design-based t-test of a mean or of two groups' means (R ``svyttest``); see
         :func:`mics_toolkit.estimate.ttest`."""
         return design_ttest(self, variable, by=by, where=where, level=level, df=df)
+
+    # design-based generalised linear models (estimate/glm.py)
+    def glm(self, formula, family="gaussian", where=None, df="design"):
+        """Design-based generalised linear model (R ``svyglm``); see
+        :func:`mics_toolkit.estimate.glm`."""
+        return design_glm(self, formula, family=family, where=where, df=df)

@@ -1,0 +1,200 @@
+"""GLM benchmark: a 10-parameter design-based logistic regression on the 100,000-row file.
+
+This module holds the runner of the glm benchmark. On the synthetic women's file of the core
+benchmark (``synthetic_women.make_women``, the same rows as the ``.sav`` file) it fits
+
+    better_life ~ C(HH6) + C(windex5) + C(welevel) + WB4        (10 coefficients)
+
+(``better_life`` = LS3 == 1 and LS4 == 1 among women asked, as in the core benchmark;
+``welevel`` 9 "Missing/DK" as missing) with ``family="binomial"`` and times, in the same run:
+
+1. mics_toolkit: building the ``SurveyDesign`` (strata ``stratum``, PSUs ``HH1``) and
+   ``design.glm(...)`` with design-based SEs (R's quasibinomial svyglm);
+2. statsmodels without a design (the floor): ``smf.glm(formula, data, family=Binomial(),
+   var_weights=wmweight).fit()``, the plain weighted fit from the same formula;
+3. R survey 4.1 (when ``Rscript`` is on the PATH): ``svydesign`` + ``svyglm(...,
+   family=quasibinomial())``, timed inside R with ``proc.time()``;
+
+and checks that the three give the same coefficients and that ours and R's give the same
+SEs. Each Python tool runs once untimed first (imports, first-call costs); R's start-up and
+package loading are outside its timing. A second model replaces the whole-year age ``WB4`` by an exact age with a uniform
+fraction of a year (``age_exact``), so that nearly every row is a distinct covariate pattern:
+mics_toolkit then fits row by row (see :func:`mics_toolkit.estimate.glm`), the slow path.
+
+BLAS runs on one thread for every tool (``OPENBLAS_NUM_THREADS=1`` and the like, set before
+numpy is imported): on the shared 2-core machine a multi-threaded BLAS spends most of its
+time waiting on small matrices. Timings are the best of ``--repeats`` runs; the median is
+printed too. Run ``python benchmarks/bench_glm.py`` (``--rows 10000`` for a quick run).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import importlib.metadata  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from synthetic_women import DEFAULT_SEED, make_women  # noqa: E402
+
+import mics_toolkit as mt  # noqa: E402
+
+MODELS = {
+    "whole-year age (WB4)": "better_life ~ C(HH6) + C(windex5) + C(welevel) + WB4",
+    "exact age (age_exact)": "better_life ~ C(HH6) + C(windex5) + C(welevel) + age_exact",
+}
+
+
+def load(n_rows: int, seed: int) -> pd.DataFrame:
+    """The design columns, the response and the covariates of the models."""
+    raw = make_women(n_rows, seed, n_filler=0)
+    asked = raw["LS3"].notna() & raw["LS4"].notna()
+    frame = raw[["HH1", "stratum", "wmweight", "HH6", "windex5", "welevel", "WB4"]].astype(float)
+    frame["welevel"] = frame["welevel"].where(frame["welevel"] != 9)
+    frame["better_life"] = ((raw["LS3"] == 1) & (raw["LS4"] == 1)).astype(float).where(asked)
+    fraction = np.random.default_rng(seed).uniform(0, 1, len(frame))
+    frame["age_exact"] = frame["WB4"] + fraction
+    return frame.reset_index(drop=True)
+
+
+def timed(function, repeats: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def ours(frame: pd.DataFrame, formula: str):
+    def run():
+        design = mt.SurveyDesign(frame, weight="wmweight", strata="stratum", psu="HH1")
+        return design.glm(formula, family="binomial")
+    return run
+
+
+def statsmodels_floor(frame: pd.DataFrame, formula: str):
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # non-integer weights in a binomial fit
+            return smf.glm(formula, data=frame, family=sm.families.Binomial(),
+                           var_weights=frame["wmweight"]).fit()
+    return run
+
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(survey))
+args <- commandArgs(trailingOnly = TRUE)
+data <- read.csv(args[1])
+repeats <- as.integer(args[2])
+formulas <- c(
+  whole = "better_life ~ factor(HH6) + factor(windex5) + factor(welevel) + WB4",
+  exact = "better_life ~ factor(HH6) + factor(windex5) + factor(welevel) + age_exact")
+for (name in names(formulas)) {
+  times <- numeric(repeats)
+  for (k in seq_len(repeats)) {
+    started <- proc.time()[["elapsed"]]
+    design <- svydesign(ids = ~HH1, strata = ~stratum, weights = ~wmweight, data = data)
+    fit <- svyglm(as.formula(formulas[[name]]), design, family = quasibinomial())
+    times[k] <- proc.time()[["elapsed"]] - started
+  }
+  cat(name, "times", sprintf("%.6f", times), "\n")
+  cat(name, "coef", sprintf("%.17g", coef(fit)), "\n")
+  cat(name, "se", sprintf("%.17g", SE(fit)), "\n")
+}
+cat("version", as.character(packageVersion("survey")), R.version.string, "\n")
+"""
+
+
+def run_r(frame: pd.DataFrame, repeats: int) -> dict | None:
+    if shutil.which("Rscript") is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        frame.to_csv(folder / "data.csv", index=False, na_rep="NA", float_format="%.17g")
+        (folder / "glm.R").write_text(R_SCRIPT, encoding="utf-8")
+        out = subprocess.run(["Rscript", str(folder / "glm.R"), str(folder / "data.csv"),
+                              str(repeats)], capture_output=True, text=True, check=True).stdout
+    result: dict = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "version":
+            result["version"] = " ".join(parts[1:])
+        elif len(parts) > 2:
+            result.setdefault(parts[0], {})[parts[1]] = [float(x) for x in parts[2:]]
+    return result
+
+
+def relative_difference(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-r", action="store_true", help="skip R")
+    options = parser.parse_args(argv)
+
+    frame = load(options.rows, options.seed)
+    print(f"# glm benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, pandas "
+          f"{pd.__version__}, statsmodels {importlib.metadata.version('statsmodels')}, "
+          f"patsy {importlib.metadata.version('patsy')}; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    r = None if options.no_r else run_r(frame, options.repeats)
+    if r is not None:
+        print(f"R: {r['version']}")
+    for (label, formula), key in zip(MODELS.items(), ("whole", "exact"), strict=True):
+        for warm_up in (ours(frame, formula), statsmodels_floor(frame, formula)):
+            warm_up()  # imports and first-call costs, outside the timing
+        ours_times, fit = timed(ours(frame, formula), options.repeats)
+        floor_times, floor = timed(statsmodels_floor(frame, formula), options.repeats)
+        print(f"\n## {label}: {formula}")
+        print(f"rows in the fit {fit.nobs} of {len(frame)}, coefficients {len(fit.params)}, "
+              f"residual df {fit.df_resid:g}")
+        rows = [("mics_toolkit (SurveyDesign + glm, design SEs)", ours_times),
+                ("statsmodels GLM, no design (floor)", floor_times)]
+        if r is not None:
+            rows.append(("R survey svydesign + svyglm (quasibinomial)", r[key]["times"]))
+        best = min(ours_times)
+        print("| tool | best s | median s | time / ours |")
+        print("|---|---:|---:|---:|")
+        for name, times in rows:
+            print(f"| {name} | {min(times):.3f} | {statistics.median(times):.3f} | "
+                  f"{min(times) / best:.1f}x |")
+        print(f"coefficients, ours vs statsmodels: max rel diff "
+              f"{relative_difference(fit.params, floor.params):.1e}")
+        if r is not None:
+            print(f"coefficients, ours vs R: max rel diff "
+                  f"{relative_difference(fit.params, r[key]['coef']):.1e}; SEs: "
+                  f"{relative_difference(fit.bse, r[key]['se']):.1e}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
