@@ -4,7 +4,11 @@
   :class:`SurveyData` (DataFrame plus :class:`Metadata`); :func:`read_metadata` reads labels only.
 - :func:`write` saves data with labels and user-missing declarations, atomically.
 - :mod:`~mics_toolkit.io.missing` classifies value labels into special codes ("No response",
-  "DK", "Not applicable", top codes, "Other") in English, Russian and Kazakh.
+  "DK", "Not applicable", "Non-numeric response", "Inconsistent", top codes, "Other") in
+  English, Russian and Kazakh, and finds the text-labelled codes of measured quantities.
+- :func:`read` checks that a Stata file is complete (:mod:`~mics_toolkit.io.stata_layout`)
+  and runs the C reader in a reader process (:mod:`~mics_toolkit.io.reader_process`), so a
+  damaged file is a :class:`~mics_toolkit.errors.ReadError`, never a crash.
 - :func:`describe` gives one row per variable, for ``mics inspect``.
 - :func:`open_survey` opens the file set of a survey (``hh``, ``hl``, ``wm``, ``mn``, ``ch``,
   ``fs``) as a :class:`Survey` that reads columns lazily and links the files on their keys.
@@ -25,6 +29,7 @@ from mics_toolkit.io.missing import (
     CATEGORIES,
     MISSING_CATEGORIES,
     classify_label,
+    classify_quantity_codes,
     classify_special_codes,
     classify_value_labels,
     special_code_counts,
@@ -44,6 +49,7 @@ __all__ = [
     "UserMissing",
     "check_output_path",
     "classify_label",
+    "classify_quantity_codes",
     "classify_special_codes",
     "classify_value_labels",
     "describe",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mics_toolkit.errors import VariableError
+from mics_toolkit.errors import ReadError, VariableError
 from mics_toolkit.io import describe, read, read_metadata
 
 
@@ -88,12 +88,18 @@ def test_men_recode_special_codes(men):
         299: "no_response",
         399: "no_response",
         499: "no_response",
+        995: "non_numeric",  # 'within last 4 weeks', above every measured value
+        996: "non_numeric",  # 'before last birth'
+        997: "inconsistent",
         998: "dont_know",
     }
+    assert codes["mv613"] == {96: "non_numeric", 98: "dont_know"}  # ideal number of children
+    assert codes["mv525"] == {96: "non_numeric", 97: "inconsistent", 98: "dont_know"}
     assert codes["mv853a"] == {95: "top_code", 98: "dont_know"}
     assert "mv015" not in codes or 4 not in codes["mv015"]  # 4 "refused" is a result code
     table = describe(men).set_index("name")
-    assert table.loc["mv483a", "special_codes"] == "98=dont_know (672)"
+    # age at circumcision: 95 "during childhood <5 years" is not an age
+    assert table.loc["mv483a", "special_codes"] == "95=non_numeric (1681); 98=dont_know (672)"
 
 
 def test_men_recode_columns_and_case_suggestion(men_path):
@@ -130,3 +136,15 @@ def test_truncated_reference_file(men_path, tmp_path):
     with pytest.raises(ReadError) as caught:
         read(bad)
     assert caught.value.path == str(bad)
+
+
+def test_truncated_in_its_value_labels_is_a_read_error(men_path, tmp_path):
+    # today the first 99% of the file reads without an error and without its last labels
+    payload = men_path.read_bytes()
+    bad = tmp_path / "ZZMR61FL.DTA"
+    bad.write_bytes(payload[: len(payload) * 99 // 100])
+    for how in (read, read_metadata):
+        with pytest.raises(ReadError) as caught:
+            how(bad)
+        assert caught.value.path == str(bad)
+        assert f"cannot read {bad}: the file is truncated or damaged" in str(caught.value)
