@@ -9,6 +9,7 @@
 - :func:`read` checks that a Stata file is complete (:mod:`~mics_toolkit.io.stata_layout`)
   and runs the C reader in a reader process (:mod:`~mics_toolkit.io.reader_process`), so a
   damaged file is a :class:`~mics_toolkit.errors.ReadError`, never a crash.
+- :func:`weight_from_text` is the one rule for weights stored as text.
 - :func:`describe` gives one row per variable, for ``mics inspect``.
 - :func:`open_survey` opens the file set of a survey (``hh``, ``hl``, ``wm``, ``mn``, ``ch``,
   ``fs``) as a :class:`Survey` that reads columns lazily and links the files on their keys.
@@ -35,6 +36,7 @@ from mics_toolkit.io.missing import (
     special_code_counts,
 )
 from mics_toolkit.io.read import read, read_metadata
+from mics_toolkit.io.weight_text import weight_from_text
 from mics_toolkit.io.write import write
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "read_metadata",
     "special_code_counts",
     "to_survey_data",
+    "weight_from_text",
     "write",
     "write_atomically",
 ]
