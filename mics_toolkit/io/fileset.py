@@ -770,41 +770,9 @@ class Survey:
         """
         self.require(file)
         wanted = self.default_columns(file) if columns is None else _names(columns)
-        own_names = set(self.variables(file))
-        aliases = self._aliases(file)
         survey_file = self.config.file(file)
         household = self.config.household_file
-        mother_names = (
-            self.config.mother_variables if survey_file.mother_line is not None else {}
-        )
-        sources: dict[str, tuple[str, str]] = {}  # column -> (origin, stored name)
-        household_names = None
-        for name in wanted:
-            if name in own_names:
-                sources[name] = ("own", name)
-            elif name in aliases and aliases[name] in own_names:
-                sources[name] = ("own", aliases[name])
-            elif name in mother_names:
-                sources[name] = ("mother", mother_names[name])
-            else:
-                if household_names is None:
-                    household_names = (
-                        set(self.variables(household))
-                        if file != household and self.has(household)
-                        else set()
-                    )
-                if name in household_names:
-                    sources[name] = ("household", name)
-                else:
-                    raise self._unknown(file, name)
-
-        if file != household and self.has(household):
-            shared = [
-                name
-                for name, (origin, stored) in sources.items()
-                if origin == "own" and name == stored
-            ]
-            self._check_kinds(file, shared, household, shared)
+        sources = self._sources(file, wanted)
         own = [stored for origin, stored in sources.values() if origin == "own"]
         needed_household = [s for o, s in sources.values() if o == "household"]
         needed_mother = [s for o, s in sources.values() if o == "mother"]
@@ -856,6 +824,43 @@ class Survey:
             {name: columns_out[name] for name in wanted}, index=pd.RangeIndex(len(keys))
         )
         return SurveyData(result, _merge_metadata(meta_file, self.path(file), metas, codes))
+
+    def _sources(self, file: str, wanted: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Where each column of :meth:`data` comes from: ``{column: (origin, stored name)}``
+        with origin ``"own"``, ``"mother"`` or ``"household"``.
+
+        Raises VariableError for a name found nowhere, and for a variable of ``file`` whose
+        namesake in the household file has the other type (text and numbers).
+        """
+        own_names = set(self.variables(file))
+        aliases = self._aliases(file)
+        household = self.config.household_file
+        linked = file != household and self.has(household)
+        mother_names = (
+            self.config.mother_variables
+            if self.config.file(file).mother_line is not None
+            else {}
+        )
+        sources: dict[str, tuple[str, str]] = {}
+        household_names = None
+        for name in wanted:
+            if name in own_names:
+                sources[name] = ("own", name)
+            elif name in aliases and aliases[name] in own_names:
+                sources[name] = ("own", aliases[name])
+            elif name in mother_names:
+                sources[name] = ("mother", mother_names[name])
+            else:
+                if household_names is None:
+                    household_names = set(self.variables(household)) if linked else set()
+                if name in household_names:
+                    sources[name] = ("household", name)
+                else:
+                    raise self._unknown(file, name)
+        if linked:
+            shared = [n for n, (origin, stored) in sources.items() if (origin, stored) == ("own", n)]
+            self._check_kinds(file, shared, household, shared)
+        return sources
 
     def check(self, files: Iterable[str] | None = None) -> None:
         """Check the keys of every file present (or of ``files``), reading only key columns.

@@ -70,10 +70,9 @@ def read(
         ranges) become NaN, as SPSS treats them. ``"keep"``: the raw codes are kept as values;
         the declarations stay in ``meta.user_missing`` either way.
     special_codes : {"keep", "missing"}, default "keep"
-        ``"keep"``: codes classified from value labels as no response, don't know, not
-        applicable, non-numeric or inconsistent stay as values (an estimator averaging them
-        warns). ``"missing"``: they become NaN. Top codes ("95+") and "Other" are values in
-        both cases.
+        ``"keep"``: codes classified as no response, don't know, not applicable, non-numeric
+        or inconsistent stay as values (an average of them warns). ``"missing"``: they become
+        NaN. Top codes ("95+") and "Other" are values in both cases.
     special_code_overrides : mapping, optional
         Variable -> {code: category or None}; changes the classification for this call, see
         :func:`mics_toolkit.io.missing.classify_special_codes`.
@@ -111,13 +110,9 @@ def read(
     - Stata extended missing values (``.a`` ... ``.z``) have no numeric value: they are
       always NaN in the frame, whatever ``user_missing``; the tags found in the data and their
       value labels are in ``meta.user_missing[v].extended``.
-    - Special codes: see :mod:`mics_toolkit.io.missing`. They are classified from the value
-      labels and, for the columns read, from the values
-      (:func:`~mics_toolkit.io.missing.classify_quantity_codes`: the text-labelled codes of
-      nines above every measured value of a count or measurement, such as DHS 96 "non-numeric
-      response"). Only :data:`~mics_toolkit.io.missing.MISSING_CATEGORIES` (no response,
-      don't know, not applicable, non-numeric, inconsistent) are turned into NaN by
-      ``special_codes="missing"``.
+    - Special codes (:mod:`mics_toolkit.io.missing`) are classified from the labels and the
+      values of the columns read; ``special_codes="missing"`` blanks those of
+      :data:`~mics_toolkit.io.missing.MISSING_CATEGORIES`.
 
     Examples
     --------
@@ -129,7 +124,6 @@ def read(
     check_option("special_codes", special_codes, _SPECIAL_CODES)
     file_name, file_format, reader = _check_path(path)
     wanted = _check_columns_argument(columns)
-
     all_names, frame, raw = run_in_reader(
         _read_values, reader, file_name, file_format, wanted, encoding, file_name=file_name
     )
@@ -137,37 +131,16 @@ def read(
         _check_names(wanted, all_names, file_name)
     names = [str(c) for c in frame.columns]
     value_labels, user_declared = _labels_and_missing(raw, file_format)
-
     if user_missing == "missing":
-        for name, declared in user_declared.items():
-            if declared.values or declared.ranges:
-                _blank(frame, name, declared.mask(frame[name]))
-
-    classified = classify_special_codes(
-        value_labels,
-        special_code_overrides,
-        variables=all_names if all_names is not None else names,
-        file=file_name,
-        values={name: frame[name] for name in value_labels if name in frame.columns},
+        _blank_user_missing(frame, user_declared)
+    classified = _special_codes(
+        frame, value_labels, special_code_overrides, all_names or names, file_name,
+        blank=special_codes == "missing",
     )
-    classified = {name: codes for name, codes in classified.items() if name in frame.columns}
-    if special_codes == "missing":
-        for name, codes in classified.items():
-            missing_codes = [code for code, cat in codes.items() if cat in MISSING_CATEGORIES]
-            if missing_codes:
-                _blank(frame, name, _isin(frame[name], missing_codes))
-
     if wanted is not None and wanted != names:
         frame = frame.loc[:, wanted]
-    meta = Metadata(
-        file=file_name,
-        file_format=file_format,
-        file_label=raw.file_label or "",
-        variable_labels={k: v for k, v in raw.column_names_to_labels.items() if v},
-        value_labels=value_labels,
-        user_missing=user_declared,
-        special_codes=classified,
-        encoding=encoding if encoding is not None else raw.file_encoding,
+    meta = _metadata(
+        raw, file_name, file_format, encoding, value_labels, user_declared, classified
     )
     logger.info("read %s: %d rows x %d variables", file_name, *frame.shape)
     return SurveyData(frame, meta)
@@ -226,18 +199,60 @@ def _read_header(
     )
     types = raw.readstat_variable_types or {}
     kinds = {name: "text" if types.get(name) == "string" else "numbers" for name in names}
-    meta = Metadata(
+    meta = _metadata(
+        raw, file_name, file_format, encoding, value_labels, user_declared, classified
+    )
+    n_rows = raw.number_rows if raw.number_rows is not None else -1
+    return names, int(n_rows), meta, kinds
+
+
+def _special_codes(
+    frame: pd.DataFrame,
+    value_labels: dict[str, dict[Any, str]],
+    overrides: Mapping[str, Mapping[Any, str | None]] | None,
+    variables: list[str],
+    file_name: str,
+    *,
+    blank: bool,
+) -> dict[str, dict[Any, str]]:
+    """Special codes of the columns of ``frame`` (from labels and values); with ``blank``,
+    the codes of :data:`MISSING_CATEGORIES` become NaN in ``frame``, in place."""
+    classified = classify_special_codes(
+        value_labels,
+        overrides,
+        variables=variables,
+        file=file_name,
+        values={name: frame[name] for name in value_labels if name in frame.columns},
+    )
+    classified = {name: codes for name, codes in classified.items() if name in frame.columns}
+    if blank:
+        for name, codes in classified.items():
+            missing_codes = [code for code, cat in codes.items() if cat in MISSING_CATEGORIES]
+            if missing_codes:
+                _blank(frame, name, _isin(frame[name], missing_codes))
+    return classified
+
+
+def _metadata(
+    raw: Any,
+    file_name: str,
+    file_format: FileFormat,
+    encoding: str | None,
+    value_labels: dict[str, dict[Any, str]],
+    user_declared: dict[str, UserMissing],
+    special_codes: dict[str, dict[Any, str]],
+) -> Metadata:
+    """The :class:`Metadata` of a file from pyreadstat's metadata and what was made of it."""
+    return Metadata(
         file=file_name,
         file_format=file_format,
         file_label=raw.file_label or "",
         variable_labels={k: v for k, v in raw.column_names_to_labels.items() if v},
         value_labels=value_labels,
         user_missing=user_declared,
-        special_codes=classified,
+        special_codes=special_codes,
         encoding=encoding if encoding is not None else raw.file_encoding,
     )
-    n_rows = raw.number_rows if raw.number_rows is not None else -1
-    return names, int(n_rows), meta, kinds
 
 
 def _read_values(
@@ -431,6 +446,13 @@ def _numeric_objects_to_float(
             frame[name] = values.astype(float)
         except (TypeError, ValueError):  # e.g. a date column holding an extended missing value
             logger.debug("column %s kept as object", name)
+
+
+def _blank_user_missing(frame: pd.DataFrame, declared: Mapping[str, UserMissing]) -> None:
+    """Set the declared user-missing values (SPSS discrete values and ranges) to NaN."""
+    for name, missing in declared.items():
+        if missing.values or missing.ranges:
+            _blank(frame, name, missing.mask(frame[name]))
 
 
 def _isin(series: pd.Series, codes: Sequence[Any]) -> np.ndarray:
