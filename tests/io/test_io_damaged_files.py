@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -220,3 +221,26 @@ def test_a_forked_process_reads_with_its_own_reader(small_files):
     os.waitpid(pid, 0)
     assert float(answer) == FRAME["LS2"].sum()
     assert mt.read(small_files / "small.sav").frame["LS2"].sum() == FRAME["LS2"].sum()
+
+
+def test_a_reader_process_killed_between_reads_is_replaced():
+    from mics_toolkit.io.reader_process import run_in_reader
+
+    pid = run_in_reader(os.getpid, file_name="x.sav")
+    assert pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert run_in_reader(sum, [2, 3], file_name="x.sav") == 5
+    assert run_in_reader(os.getpid, file_name="x.sav") != pid
+
+
+def test_a_reader_process_killed_while_reading_is_a_read_error():
+    from mics_toolkit.io.reader_process import run_in_reader
+
+    pid = run_in_reader(os.getpid, file_name="x.sav")
+    with pytest.raises(ReadError) as caught:
+        run_in_reader(os.kill, pid, signal.SIGKILL, file_name="big.sav")
+    assert str(caught.value) == (
+        "cannot read big.sav: the SPSS/Stata reader was killed (signal 9, SIGKILL). "
+        "The system may have ended it for lack of memory."
+    )
