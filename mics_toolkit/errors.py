@@ -28,6 +28,7 @@ __all__ = [
     "ReadError",
     "SpecError",
     "SpecialCodeWarning",
+    "TextWeightWarning",
     "VariableError",
     "WeightError",
     "check_option",
@@ -263,6 +264,10 @@ class MicsWarning(UserWarning):
 class SpecialCodeWarning(MicsWarning):
     """An average, total or ratio is taken of a variable that still holds special codes
     (no response, don't know, not applicable) classified from its value labels."""
+
+
+class TextWeightWarning(MicsWarning):
+    """A weight variable stored as text was read as numbers (every text was a number)."""
 
 
 class NormalisedTotalWarning(MicsWarning):

@@ -4,7 +4,12 @@
   :class:`SurveyData` (DataFrame plus :class:`Metadata`); :func:`read_metadata` reads labels only.
 - :func:`write` saves data with labels and user-missing declarations, atomically.
 - :mod:`~mics_toolkit.io.missing` classifies value labels into special codes ("No response",
-  "DK", "Not applicable", top codes, "Other") in English, Russian and Kazakh.
+  "DK", "Not applicable", "Non-numeric response", "Inconsistent", top codes, "Other") in
+  English, Russian and Kazakh, and finds the text-labelled codes of measured quantities.
+- :func:`read` checks that a Stata file is complete (:mod:`~mics_toolkit.io.stata_layout`)
+  and runs the C reader in a reader process (:mod:`~mics_toolkit.io.reader_process`), so a
+  damaged file is a :class:`~mics_toolkit.errors.ReadError`, never a crash.
+- :func:`weight_from_text` is the one rule for weights stored as text.
 - :func:`describe` gives one row per variable, for ``mics inspect``.
 - :func:`open_survey` opens the file set of a survey (``hh``, ``hl``, ``wm``, ``mn``, ``ch``,
   ``fs``) as a :class:`Survey` that reads columns lazily and links the files on their keys.
@@ -25,11 +30,13 @@ from mics_toolkit.io.missing import (
     CATEGORIES,
     MISSING_CATEGORIES,
     classify_label,
+    classify_quantity_codes,
     classify_special_codes,
     classify_value_labels,
     special_code_counts,
 )
 from mics_toolkit.io.read import read, read_metadata
+from mics_toolkit.io.weight_text import weight_from_text
 from mics_toolkit.io.write import write
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "UserMissing",
     "check_output_path",
     "classify_label",
+    "classify_quantity_codes",
     "classify_special_codes",
     "classify_value_labels",
     "describe",
@@ -54,6 +62,7 @@ __all__ = [
     "read_metadata",
     "special_code_counts",
     "to_survey_data",
+    "weight_from_text",
     "write",
     "write_atomically",
 ]

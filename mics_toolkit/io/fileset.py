@@ -41,7 +41,8 @@ from mics_toolkit.errors import (
     close_matches,
 )
 from mics_toolkit.io.metadata import Metadata, SurveyData, UserMissing
-from mics_toolkit.io.read import read, read_metadata
+from mics_toolkit.io.read import _read_header, read
+from mics_toolkit.io.weight_text import weight_from_text
 from mics_toolkit.specfile import SpecChecker, load_spec, spec_error
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FILE_SUFFIXES: tuple[str, ...] = (".sav", ".zsav", ".dta")
-"""Extensions searched for, in order of preference when a folder holds more than one."""
+"""Extensions searched for (a folder holding one file in two of them is an error)."""
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "household_file": "hh",
@@ -520,15 +521,12 @@ def open_survey(
     Raises
     ------
     ReadError
-        ``folder`` does not exist, or a required file (default: ``hh``) is absent; the
-        message names the folder and the file names tried.
+        ``folder`` does not exist; a required file (default: ``hh``) is absent (the
+        message names the folder and the file names tried); or the folder holds a file in
+        two formats or spellings (``wm.sav`` and ``wm.dta``), which would leave the choice of
+        data to the order of suffixes (the message names both files).
     SpecError
         The configuration is invalid.
-
-    Notes
-    -----
-    When a folder holds a file in two formats (``wm.sav`` and ``wm.dta``) the first of
-    :data:`FILE_SUFFIXES` is used (``.sav``) and the choice is logged.
 
     Examples
     --------
@@ -571,11 +569,12 @@ def _find_file(
         return None
     candidates.sort(key=lambda p: (FILE_SUFFIXES.index(p.suffix.lower()), p.name))
     if len(candidates) > 1:
-        logger.info(
-            "%s: using %s (also found %s)",
-            name,
-            candidates[0].name,
-            ", ".join(p.name for p in candidates[1:]),
+        shown = ", ".join(p.name for p in candidates)
+        raise ReadError(
+            f"folder {folder} holds {len(candidates)} files for {survey_file.unit} file "
+            f"{name!r}: {shown}; keep one, or name it with 'path' under files.{name} in the "
+            "survey configuration",
+            path=str(candidates[0]),
         )
     return candidates[0]
 
@@ -653,11 +652,13 @@ class Survey:
         """Number of rows file ``file`` declares (-1 when unknown)."""
         return self._file_metadata(file)[2]
 
-    def _file_metadata(self, file: str) -> tuple[list[str], Metadata, int]:
+    def _file_metadata(self, file: str) -> tuple[list[str], Metadata, int, dict[str, str]]:
         key = ("metadata", file)
         if key not in self._cache:
-            names, n_rows, meta = read_metadata(self.path(file), encoding=self.config.encoding)
-            self._cache[key] = (names, meta, n_rows)
+            names, n_rows, meta, kinds = _read_header(
+                self.path(file), None, self.config.encoding
+            )
+            self._cache[key] = (names, meta, n_rows, kinds)
         return self._cache[key]
 
     def available(self, file: str) -> list[str]:
@@ -758,34 +759,9 @@ class Survey:
         """
         self.require(file)
         wanted = self.default_columns(file) if columns is None else _names(columns)
-        own_names = set(self.variables(file))
-        aliases = self._aliases(file)
         survey_file = self.config.file(file)
         household = self.config.household_file
-        mother_names = (
-            self.config.mother_variables if survey_file.mother_line is not None else {}
-        )
-        sources: dict[str, tuple[str, str]] = {}  # column -> (origin, stored name)
-        household_names = None
-        for name in wanted:
-            if name in own_names:
-                sources[name] = ("own", name)
-            elif name in aliases and aliases[name] in own_names:
-                sources[name] = ("own", aliases[name])
-            elif name in mother_names:
-                sources[name] = ("mother", mother_names[name])
-            else:
-                if household_names is None:
-                    household_names = (
-                        set(self.variables(household))
-                        if file != household and self.has(household)
-                        else set()
-                    )
-                if name in household_names:
-                    sources[name] = ("household", name)
-                else:
-                    raise self._unknown(file, name)
-
+        sources = self._sources(file, wanted)
         own = [stored for origin, stored in sources.values() if origin == "own"]
         needed_household = [s for o, s in sources.values() if o == "household"]
         needed_mother = [s for o, s in sources.values() if o == "mother"]
@@ -797,11 +773,13 @@ class Survey:
         keys = self._keys(file)
         columns_out: dict[str, pd.Series] = {}
         metas: dict[str, tuple[Metadata, str]] = {}
+        codes: dict[str, dict[Any, str]] = {}
         meta_file = self.metadata(file)
         for name, (origin, stored) in sources.items():
             if origin == "own":
                 columns_out[name] = frame[stored]
                 metas[name] = (meta_file, stored)
+                codes[name] = self._special_codes(file, stored)
         if file != household and self.has(household):
             household_keys = [self._resolve(household, k) for k in self.config.household_keys]
             self._stored(household, [*household_keys, *needed_household])
@@ -814,6 +792,7 @@ class Survey:
                 if origin == "household":
                     columns_out[name] = _take(values[stored], rows)
                     metas[name] = (meta_household, stored)
+                    codes[name] = self._special_codes(household, stored)
         if needed_mother:
             mother_file = self.config.mother_file
             self.require(mother_file)
@@ -829,10 +808,48 @@ class Survey:
                 if origin == "mother":
                     columns_out[name] = _take(values[stored], rows)
                     metas[name] = (meta_mother, stored)
+                    codes[name] = self._special_codes(mother_file, stored)
         result = pd.DataFrame(
             {name: columns_out[name] for name in wanted}, index=pd.RangeIndex(len(keys))
         )
-        return SurveyData(result, _merge_metadata(meta_file, self.path(file), metas))
+        return SurveyData(result, _merge_metadata(meta_file, self.path(file), metas, codes))
+
+    def _sources(self, file: str, wanted: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Where each column of :meth:`data` comes from: ``{column: (origin, stored name)}``
+        with origin ``"own"``, ``"mother"`` or ``"household"``.
+
+        Raises VariableError for a name found nowhere, and for a variable of ``file`` whose
+        namesake in the household file has the other type (text and numbers).
+        """
+        own_names = set(self.variables(file))
+        aliases = self._aliases(file)
+        household = self.config.household_file
+        linked = file != household and self.has(household)
+        mother_names = (
+            self.config.mother_variables
+            if self.config.file(file).mother_line is not None
+            else {}
+        )
+        sources: dict[str, tuple[str, str]] = {}
+        household_names = None
+        for name in wanted:
+            if name in own_names:
+                sources[name] = ("own", name)
+            elif name in aliases and aliases[name] in own_names:
+                sources[name] = ("own", aliases[name])
+            elif name in mother_names:
+                sources[name] = ("mother", mother_names[name])
+            else:
+                if household_names is None:
+                    household_names = set(self.variables(household)) if linked else set()
+                if name in household_names:
+                    sources[name] = ("household", name)
+                else:
+                    raise self._unknown(file, name)
+        if linked:
+            shared = [n for n, (origin, stored) in sources.items() if (origin, stored) == ("own", n)]
+            self._check_kinds(file, shared, household, shared)
+        return sources
 
     def check(self, files: Iterable[str] | None = None) -> None:
         """Check the keys of every file present (or of ``files``), reading only key columns.
@@ -881,19 +898,53 @@ class Survey:
         """Stored columns of ``file`` by name: read on first use (all missing ones in one
         read), then kept."""
         store: dict[str, pd.Series] = self._cache.setdefault(("columns", file), {})
+        codes: dict[str, dict[Any, str]] = self._cache.setdefault(("special codes", file), {})
         missing = [n for n in dict.fromkeys(names) if n not in store]
         if missing:
+            path = self.path(file)
             data = read(
-                self.path(file),
+                path,
                 columns=missing,
                 user_missing=self.config.user_missing,
                 special_codes=self.config.special_codes,
                 encoding=self.config.encoding,
             )
+            weights = {survey_file.weight for survey_file in self.config.files.values()}
             for name in missing:
-                store[name] = data.frame[name].reset_index(drop=True)
+                column = data.frame[name].reset_index(drop=True)
+                if name in weights:
+                    column = weight_from_text(column, name, file=str(path))
+                store[name] = column
+                codes[name] = data.meta.special_codes.get(name, {})
             logger.debug("read %d columns of %s", len(missing), file)
         return {n: store[n] for n in dict.fromkeys(names)}
+
+    def _special_codes(self, file: str, stored: str) -> dict[Any, str]:
+        """Special codes of a column read by :meth:`_stored`: classified from its labels and
+        values (:func:`~mics_toolkit.io.missing.classify_quantity_codes`) when it was read."""
+        return self._cache[("special codes", file)][stored]
+
+    def _check_kinds(
+        self, file: str, names: Sequence[str], other: str, other_names: Sequence[str]
+    ) -> None:
+        """Raise VariableError when a variable of ``file`` is text and its counterpart in the
+        linked file ``other`` is numbers, or the reverse (names paired in order)."""
+        kinds = self._file_metadata(file)[3]
+        other_kinds = self._file_metadata(other)[3]
+        for name, other_name in zip(names, other_names, strict=True):
+            kind, other_kind = kinds.get(name), other_kinds.get(other_name)
+            if kind is None or other_kind is None or kind == other_kind:
+                continue
+            here, there = self.paths[file].name, self.paths[other].name
+            subject = repr(name) if name == other_name else f"{name!r} ({other_name!r} in {there})"
+            raise VariableError(
+                f"variable {subject} is {kind} in {here} "
+                f"but {other_kind} in {there}; the files are linked, so a variable must have "
+                f"one type in both: store it as numeric codes (with value labels) in both "
+                f"files, or as text in both",
+                variable=name,
+                file=str(self.paths[file]),
+            )
 
     def _columns(self, file: str, names: Sequence[str]) -> pd.DataFrame:
         """Stored columns of ``file`` as a DataFrame (see :meth:`_stored`)."""
@@ -945,6 +996,12 @@ class Survey:
         if cache_key not in self._cache:
             household = self.config.household_file
             household_keys = list(self.config.household_keys)
+            self._check_kinds(
+                file,
+                [self._resolve(file, k) for k in household_keys],
+                household,
+                [self._resolve(household, k) for k in household_keys],
+            )
             right = self._join_keys(household, household_keys)
             rows = _link(
                 left=keys.loc[:, household_keys],
@@ -976,6 +1033,15 @@ class Survey:
             left = self._keys(file).loc[:, household_keys].copy()
             left[self.config.mother_line] = line.to_numpy()
             no_mother = line.isna().to_numpy() | line.isin(list(survey_file.no_mother)).to_numpy()
+            self._check_kinds(
+                file,
+                [self._resolve(file, k) for k in (*household_keys, survey_file.mother_line)],
+                mother_file,
+                [
+                    self._resolve(mother_file, k)
+                    for k in (*household_keys, self.config.mother_line)
+                ],
+            )
             right = self._join_keys(mother_file, [*household_keys, self.config.mother_line])
             rows = _link(
                 left=left,
@@ -1037,8 +1103,8 @@ def _link(
             keys=list(keys),
             count=extra,
         )
-    right_index = pd.MultiIndex.from_frame(right.astype(float))
-    left_index = pd.MultiIndex.from_frame(left.astype(float))
+    right_index = pd.MultiIndex.from_frame(_comparable(right))
+    left_index = pd.MultiIndex.from_frame(_comparable(left))
     rows = np.asarray(right_index.get_indexer(left_index), dtype=np.intp)
     if skip is not None:
         rows[skip] = -1
@@ -1064,6 +1130,16 @@ def _link(
     return rows
 
 
+def _comparable(keys: pd.DataFrame) -> pd.DataFrame:
+    """Key columns that compare across files: numbers as float64 (1 == 1.0), text as is."""
+    return pd.DataFrame(
+        {
+            name: column.astype(float) if pd.api.types.is_numeric_dtype(column.dtype) else column
+            for name, column in keys.items()
+        }
+    )
+
+
 def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
     """``values`` at positions ``rows``, missing where a row is -1."""
     if (rows >= 0).all():
@@ -1074,9 +1150,13 @@ def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
 
 
 def _merge_metadata(
-    base: Metadata, path: Path, metas: Mapping[str, tuple[Metadata, str]]
+    base: Metadata,
+    path: Path,
+    metas: Mapping[str, tuple[Metadata, str]],
+    codes: Mapping[str, dict[Any, str]],
 ) -> Metadata:
-    """Metadata for the assembled columns: each column's labels from the file it came from."""
+    """Metadata for the assembled columns: each column's labels from the file it came from,
+    its special codes (``codes``) as classified when it was read."""
     variable_labels: dict[str, str] = {}
     value_labels: dict[str, dict[Any, str]] = {}
     user_missing: dict[str, UserMissing] = {}
@@ -1088,8 +1168,8 @@ def _merge_metadata(
             value_labels[name] = meta.value_labels[stored]
         if stored in meta.user_missing:
             user_missing[name] = meta.user_missing[stored]
-        if stored in meta.special_codes:
-            special_codes[name] = meta.special_codes[stored]
+        if codes.get(name):
+            special_codes[name] = codes[name]
     return dataclasses.replace(
         base,
         file=str(path),

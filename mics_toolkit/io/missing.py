@@ -1,11 +1,13 @@
 """Special codes: values that mean "no response", "don't know", "not applicable" or a top code.
 
 MICS and DHS files rarely declare their missing codes; they label them (9/99/999 "No response"
-or "Missing", 8/98/998 "DK" or "Don't know", 95 "95+"). This module classifies a value label's
-text into one of a closed set of categories (:func:`classify_label`, English, Russian and Kazakh
-wordings), classifies all the codes of a variable (:func:`classify_value_labels`) and of a file
-with per-call overrides (:func:`classify_special_codes`), and counts the special codes present in
-a column (:func:`special_code_counts`, used by estimators to warn when an average would include
+or "Missing", 8/98/998 "DK" or "Don't know", 96 "Non-numeric response", 97 "Inconsistent",
+95 "95+"). This module classifies a value label's text into one of a closed set of categories
+(:func:`classify_label`, English, Russian and Kazakh wordings), classifies all the codes of a
+variable (:func:`classify_value_labels`) and of a file with per-call overrides
+(:func:`classify_special_codes`), finds the text-labelled codes of a measured quantity whatever
+their wording (:func:`classify_quantity_codes`), and counts the special codes present in a
+column (:func:`special_code_counts`, used by estimators to warn when an average would include
 them).
 
 Categories (:data:`CATEGORIES`):
@@ -16,22 +18,32 @@ Categories (:data:`CATEGORIES`):
     Don't know, DK, not sure ("Не знаю", "Затрудняюсь ответить", "Білмеймін").
 ``"not_applicable"``
     Not applicable, NA, N/A ("Не применимо", "Қолданылмайды").
+``"non_numeric"``
+    An answer that is not a quantity: DHS "Non-numeric response" (96 of the ideal number of
+    children), "Up to God", and any code of a measured quantity that
+    :func:`classify_quantity_codes` finds (a code of nines above every measured value whose
+    label is text, not a number).
+``"inconsistent"``
+    A value flagged by the survey's editing as inconsistent (DHS 97/997/9997
+    "Inconsistent").
 ``"top_code"``
     A top code such as "95+", "95 or more", "95 и более", "95 және одан жоғары". It is a
     value (the age or count is at least the code), never turned into missing.
 ``"other"``
     "Other", "Other (specify)", "Другое", "Басқа": a substantive category, never missing.
 
-Only :data:`MISSING_CATEGORIES` (no response, don't know, not applicable) are *special codes*
-in the sense of ``read(..., special_codes="missing")`` and of the estimators' warning.
+Only :data:`MISSING_CATEGORIES` (no response, don't know, not applicable, non-numeric,
+inconsistent) are *special codes* in the sense of ``read(..., special_codes="missing")`` and
+of the estimators' warning.
 A bare "Refused" ("Отказ") is left unclassified because it is a substantive category of
 interview result variables (``HH46``, ``WM17``: 4 "Refused"); "Refused to answer" and
-"Отказ от ответа" are no response. Labels such as "Inconsistent" or "Decision not
-made/not applicable" are left unclassified too; use ``special_code_overrides`` for them.
+"Отказ от ответа" are no response. Labels such as "Decision not made/not applicable" are left
+unclassified; use ``special_code_overrides`` for them.
 """
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -48,15 +60,34 @@ __all__ = [
     "MISSING_CATEGORIES",
     "Category",
     "classify_label",
+    "classify_quantity_codes",
     "classify_special_codes",
     "classify_value_labels",
     "special_code_counts",
 ]
 
-Category = Literal["no_response", "dont_know", "not_applicable", "top_code", "other"]
+Category = Literal[
+    "no_response",
+    "dont_know",
+    "not_applicable",
+    "non_numeric",
+    "inconsistent",
+    "top_code",
+    "other",
+]
 
-CATEGORIES: tuple[str, ...] = ("no_response", "dont_know", "not_applicable", "top_code", "other")
-MISSING_CATEGORIES: frozenset[str] = frozenset({"no_response", "dont_know", "not_applicable"})
+CATEGORIES: tuple[str, ...] = (
+    "no_response",
+    "dont_know",
+    "not_applicable",
+    "non_numeric",
+    "inconsistent",
+    "top_code",
+    "other",
+)
+MISSING_CATEGORIES: frozenset[str] = frozenset(
+    {"no_response", "dont_know", "not_applicable", "non_numeric", "inconsistent"}
+)
 
 _PHRASES: dict[str, frozenset[str]] = {
     "no_response": frozenset(
@@ -148,6 +179,42 @@ _PHRASES: dict[str, frozenset[str]] = {
             "қолдануға келмейді",
         }
     ),
+    "non_numeric": frozenset(
+        {
+            # English (DHS: 96 "non-numeric response" of the ideal number of children)
+            "non-numeric response",
+            "non numeric response",
+            "nonnumeric response",
+            "non-numeric answer",
+            "non-numeric",
+            "other, non-numeric",
+            "other non-numeric",
+            "up to god",
+            # Russian
+            "нечисловой ответ",
+            "не числовой ответ",
+            "ответ не числом",
+            # Kazakh
+            "сандық емес жауап",
+        }
+    ),
+    "inconsistent": frozenset(
+        {
+            # English (DHS: 97/997/9997 "inconsistent")
+            "inconsistent",
+            "inconsistent response",
+            "inconsistent answer",
+            "inconsistent data",
+            "inconsistent value",
+            # Russian
+            "несогласованный ответ",
+            "противоречивый ответ",
+            "несогласованные данные",
+            # Kazakh
+            "сәйкес емес жауап",
+            "қайшы жауап",
+        }
+    ),
     "other": frozenset(
         {
             "other",
@@ -193,6 +260,10 @@ _LEADING_CODE = re.compile(r"^\[?\d+\]?\s*[.:=)\-]?\s+(?=\D)")
 _TRAILING_PARENTHESIS = re.compile(r"\s*\([^()]*\)$")
 _SEPARATOR = re.compile(r"\s*[/;,]\s*|\s+-\s+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+# a label that is a number, possibly with a unit or a sign: "95", "2.5", "96 years", "<1", "5+"
+_NUMBER_LABEL = re.compile(r"^[<>~≤≥]?\s*[-+]?\d+(?:[.,]\d+)?\s*\+?(?:\s*[^\s\d]+)?$")
+# codes made of nines ending in 5-9: 95-99, 995-999, 9995-9999, ...
+_NINES_CODE = re.compile(r"^9+[5-9]$")
 
 
 def _normalise_text(text: str) -> str:
@@ -275,6 +346,81 @@ def classify_label(text: str | None) -> str | None:
     return None
 
 
+def classify_quantity_codes(
+    value_labels: Mapping[Any, str], values: np.ndarray | pd.Series
+) -> dict[Any, str]:
+    """Find the codes of a measured quantity whose labels say they are not a quantity.
+
+    A count or measurement (ideal number of children, years lived in a place, height in
+    millimetres) carries its values unlabelled and labels only the codes that are not
+    quantities: DHS labels 96 of the ideal number of children "non-numeric response", 95 of
+    the years lived in a place "always", 9995 of a height "refused". Whatever their wording,
+    such codes must not be averaged. This function finds them without knowing the wording.
+
+    Parameters
+    ----------
+    value_labels : mapping of code to label
+        One variable's value labels.
+    values : numpy.ndarray or pandas.Series
+        The variable's values in the data (missing values are ignored).
+
+    Returns
+    -------
+    dict
+        ``{code: "non_numeric"}`` for the codes found; {} for a variable whose values are all
+        labelled (a list of categories), a text variable, or a variable without such codes.
+
+    Notes
+    -----
+    A labelled code ``c`` is ``"non_numeric"`` when all of these hold:
+
+    1. the data hold at least one value without a label (the variable is a measured
+       quantity, not a list of categories); call ``top`` the largest of them;
+    2. ``c > top``: the code lies above every measured value;
+    3. ``c`` is made of nines ending in 5-9 (95-99, 995-999, 9995-9999, ...), the codes DHS
+       and MICS reserve for answers that are not values;
+    4. its label is text, not a number ("95", "96 years" and "95+" are numbers), and
+       :func:`classify_label` gives it no category (a label it does classify, such as
+       "Don't know" or "Other", keeps that category).
+
+    Condition 3 keeps the text-labelled end of a scale a value: "10 Best possible life" of
+    the life ladder (0-10) is above every unlabelled answer but is an answer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = {0: "none", 96: "non-numeric answer", 97: "up to her"}
+    >>> classify_quantity_codes(labels, np.array([0.0, 2.0, 3.0, 4.0, 96.0, 97.0]))
+    {97: 'non_numeric'}
+    >>> classify_quantity_codes({1: "Yes", 2: "No", 99: "Refused"}, np.array([1.0, 2.0, 99.0]))
+    {}
+    """
+    array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if array.dtype.kind not in "biuf" or not value_labels:
+        return {}
+    numeric = array.astype(float, copy=False)
+    present = np.unique(numeric[np.isfinite(numeric)])
+    labelled = {
+        float(code)
+        for code in value_labels
+        if isinstance(code, numbers.Real) and not isinstance(code, bool)
+    }
+    unlabelled = [value for value in present.tolist() if value not in labelled]
+    if not unlabelled:
+        return {}
+    top = max(unlabelled)
+    out: dict[Any, str] = {}
+    for code, label in value_labels.items():
+        code = normalise_code(code)
+        if not isinstance(code, int) or code <= top or not _NINES_CODE.match(str(code)):
+            continue
+        text = _normalise_text(str(label))
+        if not text or _NUMBER_LABEL.match(text) or classify_label(label) is not None:
+            continue
+        out[code] = "non_numeric"
+    return out
+
+
 def classify_value_labels(value_labels: Mapping[Any, str]) -> dict[Any, str]:
     """Classify every code of one variable from its value labels.
 
@@ -307,6 +453,7 @@ def classify_special_codes(
     *,
     variables: Iterable[str] | None = None,
     file: str | None = None,
+    values: Mapping[str, np.ndarray | pd.Series] | None = None,
 ) -> dict[str, dict[Any, str]]:
     """Classify the special codes of every variable, then apply overrides.
 
@@ -324,6 +471,11 @@ def classify_special_codes(
         ``value_labels``; every variable named in ``overrides`` must be among them.
     file : str, optional
         File name for error messages.
+    values : mapping of str to array, optional
+        Variable name -> its values in the data. A variable given here also gets the codes
+        :func:`classify_quantity_codes` finds (text-labelled codes of nines above every
+        measured value, ``"non_numeric"``); a code whose label :func:`classify_label`
+        classifies keeps that category.
 
     Returns
     -------
@@ -338,6 +490,13 @@ def classify_special_codes(
         An override gives a category outside :data:`CATEGORIES`.
     """
     result = {name: classify_value_labels(labels) for name, labels in value_labels.items()}
+    for name, column in (values or {}).items():
+        if name in value_labels:
+            found = classify_quantity_codes(value_labels[name], column)
+            if found:  # keep the order of the labels
+                classified = {**found, **result[name]}
+                order = [normalise_code(code) for code in value_labels[name]]
+                result[name] = {code: classified[code] for code in order if code in classified}
     known = list(variables) if variables is not None else list(value_labels)
     known_set = set(known)
     for name, codes in (overrides or {}).items():

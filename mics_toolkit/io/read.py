@@ -3,9 +3,16 @@
 :func:`read` opens one file with pyreadstat and returns a :class:`SurveyData`: the values in a
 pandas DataFrame (original variable names and case) and a :class:`Metadata` with variable
 labels, value labels, declared user-missing values and the special codes classified from the
-value labels (:mod:`mics_toolkit.io.missing`). It applies SPSS semantics to declared user-missing
-values (they become missing unless asked otherwise) and leaves labelled special codes as values
-unless asked otherwise. The file is only ever opened for reading.
+value labels and values (:mod:`mics_toolkit.io.missing`). It applies SPSS semantics to declared
+user-missing values (they become missing unless asked otherwise) and leaves labelled special
+codes as values unless asked otherwise. The file is only ever opened for reading.
+
+Files are untrusted input: a ``.dta`` file is first checked to be complete
+(:mod:`mics_toolkit.io.stata_layout`, the C reader would read a truncated one without its value
+labels), and the C reader runs in a separate reader process
+(:mod:`mics_toolkit.io.reader_process`), so a file it would crash on is a
+:class:`~mics_toolkit.errors.ReadError`, never the end of the calling process (the measured
+cost is in that module).
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import pyreadstat
 from mics_toolkit.errors import ReadError, VariableError, check_option, close_matches
 from mics_toolkit.io.metadata import FileFormat, Metadata, SurveyData, UserMissing, normalise_code
 from mics_toolkit.io.missing import MISSING_CATEGORIES, classify_special_codes
+from mics_toolkit.io.reader_process import run_in_reader
+from mics_toolkit.io.stata_layout import check_dta_complete
 
 __all__ = ["SUFFIXES", "read", "read_metadata"]
 
@@ -61,9 +70,9 @@ def read(
         ranges) become NaN, as SPSS treats them. ``"keep"``: the raw codes are kept as values;
         the declarations stay in ``meta.user_missing`` either way.
     special_codes : {"keep", "missing"}, default "keep"
-        ``"keep"``: codes classified from value labels as no response, don't know or not
-        applicable stay as values (an estimator averaging them warns). ``"missing"``: they
-        become NaN. Top codes ("95+") and "Other" are values in both cases.
+        ``"keep"``: codes classified as no response, don't know, not applicable, non-numeric
+        or inconsistent stay as values (an average of them warns). ``"missing"``: they become
+        NaN. Top codes ("95+") and "Other" are values in both cases.
     special_code_overrides : mapping, optional
         Variable -> {code: category or None}; changes the classification for this call, see
         :func:`mics_toolkit.io.missing.classify_special_codes`.
@@ -82,7 +91,8 @@ def read(
     ------
     ReadError
         The file does not exist, is a directory, has an unknown extension, cannot be parsed
-        (corrupt, truncated, not a survey file) or ``encoding`` is unknown. ``path`` names it.
+        (corrupt, truncated, not a survey file; the C reader crashed on it) or ``encoding``
+        is unknown. ``path`` names it.
     VariableError
         A name in ``columns`` or in ``special_code_overrides`` is not in the file; the error
         lists close names (case-insensitive).
@@ -100,8 +110,9 @@ def read(
     - Stata extended missing values (``.a`` ... ``.z``) have no numeric value: they are
       always NaN in the frame, whatever ``user_missing``; the tags found in the data and their
       value labels are in ``meta.user_missing[v].extended``.
-    - Special codes: see :mod:`mics_toolkit.io.missing`. Only ``no_response``,
-      ``dont_know`` and ``not_applicable`` are turned into NaN by ``special_codes="missing"``.
+    - Special codes (:mod:`mics_toolkit.io.missing`) are classified from the labels and the
+      values of the columns read; ``special_codes="missing"`` blanks those of
+      :data:`~mics_toolkit.io.missing.MISSING_CATEGORIES`.
 
     Examples
     --------
@@ -113,53 +124,23 @@ def read(
     check_option("special_codes", special_codes, _SPECIAL_CODES)
     file_name, file_format, reader = _check_path(path)
     wanted = _check_columns_argument(columns)
-
-    all_names: list[str] | None = None
-    if wanted is not None:
-        all_names = _file_names(file_name, reader, encoding)
-        _check_names(wanted, all_names, file_name)
-
-    frame, raw = _call(
-        reader,
-        file_name,
-        usecols=wanted,
-        user_missing=True,
-        dates_as_pandas_datetime=True,
-        encoding=encoding,
+    all_names, frame, raw = run_in_reader(
+        _read_values, reader, file_name, file_format, wanted, encoding, file_name=file_name
     )
+    if frame is None:
+        _check_names(wanted, all_names, file_name)
     names = [str(c) for c in frame.columns]
     value_labels, user_declared = _labels_and_missing(raw, file_format)
-    _numeric_objects_to_float(frame, raw, user_declared, value_labels)
-
     if user_missing == "missing":
-        for name, declared in user_declared.items():
-            if declared.values or declared.ranges:
-                _blank(frame, name, declared.mask(frame[name]))
-
-    classified = classify_special_codes(
-        value_labels,
-        special_code_overrides,
-        variables=all_names if all_names is not None else names,
-        file=file_name,
+        _blank_user_missing(frame, user_declared)
+    classified = _special_codes(
+        frame, value_labels, special_code_overrides, all_names or names, file_name,
+        blank=special_codes == "missing",
     )
-    classified = {name: codes for name, codes in classified.items() if name in frame.columns}
-    if special_codes == "missing":
-        for name, codes in classified.items():
-            missing_codes = [code for code, cat in codes.items() if cat in MISSING_CATEGORIES]
-            if missing_codes:
-                _blank(frame, name, _isin(frame[name], missing_codes))
-
     if wanted is not None and wanted != names:
         frame = frame.loc[:, wanted]
-    meta = Metadata(
-        file=file_name,
-        file_format=file_format,
-        file_label=raw.file_label or "",
-        variable_labels={k: v for k, v in raw.column_names_to_labels.items() if v},
-        value_labels=value_labels,
-        user_missing=user_declared,
-        special_codes=classified,
-        encoding=encoding if encoding is not None else raw.file_encoding,
+    meta = _metadata(
+        raw, file_name, file_format, encoding, value_labels, user_declared, classified
     )
     logger.info("read %s: %d rows x %d variables", file_name, *frame.shape)
     return SurveyData(frame, meta)
@@ -190,32 +171,137 @@ def read_metadata(
     ------
     ReadError, VariableError
         As for :func:`read`.
+
+    Notes
+    -----
+    Special codes are classified from the value labels only: without the values,
+    :func:`~mics_toolkit.io.missing.classify_quantity_codes` cannot tell a measured quantity
+    from a list of categories, so ``meta.special_codes`` may hold fewer codes than
+    :func:`read` finds.
     """
+    names, n_rows, meta, _ = _read_header(path, special_code_overrides, encoding)
+    return names, n_rows, meta
+
+
+def _read_header(
+    path: str | os.PathLike[str],
+    special_code_overrides: Mapping[str, Mapping[Any, str | None]] | None,
+    encoding: str | None,
+) -> tuple[list[str], int, Metadata, dict[str, str]]:
+    """:func:`read_metadata`, plus each variable's kind: ``"text"`` or ``"numbers"``."""
     file_name, file_format, reader = _check_path(path)
-    frame, raw = _call(reader, file_name, metadataonly=True, user_missing=True, encoding=encoding)
-    names = [str(c) for c in frame.columns]
+    names, raw = run_in_reader(
+        _read_labels, reader, file_name, file_format, encoding, file_name=file_name
+    )
     value_labels, user_declared = _labels_and_missing(raw, file_format)
     classified = classify_special_codes(
         value_labels, special_code_overrides, variables=names, file=file_name
     )
-    meta = Metadata(
+    types = raw.readstat_variable_types or {}
+    kinds = {name: "text" if types.get(name) == "string" else "numbers" for name in names}
+    meta = _metadata(
+        raw, file_name, file_format, encoding, value_labels, user_declared, classified
+    )
+    n_rows = raw.number_rows if raw.number_rows is not None else -1
+    return names, int(n_rows), meta, kinds
+
+
+def _special_codes(
+    frame: pd.DataFrame,
+    value_labels: dict[str, dict[Any, str]],
+    overrides: Mapping[str, Mapping[Any, str | None]] | None,
+    variables: list[str],
+    file_name: str,
+    *,
+    blank: bool,
+) -> dict[str, dict[Any, str]]:
+    """Special codes of the columns of ``frame`` (from labels and values); with ``blank``,
+    the codes of :data:`MISSING_CATEGORIES` become NaN in ``frame``, in place."""
+    classified = classify_special_codes(
+        value_labels,
+        overrides,
+        variables=variables,
+        file=file_name,
+        values={name: frame[name] for name in value_labels if name in frame.columns},
+    )
+    classified = {name: codes for name, codes in classified.items() if name in frame.columns}
+    if blank:
+        for name, codes in classified.items():
+            missing_codes = [code for code, cat in codes.items() if cat in MISSING_CATEGORIES]
+            if missing_codes:
+                _blank(frame, name, _isin(frame[name], missing_codes))
+    return classified
+
+
+def _metadata(
+    raw: Any,
+    file_name: str,
+    file_format: FileFormat,
+    encoding: str | None,
+    value_labels: dict[str, dict[Any, str]],
+    user_declared: dict[str, UserMissing],
+    special_codes: dict[str, dict[Any, str]],
+) -> Metadata:
+    """The :class:`Metadata` of a file from pyreadstat's metadata and what was made of it."""
+    return Metadata(
         file=file_name,
         file_format=file_format,
         file_label=raw.file_label or "",
         variable_labels={k: v for k, v in raw.column_names_to_labels.items() if v},
         value_labels=value_labels,
         user_missing=user_declared,
-        special_codes=classified,
+        special_codes=special_codes,
         encoding=encoding if encoding is not None else raw.file_encoding,
     )
-    n_rows = raw.number_rows if raw.number_rows is not None else -1
-    return names, int(n_rows), meta
 
 
-def _file_names(file_name: str, reader: Any, encoding: str | None) -> list[str]:
-    """Variable names of a file, in file order, from a metadata-only read."""
-    frame, _ = _call(reader, file_name, metadataonly=True, encoding=encoding)
-    return [str(c) for c in frame.columns]
+def _read_values(
+    reader: Any,
+    file_name: str,
+    file_format: FileFormat,
+    wanted: list[str] | None,
+    encoding: str | None,
+) -> tuple[list[str] | None, pd.DataFrame | None, Any]:
+    """Read the values of a file (in the reader process, see :func:`run_in_reader`).
+
+    Returns the file's variable names (None when ``wanted`` is None), the frame with numeric
+    object columns turned into float64 (None when a name in ``wanted`` is not in the file) and
+    pyreadstat's metadata.
+    """
+    _check_complete(file_name, file_format)
+    all_names = None
+    if wanted is not None:
+        empty, raw = _call(reader, file_name, metadataonly=True, encoding=encoding)
+        all_names = [str(c) for c in empty.columns]
+        if not set(wanted) <= set(all_names):
+            return all_names, None, raw
+    frame, raw = _call(
+        reader,
+        file_name,
+        usecols=wanted,
+        user_missing=True,
+        dates_as_pandas_datetime=True,
+        encoding=encoding,
+    )
+    value_labels, declared = _labels_and_missing(raw, file_format)
+    _numeric_objects_to_float(frame, raw, declared, value_labels)
+    return all_names, frame, raw
+
+
+def _read_labels(
+    reader: Any, file_name: str, file_format: FileFormat, encoding: str | None
+) -> tuple[list[str], Any]:
+    """Variable names and pyreadstat's metadata (in the reader process, see
+    :func:`run_in_reader`)."""
+    _check_complete(file_name, file_format)
+    frame, raw = _call(reader, file_name, metadataonly=True, user_missing=True, encoding=encoding)
+    return [str(c) for c in frame.columns], raw
+
+
+def _check_complete(file_name: str, file_format: FileFormat) -> None:
+    """Reject a truncated file the reader would read without an error (Stata)."""
+    if file_format == "dta":
+        check_dta_complete(file_name)
 
 
 def _check_path(path: str | os.PathLike[str]) -> tuple[str, FileFormat, Any]:
@@ -360,6 +446,13 @@ def _numeric_objects_to_float(
             frame[name] = values.astype(float)
         except (TypeError, ValueError):  # e.g. a date column holding an extended missing value
             logger.debug("column %s kept as object", name)
+
+
+def _blank_user_missing(frame: pd.DataFrame, declared: Mapping[str, UserMissing]) -> None:
+    """Set the declared user-missing values (SPSS discrete values and ranges) to NaN."""
+    for name, missing in declared.items():
+        if missing.values or missing.ranges:
+            _blank(frame, name, missing.mask(frame[name]))
 
 
 def _isin(series: pd.Series, codes: Sequence[Any]) -> np.ndarray:

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 import mics_toolkit as mt
-from mics_toolkit.errors import LinkError, ReadError, SpecError, VariableError
+from mics_toolkit.errors import (
+    LinkError,
+    ReadError,
+    SpecError,
+    TextWeightWarning,
+    VariableError,
+    WeightError,
+)
 from mics_toolkit.io import Metadata, Survey, SurveyConfig
 from mics_toolkit.io import fileset as fileset_module
 
@@ -123,10 +130,21 @@ def test_open_survey_finds_files_in_any_case_and_format(survey_folder):
     assert not survey.has("mn")
 
 
-def test_sav_is_preferred_when_a_file_exists_in_two_formats(survey_folder):
+def test_a_file_in_two_formats_is_a_read_error_naming_both(survey_folder):
+    # today ch.sav is used and ch.dta silently ignored, whatever they hold
     mt.write(_children(), survey_folder / "ch.dta")
-    survey = mt.open_survey(survey_folder)
-    assert survey.paths["ch"].name == "ch.sav"
+    with pytest.raises(ReadError) as caught:
+        mt.open_survey(survey_folder)
+    message = str(caught.value)
+    assert "ch.sav, ch.dta" in message and str(survey_folder) in message
+    assert "'ch'" in message and "path" in message
+    assert caught.value.path == str(survey_folder / "ch.sav")
+
+
+def test_a_file_in_two_formats_can_be_chosen_by_path(survey_folder):
+    mt.write(_children(), survey_folder / "ch.dta")
+    survey = mt.open_survey(survey_folder, {"files": {"ch": {"path": "ch.dta"}}})
+    assert survey.paths["ch"].name == "ch.dta"
 
 
 def test_household_variables_are_attached_by_household_keys(survey_folder):
@@ -310,6 +328,100 @@ def test_missing_keys_are_a_link_error(tmp_path):
 
 def test_check_passes_on_a_consistent_survey(survey_folder):
     mt.open_survey(survey_folder).check()
+
+
+# ------------------------------------------------------------------ one type per variable
+
+
+def test_breakdown_stored_as_text_in_one_file_and_codes_in_another_is_an_error(tmp_path):
+    # HH7 is codes in hh.sav and text in wm.sav: a table mixing the two had only "-" cells
+    women = _women().assign(HH7=["Region 10", "Region 10", "Region 20", "Region 20"])
+    _write(tmp_path, {"hh": _households(), "wm": women})
+    survey = mt.open_survey(tmp_path)
+    np.testing.assert_array_equal(survey.data("hh", ["HH7"]).frame["HH7"], [10, 10, 20, 20, 20])
+    with pytest.raises(VariableError) as caught:
+        survey.data("wm", ["LS2", "HH7"])
+    error = caught.value
+    assert str(error).startswith("variable 'HH7' is text in wm.sav but numbers in hh.sav")
+    assert error.variable == "HH7"
+    assert error.file == str(tmp_path / "wm.sav")
+
+
+def test_key_stored_as_text_in_one_file_is_an_error_naming_both(tmp_path):
+    women = _women()
+    women["HH2"] = women["HH2"].astype(str)
+    _write(tmp_path, {"hh": _households(), "wm": women})
+    with pytest.raises(VariableError) as caught:
+        mt.open_survey(tmp_path).data("wm", ["WB4"])
+    assert "variable 'HH2' is text in wm.sav but numbers in hh.sav" in str(caught.value)
+    assert caught.value.variable == "HH2"
+
+
+def test_mother_line_stored_as_text_is_an_error_naming_both_files(tmp_path):
+    children = _children()
+    children["UF4"] = children["UF4"].astype(str)
+    _write(tmp_path, {"hh": _households(), "hl": _members(), "ch": children})
+    with pytest.raises(VariableError) as caught:
+        mt.open_survey(tmp_path).data("ch", ["mother_education"])
+    assert "variable 'UF4' ('HL1' in hl.sav) is text in ch.sav but numbers in hl.sav" in str(
+        caught.value
+    )
+
+
+def test_text_keys_in_every_file_still_link(tmp_path):
+    households, women = _households(), _women()
+    for frame in (households, women):
+        frame["HH1"] = frame["HH1"].map(lambda v: f"C{v:03d}")
+    _write(tmp_path, {"hh": households, "wm": women})
+    data = mt.open_survey(tmp_path).data("wm", ["WB4", "HH6"])
+    np.testing.assert_array_equal(data.frame["HH6"], [1, 1, 2, 2])
+
+
+# ------------------------------------------------------------------ weights stored as text
+
+
+def test_weight_stored_as_numeric_text_is_converted_with_a_warning(tmp_path):
+    women = _women()
+    women["wmweight"] = women["wmweight"].map(str)
+    _write(tmp_path, {"hh": _households(), "wm": women})
+    survey = mt.open_survey(tmp_path)
+    with pytest.warns(TextWeightWarning) as caught:
+        data = survey.data("wm", ["wmweight", "WB4"])
+    message = str(caught[0].message)
+    assert "weight variable 'wmweight'" in message and str(tmp_path / "wm.sav") in message
+    assert "its 4 values were read as numbers" in message
+    assert data.frame["wmweight"].dtype == np.float64
+    np.testing.assert_array_equal(data.frame["wmweight"], _women()["wmweight"])
+
+
+def test_weight_stored_as_text_that_is_not_numbers_is_a_weight_error(tmp_path):
+    women = _women()
+    women["wmweight"] = ["1.1", "n/a", "0", "1,0"]
+    _write(tmp_path, {"hh": _households(), "wm": women})
+    with pytest.raises(WeightError) as caught:
+        mt.open_survey(tmp_path).data("wm", ["wmweight"])
+    error = caught.value
+    assert error.variable == "wmweight" and error.n_bad == 2
+    assert "weight variable 'wmweight' in " in str(error)
+    assert "2 of its 4 values are not numbers (e.g. 'n/a', '1,0')" in str(error)
+
+
+# ------------------------------------------------------------------ special codes of quantities
+
+
+def test_special_codes_of_linked_columns_come_from_their_values(tmp_path):
+    households = _households().assign(HH48=[3, 2, 2, 96, 99])  # members; 96 text-labelled
+    _write(tmp_path, {"hh": households, "wm": _women()})
+    mt.write(
+        households,
+        tmp_path / "hh.sav",
+        meta=Metadata(value_labels={"HH48": {96: "not counted", 99: "missing"}}),
+    )
+    survey = mt.open_survey(tmp_path)
+    data = survey.data("wm", ["WB4", "HH48"])
+    assert data.meta.special_codes["HH48"] == {96: "non_numeric", 99: "no_response"}
+    own = survey.data("hh", ["HH48"])
+    assert own.meta.special_codes["HH48"] == {96: "non_numeric", 99: "no_response"}
 
 
 def test_configuration_renames_weights_files_and_variables(tmp_path):

@@ -14,6 +14,7 @@ from mics_toolkit.io import (
     MISSING_CATEGORIES,
     Metadata,
     classify_label,
+    classify_quantity_codes,
     classify_special_codes,
     classify_value_labels,
     special_code_counts,
@@ -76,6 +77,24 @@ LABELLED = {
         "Қолданылмайды",
         "Қатысы жоқ",
     ],
+    "non_numeric": [
+        "non-numeric response",  # DHS v613/mv613 96
+        "Non-numeric response",
+        "96 Non-numeric response",
+        "non-numeric",
+        "other, non-numeric",  # DHS 996 of the desired time for a birth
+        "Up to God",
+        "Нечисловой ответ",
+        "Сандық емес жауап",
+    ],
+    "inconsistent": [
+        "inconsistent",  # DHS 97/997
+        "Inconsistent",
+        "997 Inconsistent",
+        "Inconsistent response",
+        "Противоречивый ответ",
+        "Сәйкес емес жауап",
+    ],
     "top_code": [
         "95+",
         "95 +",
@@ -130,7 +149,6 @@ def test_classify_label(label, category):
         "yes: don't know",
         "Knows no method",
         "decision not made/not applicable",
-        "Inconsistent",
         "2 years",
         "Region 1 - urban",
         "95",
@@ -153,8 +171,92 @@ def test_classification_ignores_case_and_surrounding_space(label, pad, upper):
 
 
 def test_categories_and_missing_categories():
-    assert CATEGORIES == ("no_response", "dont_know", "not_applicable", "top_code", "other")
-    assert MISSING_CATEGORIES == {"no_response", "dont_know", "not_applicable"}
+    assert CATEGORIES == (
+        "no_response",
+        "dont_know",
+        "not_applicable",
+        "non_numeric",
+        "inconsistent",
+        "top_code",
+        "other",
+    )
+    assert MISSING_CATEGORIES == {
+        "no_response",
+        "dont_know",
+        "not_applicable",
+        "non_numeric",
+        "inconsistent",
+    }
+
+
+def test_dhs_codes_and_their_longer_forms_are_classified_from_their_labels():
+    labels = {
+        96: "non-numeric response",
+        97: "inconsistent",
+        98: "don't know",
+        99: "missing",
+        996: "other, non-numeric",
+        997: "inconsistent",
+        998: "don't know",
+        999: "missing",
+        9996: "non-numeric response",
+        9997: "inconsistent",
+        9998: "don't know",
+        9999: "missing",
+    }
+    expected = ["non_numeric", "inconsistent", "dont_know", "no_response"]
+    assert classify_value_labels(labels) == dict(
+        zip(labels, expected * 3, strict=True)
+    )
+
+
+# ------------------------------------------------------------------ text-labelled codes
+
+
+def test_quantity_codes_are_found_whatever_their_wording():
+    # ideal number of children: values unlabelled, 96 and 97 labelled with text
+    values = np.array([0.0, 2.0, 4.0, 4.0, 6.0, 96.0, 96.0, 97.0, np.nan])
+    labels = {0: "none", 96: "as many as possible", 97: "up to her husband", 98: "DK"}
+    assert classify_quantity_codes(labels, values) == {96: "non_numeric", 97: "non_numeric"}
+    # through classify_special_codes the label-classified 98 keeps its own category
+    result = classify_special_codes({"v613": labels}, values={"v613": values})
+    assert result == {"v613": {96: "non_numeric", 97: "non_numeric", 98: "dont_know"}}
+    assert special_code_counts(Metadata(special_codes=result), "v613", values) == {
+        96: ("non_numeric", 2),
+        97: ("non_numeric", 1),
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [(95, "always"), (995, "before last birth"), (9995, "refused"), (9996, "not weighed")],
+)
+def test_codes_of_nines_with_text_labels_above_the_values(code, label):
+    values = np.array([10.0, 20.0, 30.0, float(code)])
+    assert classify_quantity_codes({code: label}, values) == {code: "non_numeric"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "values"),
+    [
+        # the end of a scale is a value: ladder 0-10 with text at both ends
+        ({0: "Worst possible life", 10: "Best possible life"}, [0, 3, 7, 9, 10]),
+        # every value labelled: a list of categories (96 "visitor" of a relationship code)
+        ({1: "Head", 2: "Wife", 96: "Visitor"}, [1, 2, 2, 96]),
+        # a label that is a number, or a top code
+        ({96: "96", 95: "95+", 97: "97 years"}, [20, 40, 95, 96, 97]),
+        # inside the measured range
+        ({96: "not a number"}, [20, 96, 150]),
+        # not made of nines
+        ({88: "refused"}, [1, 2, 3, 88]),
+        # text data
+        ({"96": "other"}, ["1", "2", "96"]),
+    ],
+    ids=["scale-ends", "categories", "number-labels", "inside-range", "not-nines", "text"],
+)
+def test_values_are_not_quantity_codes(labels, values):
+    array = np.array(values, dtype=object if isinstance(values[0], str) else float)
+    assert classify_quantity_codes(labels, array) == {}
 
 
 def test_classify_value_labels_normalises_codes():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from mics_toolkit.errors import VariableError
+from mics_toolkit.cli.main import main
+from mics_toolkit.errors import ReadError, VariableError
 from mics_toolkit.io import describe, read, read_metadata
 
 
@@ -88,12 +90,18 @@ def test_men_recode_special_codes(men):
         299: "no_response",
         399: "no_response",
         499: "no_response",
+        995: "non_numeric",  # 'within last 4 weeks', above every measured value
+        996: "non_numeric",  # 'before last birth'
+        997: "inconsistent",
         998: "dont_know",
     }
+    assert codes["mv613"] == {96: "non_numeric", 98: "dont_know"}  # ideal number of children
+    assert codes["mv525"] == {96: "non_numeric", 97: "inconsistent", 98: "dont_know"}
     assert codes["mv853a"] == {95: "top_code", 98: "dont_know"}
     assert "mv015" not in codes or 4 not in codes["mv015"]  # 4 "refused" is a result code
     table = describe(men).set_index("name")
-    assert table.loc["mv483a", "special_codes"] == "98=dont_know (672)"
+    # age at circumcision: 95 "during childhood <5 years" is not an age
+    assert table.loc["mv483a", "special_codes"] == "95=non_numeric (1681); 98=dont_know (672)"
 
 
 def test_men_recode_columns_and_case_suggestion(men_path):
@@ -130,3 +138,57 @@ def test_truncated_reference_file(men_path, tmp_path):
     with pytest.raises(ReadError) as caught:
         read(bad)
     assert caught.value.path == str(bad)
+
+
+def test_truncated_in_its_value_labels_is_a_read_error(men_path, tmp_path):
+    # today the first 99% of the file reads without an error and without its last labels
+    payload = men_path.read_bytes()
+    bad = tmp_path / "ZZMR61FL.DTA"
+    bad.write_bytes(payload[: len(payload) * 99 // 100])
+    for how in (read, read_metadata):
+        with pytest.raises(ReadError) as caught:
+            how(bad)
+        assert caught.value.path == str(bad)
+        assert f"cannot read {bad}: the file is truncated or damaged" in str(caught.value)
+
+
+def _published_men_ideal(reference_dir):
+    table = pd.read_csv(reference_dir / "dhs-model" / "published_sampling_errors.csv")
+    row = table[
+        (table["table"] == "B.2")
+        & (table["population"] == "MEN")
+        & (table["indicator"] == "Ideal number of children")
+    ]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+MEN_IDEAL = ["--strata", "mv023", "--psu", "mv021", "--mean", "mv613", "--where", "mv012 < 50"]
+
+
+def test_dhs_ideal_number_of_children_warns_about_code_96(men_path, capsys):
+    # today: 8.169 (SE 0.567) printed without a word; 96 is "non-numeric response"
+    assert main(["estimate", str(men_path), "--weight", "mv005", *MEN_IDEAL]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "warning: the mean of 'mv613' includes special codes classified from its value labels: "
+        "96 'non-numeric response' (non_numeric): 131 rows." in err
+    )
+
+
+@pytest.mark.parametrize("weight", ["mv005", "mv005 / 1e6"])
+def test_dhs_ideal_number_of_children_matches_the_published_table(
+    men_path, reference_dir, tmp_path, capsys, weight
+):
+    published = _published_men_ideal(reference_dir)
+    out = tmp_path / "ideal.csv"
+    code = main(["estimate", str(men_path), "--weight", weight, *MEN_IDEAL,
+                 "--special-codes", "missing", "--out", str(out)])
+    assert code == 0
+    assert "special codes" not in capsys.readouterr().err
+    row = pd.read_csv(out).iloc[0]
+    assert abs(row["estimate"] - published["R"]) <= 0.0005 + 1e-9
+    assert abs(row["se"] - published["SE"]) <= 0.0005 + 1e-9
+    assert row["n_unweighted"] == published["N_unweighted"]
+    if weight == "mv005 / 1e6":
+        assert abs(row["n_weighted"] - published["WN_weighted"]) <= 0.5
