@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, special
+from scipy import special
 
 __all__ = [
     "brent_root",
@@ -222,6 +222,8 @@ def _imhof_upper(x: float, weights: np.ndarray, dfs: np.ndarray) -> float:
     product = float(np.sum(dfs[large] / 2 * np.log(size[large])))
     log_u = (math.log(1e12 / (math.pi * k)) - product) / k
     upper = max(math.exp(log_u), 10.0 / size[large].min())
+    from scipy import integrate  # only for the exact method; it loads scipy.optimize too
+
     value, _ = integrate.quad(integrand, 0.0, upper, limit=5000, epsabs=1e-13, epsrel=1e-12)
     return float(min(max(0.5 + value / math.pi, 0.0), 1.0))
 

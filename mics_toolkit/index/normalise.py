@@ -47,7 +47,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from mics_toolkit.errors import OptionError, SpecError, check_option
 
@@ -56,6 +55,7 @@ __all__ = [
     "TIES_OPTIONS",
     "Normalisation",
     "NormalisationMethod",
+    "ascending_ranks",
     "normalise",
     "normalise_matrix",
 ]
@@ -319,7 +319,7 @@ def normalise_matrix(
         if method == "none":
             return x.copy()
         if method in ("rank", "percentile_rank"):
-            ranks = _rank(x, normalisation.ties)
+            ranks = ascending_ranks(x, normalisation.ties)
             if method == "rank":
                 return ranks
             n_valid = np.sum(~np.isnan(x), axis=-1, keepdims=True)
@@ -367,8 +367,11 @@ def _nan_reduce(function, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rank(x: np.ndarray, ties: str) -> np.ndarray:
-    """Ascending ranks along the last axis, NaN kept (R ``rank(na.last="keep")``)."""
+def ascending_ranks(x: np.ndarray, ties: str) -> np.ndarray:
+    """Ascending ranks along the last axis, NaN kept (R ``rank(na.last="keep")``); ``ties``
+    as ``scipy.stats.rankdata``'s ``method``."""
+    from scipy import stats  # loaded where ranks are taken: it costs a second to import
+
     if not np.isnan(x).any():
         return stats.rankdata(x, method=ties, axis=-1).astype(np.float64)
     return stats.rankdata(x, method=ties, axis=-1, nan_policy="omit").astype(np.float64)

@@ -26,7 +26,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from mics_toolkit.index.normalise import ascending_ranks
 
 __all__ = [
     "default_top",
@@ -46,10 +48,7 @@ def rank_descending(scores: np.ndarray) -> np.ndarray:
     >>> rank_descending(np.array([50.0, 70.0, 50.0, np.nan, 10.0])).tolist()
     [2.0, 1.0, 2.0, nan, 4.0]
     """
-    x = -np.asarray(scores, dtype=np.float64)
-    if not np.isnan(x).any():
-        return stats.rankdata(x, method="min", axis=-1).astype(np.float64)
-    return stats.rankdata(x, method="min", axis=-1, nan_policy="omit").astype(np.float64)
+    return ascending_ranks(-np.asarray(scores, dtype=np.float64), "min")
 
 
 def default_top(n_regions: int) -> int:

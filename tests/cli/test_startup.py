@@ -80,3 +80,16 @@ def test_the_package_exports_its_names_on_first_use():
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         mt.nothing  # noqa: B018
     assert mt.estimate.covariance is not None
+
+
+@pytest.mark.parametrize("module", ["mics_toolkit.estimate", "mics_toolkit.report.build"])
+def test_estimation_and_report_builds_load_no_statistics_or_model_libraries(module):
+    # scipy.stats, scipy.integrate and scipy.optimize cost about a second to import and the
+    # model libraries more: they are loaded where a function needs them (ranks, exact
+    # chi-square sums, glm), not by estimating or building a report
+    probe = (f"import sys, {module}; "
+             "print(sorted(m for m in ('scipy.stats', 'scipy.integrate', 'scipy.optimize', "
+             "'statsmodels', 'patsy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.strip() == "[]"
