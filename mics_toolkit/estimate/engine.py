@@ -107,69 +107,93 @@ def estimate_blocks(
     options: Options,
     *,
     keep_scores: bool = False,
+    wheres: list | None = None,
 ) -> list[Block]:
     """Every request over every breakdown, request by request (see the module docstring).
 
-    Warnings (special codes, normalised totals, replicates without an estimate) are issued
-    once each, at the caller's line.
+    ``where`` filters every request; ``wheres`` instead gives each request its own filter
+    (one per request, None for none: the indicators of a report, each over its universe,
+    share the breakdowns' cells and the PSU sums of their products). Warnings (special codes,
+    normalised totals, replicates without an estimate) are issued once each, at the caller's
+    line.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        blocks = _blocks(design, requests, breakdowns, where, options, keep_scores)
+        blocks = _blocks(design, requests, breakdowns, where, wheres, options, keep_scores)
     for message in {(w.category, str(w.message)): w for w in caught}.values():
         warnings.warn(message.message, stacklevel=caller_stacklevel())
     return blocks
 
 
-def _blocks(design, requests, breakdowns, where, options, keep_scores) -> list[Block]:
+def _blocks(design, requests, breakdowns, where, wheres, options, keep_scores) -> list[Block]:
     base, method = analysis_of(design)
-    mask = where_array(base.frame, where, base.n_rows)
+    if wheres is None:
+        mask = where_array(base.frame, where, base.n_rows)
+        # a request asked twice is computed once
+        jobs = [(request, mask) for request in dict.fromkeys(requests)]
+    else:
+        if where is not None or len(wheres) != len(requests):
+            raise OptionError(
+                "give one filter per request in wheres=, and no where=",
+                option="wheres", value=len(wheres), valid=(),
+            )
+        jobs = [(request, where_array(base.frame, w, base.n_rows))
+                for request, w in zip(requests, wheres, strict=True)]
     partitions = [domains_of(base, list(names) or None) for names in breakdowns]
-    # variables are checked (and special codes reported) before any work, on the rows that
-    # some estimate uses (in a domain of some breakdown, and in where)
-    def analysed() -> np.ndarray | None:
+    for request, mask in jobs:
+        if isinstance(request, Request):
+            check_request(base, request, _analysed_rows(partitions, mask))
+    if any(request.kind == "total" for request, _ in jobs):
+        warn_normalised(base)
+    products = [_restricted(base, request, mask) for request, mask in jobs]
+    blocks: list[list[Block]] = [[] for _ in jobs]
+    for names, domains in zip(breakdowns, partitions, strict=True):
+        if domains.n_domains == 0:
+            _warn_no_domains(base, names)
+            for out, (request, _), product in zip(blocks, jobs, products, strict=True):
+                out.append(_empty_block(request, names, domains, product))
+            continue
+        partition = partition_of(base, domains.index, domains.n_domains)
+        scores = [ratio_scores(base, partition, p) for p in products]
+        for (request, _), score in zip(jobs, scores, strict=True):
+            _warn_undefined(base, request, score, domains)
+        variances = method.variance(scores)
+        for out, (request, mask), score, variance in zip(blocks, jobs, scores, variances,
+                                                         strict=True):
+            n_rows = None
+            if options.interval == "korn-graubard" and request.kind == "proportion":
+                index = domains.index if mask is None else np.where(mask, domains.index, -1)
+                n_rows = domain_row_counts(index, domains.n_domains)
+            statistics = result_statistics(
+                score.estimate, variance, score.srs,
+                method.degrees_of_freedom(score, options.df), score.by_domain(score.n_positive),
+                score.weight_total, level=options.level, ci=options.ci,
+                interval=options.proportion_interval if request.kind == "proportion" else None,
+                n_rows=n_rows,
+            )
+            out.append(Block(request, tuple(names), domains.table, score.levels, statistics,
+                             score if keep_scores else None))
+    if wheres is not None:
+        return [block for out in blocks for block in out]
+    by_request = {request: out for (request, _), out in zip(jobs, blocks, strict=True)}
+    return [block for request in requests for block in by_request[request]]
+
+
+def _restricted(design: Design, request, mask):
+    """The row products of a request, restricted to its filter."""
+    [products] = analysed_products(design, [request], mask)
+    return products
+
+
+def _analysed_rows(partitions, mask):
+    """A function giving the rows some estimate of a request uses (in a domain of some
+    breakdown, and in its filter), computed only when asked (special codes)."""
+    def rows() -> np.ndarray | None:
         used = None
         if all(d.by for d in partitions):
             used = np.logical_or.reduce([d.index >= 0 for d in partitions])
         return used if mask is None else (mask if used is None else mask & used)
-
-    for request in requests:
-        if isinstance(request, Request):
-            check_request(base, request, analysed)
-    if any(request.kind == "total" for request in requests):
-        warn_normalised(base)
-    unique = list(dict.fromkeys(requests))  # a request asked twice is computed once
-    by_request: dict[Request, list[Block]] = {r: [] for r in unique}
-    products = analysed_products(base, unique, mask)
-    for names, domains in zip(breakdowns, partitions, strict=True):
-        if domains.n_domains == 0:
-            _warn_no_domains(base, names)
-            for request, product in zip(unique, products, strict=True):
-                by_request[request].append(_empty_block(request, names, domains, product))
-            continue
-        partition = partition_of(base, domains.index, domains.n_domains)
-        scores = [ratio_scores(base, partition, p) for p in products]
-        for request, score in zip(unique, scores, strict=True):
-            _warn_undefined(base, request, score, domains)
-        variances = method.variance(scores)
-        n_rows = None
-        if options.interval == "korn-graubard":
-            index = domains.index if mask is None else np.where(mask, domains.index, -1)
-            n_rows = domain_row_counts(index, domains.n_domains)
-        for request, score, variance in zip(unique, scores, variances, strict=True):
-            positive = score.by_domain(score.n_positive)
-            statistics = result_statistics(
-                score.estimate, variance, score.srs,
-                method.degrees_of_freedom(score, options.df), positive, score.weight_total,
-                level=options.level, ci=options.ci,
-                interval=options.proportion_interval if request.kind == "proportion" else None,
-                n_rows=n_rows,
-            )
-            by_request[request].append(Block(
-                request, tuple(names), domains.table, score.levels, statistics,
-                score if keep_scores else None,
-            ))
-    return [block for r in requests for block in by_request[r]]
+    return rows
 
 
 def score_statistics(design, scores: list[Scores], options: Options,

@@ -1,4 +1,4 @@
-"""Assembly of estimates into the package's fixed result frame.
+"""Assembly of estimates into the package's fixed frames.
 
 Every estimator returns a pandas DataFrame with the ``by`` columns, ``level`` for the category
 of a proportion, then exactly the columns of :data:`RESULT_COLUMNS`, with fixed dtypes (float64
@@ -6,6 +6,12 @@ for statistics and ``n_weighted``, int64 for ``n_unweighted``). The conventions 
 recorded in ``frame.attrs["mics"]``. :func:`result_statistics` turns estimates, variances,
 design-effect variances, df and counts into those columns (standard errors, intervals, CV,
 design effects), the same for every statistic and every design.
+
+The estimates of many indicators (a report) have one canonical long frame,
+:data:`ESTIMATE_COLUMNS`: ``indicator``, ``breakdown`` (:func:`breakdown_label`), ``category``
+(:func:`category_key` of the domain's values, ``"total"`` for the total), then the result
+columns. :func:`estimates_frame` makes it where the estimates are computed; tables, the
+sampling-error appendix, the tidy outputs and the index read it as it is.
 """
 
 from __future__ import annotations
@@ -22,11 +28,17 @@ from mics_toolkit.estimate.intervals import (
     multiplier,
     symmetric_interval,
 )
+from mics_toolkit.io import normalise_code
 
 __all__ = [
+    "ESTIMATE_COLUMNS",
     "RESULT_COLUMNS",
+    "TOTAL",
     "Conventions",
+    "breakdown_label",
+    "category_key",
     "domain_row_counts",
+    "estimates_frame",
     "new_frame",
     "result_frame",
     "result_statistics",
@@ -44,6 +56,80 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "n_unweighted",
     "n_weighted",
 )
+
+ESTIMATE_COLUMNS: tuple[str, ...] = ("indicator", "breakdown", "category", *RESULT_COLUMNS)
+"""Columns of the canonical long estimates frame (:func:`estimates_frame`)."""
+
+TOTAL = "total"
+"""The ``breakdown`` (and ``category``) of the estimates over the whole universe (no ``by``)."""
+
+
+def breakdown_label(by) -> str:
+    """The ``breakdown`` text of a ``by``: ``"total"`` for none, names joined by ``+``.
+
+    Examples
+    --------
+    >>> breakdown_label(None), breakdown_label("HH6"), breakdown_label(["HH6", "windex5"])
+    ('total', 'HH6', 'HH6+windex5')
+    """
+    if by is None:
+        return TOTAL
+    names = [by] if isinstance(by, str) else list(by)
+    return "+".join(names) if names else TOTAL
+
+
+def category_key(code: object) -> str:
+    """A category code as the text of the ``category`` column (whole numbers without
+    decimals).
+
+    Examples
+    --------
+    >>> category_key(1.0), category_key(2), category_key("a"), category_key(2.5)
+    ('1', '2', 'a', '2.5')
+    """
+    return str(normalise_code(code.item() if isinstance(code, np.generic) else code))
+
+
+def estimates_frame(pieces) -> pd.DataFrame:
+    """The canonical long estimates frame (:data:`ESTIMATE_COLUMNS`) from its pieces.
+
+    Parameters
+    ----------
+    pieces : iterable of (str, tuple of str, DataFrame, dict)
+        ``(indicator, by, domain_table, statistics)``: an indicator's estimates over the
+        domains of one breakdown; ``domain_table`` holds the ``by`` columns (one row per
+        domain, G rows), ``statistics`` each result column as a (G,) array.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator``, ``breakdown`` and ``category`` as text (the domain's values through
+        :func:`category_key`, joined by ``+``; ``"total"``), ``n_unweighted`` int64 and the
+        other statistics float64; rows in the order of the pieces.
+    """
+    indicators, breakdowns, categories = [], [], []
+    statistics: dict[str, list[np.ndarray]] = {name: [] for name in RESULT_COLUMNS}
+    for indicator, by, table, values in pieces:
+        n = len(np.asarray(values["estimate"]).reshape(-1))
+        indicators += [indicator] * n
+        breakdowns += [breakdown_label(list(by))] * n
+        if by:
+            columns = [table[name].tolist() for name in by]
+            categories += ["+".join(category_key(c[i]) for c in columns) for i in range(n)]
+        else:
+            categories += [TOTAL] * n
+        for name in RESULT_COLUMNS:
+            statistics[name].append(np.asarray(values[name]).reshape(-1))
+    columns: dict[str, object] = {
+        "indicator": pd.array(indicators, dtype="str"),
+        "breakdown": pd.array(breakdowns, dtype="str"),
+        "category": pd.array(categories, dtype="str"),
+    }
+    for name in RESULT_COLUMNS:
+        dtype = np.int64 if name == "n_unweighted" else np.float64
+        parts = statistics[name]
+        columns[name] = (np.concatenate(parts) if parts else np.array([])).astype(dtype)
+    return new_frame(columns)
 
 
 class Conventions(Mapping):

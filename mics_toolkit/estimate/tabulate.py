@@ -10,14 +10,18 @@ of the design (Taylor, calibrated or replicate) runs once per breakdown for all 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
 from mics_toolkit.errors import OptionError
 from mics_toolkit.estimate.engine import Block, analysis_of, estimate_blocks
-from mics_toolkit.estimate.frame import RESULT_COLUMNS, Conventions, new_frame
+from mics_toolkit.estimate.frame import (
+    RESULT_COLUMNS,
+    TOTAL,
+    Conventions,
+    breakdown_label,
+    new_frame,
+)
 from mics_toolkit.estimate.options import Options, where_text
 from mics_toolkit.estimate.products import Request
 
@@ -28,24 +32,6 @@ __all__ = [
     "tabulate",
     "tabulate_conventions",
 ]
-
-TOTAL = "total"
-"""The ``breakdown`` of the estimates over the whole universe (no ``by``)."""
-
-
-def breakdown_label(by: str | Iterable[str] | None) -> str:
-    """The ``breakdown`` text of a ``by``: ``"total"`` for none, names joined by ``+``.
-
-    Examples
-    --------
-    >>> breakdown_label(None), breakdown_label("HH6"), breakdown_label(["HH6", "windex5"])
-    ('total', 'HH6', 'HH6+windex5')
-    """
-    if by is None:
-        return TOTAL
-    names = [by] if isinstance(by, str) else list(by)
-    return "+".join(names) if names else TOTAL
-
 
 def _names(value, option: str) -> list[str]:
     if value is None:

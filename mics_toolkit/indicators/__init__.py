@@ -12,7 +12,7 @@
 
 from mics_toolkit.indicators.catalogue import DEFAULT_SPECS, Catalogue, load_catalogue
 from mics_toolkit.indicators.compute import (
-    TIDY_COLUMNS,
+    ESTIMATE_COLUMNS,
     TOTAL,
     PreparedIndicator,
     check_indicators,
@@ -34,11 +34,11 @@ from mics_toolkit.indicators.spec import (
 
 __all__ = [
     "DEFAULT_SPECS",
+    "ESTIMATE_COLUMNS",
     "INDICATOR_FIELDS",
     "INDICATOR_TYPES",
     "LANGUAGES",
     "MISSING_TREATMENTS",
-    "TIDY_COLUMNS",
     "TOTAL",
     "Catalogue",
     "IndicatorSpec",

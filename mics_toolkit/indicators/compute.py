@@ -29,17 +29,24 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.errors import ExpressionError, SpecError, VariableError, close_matches
-from mics_toolkit.estimate import RESULT_COLUMNS, SurveyDesign
-from mics_toolkit.estimate.domains import domains_of
-from mics_toolkit.estimate.frame import Conventions
-from mics_toolkit.estimate.tabulate import TOTAL, breakdown_label
+from mics_toolkit.estimate import SurveyDesign
+from mics_toolkit.estimate.engine import estimate_blocks
+from mics_toolkit.estimate.frame import (
+    ESTIMATE_COLUMNS,
+    TOTAL,
+    Conventions,
+    breakdown_label,
+    estimates_frame,
+)
+from mics_toolkit.estimate.options import Options
+from mics_toolkit.estimate.products import Request
 from mics_toolkit.expr import parse, where_mask
 from mics_toolkit.indicators.spec import IndicatorSpec
 from mics_toolkit.io import MISSING_CATEGORIES, Metadata, SurveyData
 from mics_toolkit.io.fileset import Survey
 
 __all__ = [
-    "TIDY_COLUMNS",
+    "ESTIMATE_COLUMNS",
     "TOTAL",
     "DesignAdjustment",
     "PreparedIndicator",
@@ -51,8 +58,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-TIDY_COLUMNS: tuple[str, ...] = ("indicator", "breakdown", "category", *RESULT_COLUMNS)
-"""Columns of :func:`compute_indicators`."""
 
 Progress = Callable[[int, int, str], None]
 
@@ -204,42 +209,6 @@ class PreparedIndicator:
             values = result[name].array
             columns[name] = values if rows is None else values[rows]
         return columns, attrs
-
-    def _breakdown_columns(
-        self, breakdowns: Sequence[str | None], *, level: float, ci: str,
-        ci_method: str | None, df: str,
-    ) -> list[dict[str, Any]]:
-        """The result columns of every breakdown (None for the total) from one
-        :meth:`SurveyDesign.tabulate` call: the ``by`` column (the domains' values) and the
-        result columns, as :meth:`_columns` gives them for one breakdown."""
-        spec, design = self.spec, self.design
-        options: dict[str, Any] = {"where": self.universe, "level": level, "ci": ci, "df": df}
-        keep = None
-        if spec.type == "percentage":
-            table = design.tabulate(proportion=self.value, breakdowns=list(breakdowns),
-                                    ci_method=ci_method, **options)
-            keep = table["level"].to_numpy() == 1
-            if not keep.any():  # nobody in the file has the attribute: the mean (0)
-                keep = None
-                table = design.tabulate(mean=self.value, breakdowns=list(breakdowns), **options)
-        elif spec.type == "mean":
-            table = design.tabulate(mean=self.value, breakdowns=list(breakdowns), **options)
-        else:
-            table = design.tabulate(ratio=(self.value, self.denominator),
-                                    breakdowns=list(breakdowns), **options)
-        labels = table["breakdown"].to_numpy()
-        statistics = {name: table[name].to_numpy() for name in RESULT_COLUMNS}
-        out = []
-        for by in breakdowns:
-            rows = labels == breakdown_label(by)
-            if keep is not None:
-                rows &= keep
-            columns: dict[str, Any] = {}
-            if by is not None:
-                columns[by] = domains_of(design, by).table[by].array
-            columns.update({name: values[rows] for name, values in statistics.items()})
-            out.append(columns)
-        return out
 
 
 def check_indicators(
@@ -692,69 +661,52 @@ def compute_indicators(
     lonely_psu, level, ci, ci_method, df, adjustments
         As for :func:`prepare_indicators` and :meth:`PreparedIndicator.estimate`.
     progress : callable, optional
-        ``progress(done, total, message)`` after each estimate.
+        ``progress(done, total, message)`` after each indicator's estimates.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TIDY_COLUMNS`: ``indicator`` (id), ``breakdown`` (:data:`TOTAL` or the
-        variable's name), ``category`` (the variable's value as in the data; NaN on total
-        rows; object dtype), then the result columns. Rows: indicators in the order given,
-        the total first, then breakdowns in order, categories sorted.
+        The canonical long estimates frame, columns :data:`ESTIMATE_COLUMNS`: ``indicator``
+        (id), ``breakdown`` (:data:`TOTAL` or the variable's name), ``category`` (the domain's
+        value as text, :func:`~mics_toolkit.estimate.frame.category_key`; ``"total"`` on total
+        rows), then the result columns. Rows: indicators in the order given, the total first,
+        then breakdowns in order, categories sorted.
 
     Raises
     ------
     SpecError, ReadError, LinkError, VariableError, WeightError, DesignError, CalibrationError
         As for :func:`prepare_indicators`.
+
+    Notes
+    -----
+    The indicators that share a design and their breakdowns are estimated in one call of the
+    engine (each over its own universe): the cells of each breakdown are found once and the
+    variance runs once per breakdown for all of them. Each estimate equals
+    :meth:`PreparedIndicator.estimate`.
     """
     specs = list(specs)
-    plan: dict[str, list[str]] = {}
-    for spec in specs:
-        if breakdowns is None:
-            plan[spec.id] = list(spec.breakdowns)
-        elif isinstance(breakdowns, Mapping):
-            plan[spec.id] = list(breakdowns.get(spec.id, spec.breakdowns))
-        else:
-            plan[spec.id] = list(breakdowns)
+    plan = _breakdown_plan(specs, breakdowns)
     prepared = prepare_indicators(survey, specs, breakdowns=plan, lonely_psu=lonely_psu,
                                   adjustments=adjustments)
-    n_steps = sum(int(total) + len(plan[spec.id]) for spec in specs)
-    ids: list[str] = []
-    breakdown_names: list[str] = []
-    categories: list[Any] = []
-    statistics: dict[str, list[np.ndarray]] = {name: [] for name in RESULT_COLUMNS}
-    done = 0
+    options = Options.checked(level, ci, df, ci_method)
+    groups: dict[tuple[int, tuple], list[IndicatorSpec]] = {}
     for spec in specs:
-        # one pass over the rows per breakdown for all of the indicator's domains
-        groups: list[str | None] = ([None] if total else []) + plan[spec.id]
-        if not groups:
-            continue
-        parts = prepared[spec.id]._breakdown_columns(
-            groups, level=level, ci=ci, ci_method=ci_method, df=df
-        )
-        for by, columns in zip(groups, parts, strict=True):
-            n = len(columns["estimate"])
-            ids.extend([spec.id] * n)
-            breakdown_names.extend([TOTAL if by is None else by] * n)
-            categories.extend([np.nan] * n if by is None else list(np.asarray(columns[by])))
-            for name in RESULT_COLUMNS:
-                statistics[name].append(np.asarray(columns[name]))
-            done += 1
-            if progress is not None:
-                progress(done, n_steps, f"{spec.id} by {by or TOTAL}")
-    if not ids:
-        return pd.DataFrame({name: [] for name in TIDY_COLUMNS})
-    category = np.empty(len(categories), dtype=object)
-    category[:] = categories
-    out = pd.DataFrame(
-        {
-            "indicator": np.asarray(ids, dtype=object),
-            "breakdown": np.asarray(breakdown_names, dtype=object),
-            "category": pd.Series(category, dtype=object),
-            **{name: np.concatenate(parts) for name, parts in statistics.items()},
-        },
-        copy=False,
-    )
+        by = (((),) if total else ()) + tuple((name,) for name in plan[spec.id])
+        if by:
+            groups.setdefault((id(prepared[spec.id].design), by), []).append(spec)
+    pieces: dict[str, list] = {}
+    n_steps = sum(int(total) + len(plan[spec.id]) for spec in specs)
+    done = 0
+    for (_, by), members in groups.items():
+        found = _estimate_together([prepared[spec.id] for spec in members], list(by), options)
+        for spec, blocks in zip(members, found, strict=True):
+            pieces[spec.id] = [(spec.id, names, table, values)
+                               for names, table, values in blocks]
+            for names, _, _ in blocks:
+                done += 1
+                if progress is not None:
+                    progress(done, n_steps, f"{spec.id} by {breakdown_label(list(names))}")
+    out = estimates_frame(piece for spec in specs for piece in pieces.get(spec.id, []))
     out.attrs["mics"] = Conventions({
         "level": level,
         "ci": ci,
@@ -764,3 +716,54 @@ def compute_indicators(
         "variance": "Taylor linearisation, first stage with replacement",
     })
     return out
+
+
+def _breakdown_plan(specs: list[IndicatorSpec], breakdowns) -> dict[str, list[str]]:
+    """The breakdown variables of each indicator id."""
+    plan: dict[str, list[str]] = {}
+    for spec in specs:
+        if breakdowns is None:
+            plan[spec.id] = list(spec.breakdowns)
+        elif isinstance(breakdowns, Mapping):
+            plan[spec.id] = list(breakdowns.get(spec.id, spec.breakdowns))
+        else:
+            plan[spec.id] = list(breakdowns)
+    return plan
+
+
+def _estimate_together(items: list[PreparedIndicator], by: list[tuple[str, ...]],
+                       options: Options) -> list[list[tuple]]:
+    """The estimates of indicators of one design over the same breakdowns, from one engine
+    call: for each indicator, ``(by, domain table, {column: (G,) array})`` per breakdown.
+
+    A percentage is the proportion of category 1 of its 0/1 value; when no record of the file
+    has the attribute (no category 1), the mean of the value (0) instead.
+    """
+    requests = [_request(item, item.spec.type) for item in items]
+    blocks = estimate_blocks(items[0].design, requests, by, None, options,
+                             wheres=[item.universe for item in items])
+    out = []
+    for k, item in enumerate(items):
+        mine = blocks[k * len(by):(k + 1) * len(by)]
+        column = 0
+        if item.spec.type == "percentage":
+            levels = list(mine[0].levels)
+            if 1 not in levels:  # nobody in the file has the attribute: the mean (0)
+                [mine] = [estimate_blocks(item.design, [_request(item, "mean")], by, None,
+                                          options, wheres=[item.universe])]
+            else:
+                column = levels.index(1)
+        out.append([(block.by, block.table,
+                     {name: values[:, column] for name, values in block.statistics.items()})
+                    for block in mine])
+    return out
+
+
+def _request(item: PreparedIndicator, kind: str) -> Request:
+    """The engine request of an indicator: the proportions of its 0/1 value, its mean, or the
+    ratio of its numerator and denominator."""
+    if kind == "percentage":
+        return Request("proportion", item.value)
+    if kind == "mean":
+        return Request("mean", item.value)
+    return Request("ratio", item.value, item.denominator)

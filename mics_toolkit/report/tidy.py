@@ -31,8 +31,8 @@ from mics_toolkit.tables import (
     TOTAL,
     TOTAL_TITLE,
     Breakdown,
+    check_estimates,
     flags,
-    to_estimates,
 )
 from mics_toolkit.tables.mics_rules import PARENTHESES_BELOW, SUPPRESS_BELOW
 
@@ -89,7 +89,7 @@ def tidy_frame(
         ``"0 cases"`` from ``n_unweighted``); rows in the order of ``estimates``.
     """
     check_option("lang", lang, LANGUAGES)
-    estimates = to_estimates(estimates)
+    check_estimates(estimates)
     labels: dict[tuple[str, str], str] = {}
     for breakdown in breakdowns:
         for category, label in breakdown.labelled_categories(lang):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.errors import SpecError, check_option
-from mics_toolkit.tables.estimates import TOTAL, to_estimates
+from mics_toolkit.tables.estimates import TOTAL, check_estimates
 from mics_toolkit.tables.mics_rules import FLAG_NO_CASES, LANGUAGES
 from mics_toolkit.tables.model import Cell, Column, Row, StubGroup, Table, Text, localise
 from mics_toolkit.tables.standard import Breakdown
@@ -291,7 +291,7 @@ def sampling_errors(
     ``cv = se / r`` and ``deff``, ``deft`` are the estimator's (R ``deff="replace"``); the
     limits are ``r - 2 se`` and ``r + 2 se`` whatever interval the estimates were made with.
     """
-    estimates = to_estimates(estimates)
+    check_estimates(estimates)
     ids = [i.indicator for i in indicators]
     if len(set(ids)) != len(ids):
         raise SpecError(f"the appendix lists an indicator twice: {ids}", key="appendix")

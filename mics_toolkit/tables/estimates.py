@@ -1,13 +1,15 @@
 """The long estimates frame: every estimate of a report, one row per indicator, breakdown and
 category.
 
-Tables, the sampling-error appendix and the tidy outputs all read one frame with the columns
-:data:`ESTIMATE_COLUMNS`: ``indicator`` (an id such as ``"PR.2"``), ``breakdown`` (the ``by``
-variables joined by ``+``, or ``"total"``), ``category`` (the domain's codes as text, ``1.0``
-written ``"1"``, joined by ``+``; ``"total"`` for the total) and the estimator result columns
-at full precision. :func:`stack_results` makes it from the engine's result frames;
-:func:`to_estimates` brings any long frame with those columns (category codes as found in the
-data, NaN on the total rows) to this form. The table builders accept either.
+Tables, the sampling-error appendix and the tidy outputs all read the one canonical frame of
+:data:`~mics_toolkit.estimate.frame.ESTIMATE_COLUMNS` as it is: ``indicator`` (an id such as
+``"PR.2"``), ``breakdown`` (the ``by`` variables joined by ``+``, or ``"total"``),
+``category`` (the domain's codes as text, ``1.0`` written ``"1"``, joined by ``+``; ``"total"``
+for the total) and the estimator result columns at full precision.
+:func:`mics_toolkit.indicators.compute_indicators` makes it where the estimates are computed;
+:func:`stack_results` makes it from estimator result frames; :func:`to_estimates` brings
+another long frame with those columns (category codes as found in the data, NaN on the total
+rows) to it; :func:`check_estimates` is what the consumers ask of it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ import pandas as pd
 
 from mics_toolkit.errors import OptionError, SpecError, VariableError
 from mics_toolkit.estimate import RESULT_COLUMNS
-from mics_toolkit.estimate.tabulate import TOTAL, breakdown_label
-from mics_toolkit.io import normalise_code
+from mics_toolkit.estimate.frame import (
+    ESTIMATE_COLUMNS,
+    TOTAL,
+    breakdown_label,
+    category_key,
+    estimates_frame,
+)
 
 __all__ = [
     "ESTIMATE_COLUMNS",
@@ -35,19 +42,6 @@ __all__ = [
 # the ``breakdown`` of ``by`` variables: "total" for none, names joined by "+", the same text
 # as the ``breakdown`` column of :func:`mics_toolkit.estimate.tabulate`
 breakdown_key = breakdown_label
-
-ESTIMATE_COLUMNS: tuple[str, ...] = ("indicator", "breakdown", "category", *RESULT_COLUMNS)
-
-
-def category_key(code: object) -> str:
-    """A category code as the text used in the ``category`` column.
-
-    Examples
-    --------
-    >>> category_key(1.0), category_key(2), category_key("a"), category_key(2.5)
-    ('1', '2', 'a', '2.5')
-    """
-    return str(normalise_code(code.item() if isinstance(code, np.generic) else code))
 
 
 def stack_results(
@@ -152,28 +146,12 @@ def _one_result(indicator: str, result: pd.DataFrame, level: object) -> pd.DataF
             value=level,
             valid=(),
         )
-    n = len(result)
-    if by:
-        codes = [result[name].to_numpy() for name in by]
-        categories = ["+".join(category_key(c[i]) for c in codes) for i in range(n)]
-    else:
-        categories = [TOTAL] * n
-    columns: dict[str, object] = {
-        "indicator": pd.array([indicator] * n, dtype="str"),
-        "breakdown": pd.array([breakdown_key(by)] * n, dtype="str"),
-        "category": pd.array(categories, dtype="str"),
-    }
-    for name in RESULT_COLUMNS:
-        values = result[name].to_numpy()
-        columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
-    return pd.DataFrame(columns)
+    statistics = {name: result[name].to_numpy() for name in RESULT_COLUMNS}
+    return estimates_frame([(indicator, tuple(by), result[by], statistics)])
 
 
 def _empty() -> pd.DataFrame:
-    columns: dict[str, object] = {name: pd.array([], dtype="str") for name in ESTIMATE_COLUMNS[:3]}
-    for name in RESULT_COLUMNS:
-        columns[name] = np.array([], dtype=np.int64 if name == "n_unweighted" else np.float64)
-    return pd.DataFrame(columns)
+    return estimates_frame([])
 
 
 def check_estimates(estimates: pd.DataFrame) -> None:
@@ -192,6 +170,14 @@ def check_estimates(estimates: pd.DataFrame) -> None:
         raise VariableError(
             f"the estimates frame lacks the columns {missing}; make it with stack_results()",
             variable=missing[0],
+            close_matches=[],
+        )
+    codes = [v for v in estimates["category"].head(1000).tolist() if not isinstance(v, str)]
+    if codes:
+        raise VariableError(
+            f"the category column of the estimates frame holds codes ({codes[0]!r}), not the "
+            "text keys of the canonical frame; convert the frame with to_estimates()",
+            variable="category",
             close_matches=[],
         )
     keys = estimates[["indicator", "breakdown", "category"]]

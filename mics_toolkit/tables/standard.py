@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.errors import SpecError, check_option
-from mics_toolkit.tables.estimates import TOTAL, breakdown_key, category_key, to_estimates
+from mics_toolkit.tables.estimates import TOTAL, breakdown_key, category_key, check_estimates
 from mics_toolkit.tables.mics_rules import (
     FLAG_NO_CASES,
     FLAG_NOT_APPLICABLE,
@@ -310,7 +310,7 @@ def build_table(
     """
     check_option("lang", lang, LANGUAGES)
     check_option("footnotes", footnotes, ("used", "all"))
-    estimates = to_estimates(estimates)
+    check_estimates(estimates)
     lookup = _lookup(estimates)
     breakdowns_of = _breakdowns_by_indicator(lookup)
 
