@@ -27,7 +27,14 @@ from mics_toolkit.errors import (
     VariableError,
     WeightError,
 )
-from mics_toolkit.estimate import RESULT_COLUMNS, ReplicateDesign, SurveyDesign, with_labels
+from mics_toolkit.estimate import (
+    RESULT_COLUMNS,
+    ReplicateDesign,
+    SurveyDesign,
+    median,
+    quantile,
+    with_labels,
+)
 from mics_toolkit.io import (
     Metadata,
     SurveyData,
@@ -64,8 +71,10 @@ __all__ = [
     "WeightError",
     "__version__",
     "describe",
+    "median",
     "mics_weights",
     "open_survey",
+    "quantile",
     "read",
     "read_metadata",
     "read_totals",

@@ -9,7 +9,7 @@ generics dispatch on the design class.
 
 from __future__ import annotations
 
-from mics_toolkit.estimate import estimators
+from mics_toolkit.estimate import estimators, quantiles
 from mics_toolkit.estimate.covariance import covariance as design_covariance
 from mics_toolkit.estimate.tabulate import tabulate
 
@@ -52,3 +52,16 @@ class EstimatorMethods:
         """Design covariance of the estimates of ``result``; see
         :func:`mics_toolkit.estimate.covariance`."""
         return design_covariance(self, result, where=where)
+
+    def quantile(self, variable, q, by=None, where=None, qrule="math", interval="mean",
+                 level=0.95, ci="t", df="design"):
+        """Quantiles in each domain (R ``svyquantile``); see
+        :func:`mics_toolkit.estimate.quantile`."""
+        return quantiles.quantile(self, variable, q, by=by, where=where, qrule=qrule,
+                                  interval=interval, level=level, ci=ci, df=df)
+
+    def median(self, variable, by=None, where=None, qrule="math", interval="mean", level=0.95,
+               ci="t", df="design"):
+        """Median in each domain; see :func:`mics_toolkit.estimate.median`."""
+        return quantiles.median(self, variable, by=by, where=where, qrule=qrule,
+                                interval=interval, level=level, ci=ci, df=df)
