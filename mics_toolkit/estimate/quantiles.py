@@ -21,6 +21,7 @@ double``) cumulative sums of weights, so that ties between a cumulative weight a
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -36,9 +37,9 @@ from mics_toolkit.estimate.engine import analysis_of, check_request, score_stati
 from mics_toolkit.estimate.frame import RESULT_COLUMNS, result_frame
 from mics_toolkit.estimate.intervals import korn_graubard_interval, multiplier
 from mics_toolkit.estimate.options import CiType, DfRule, Options, where_array, where_text
-from mics_toolkit.estimate.products import Request, ValuesRequest, analysed_products, numeric_column
-from mics_toolkit.estimate.ratios import ratio_scores
-from mics_toolkit.estimate.scores import influence_scores
+from mics_toolkit.estimate.products import Request, numeric_column
+from mics_toolkit.estimate.replicate_variance import replicate_totals
+from mics_toolkit.estimate.scores import Scores, influence_scores
 
 __all__ = ["QRULES", "QUANTILE_INTERVALS", "median", "quantile"]
 
@@ -348,13 +349,13 @@ class _Sample:
     cumulative: np.ndarray
 
     @classmethod
-    def of(cls, x_sorted: np.ndarray, w_sorted: np.ndarray, w_rows: np.ndarray) -> _Sample:
-        """From values and weights sorted by value, and the weights in row order."""
+    def of(cls, x_sorted: np.ndarray, w_sorted: np.ndarray, total: float) -> _Sample:
+        """From values and weights sorted by value, and R's ``sum(w)`` of the weights in
+        row order (weights of 0 are dropped; they do not change the sum)."""
         keep = w_sorted != 0
         if not keep.all():
             x_sorted, w_sorted = x_sorted[keep], w_sorted[keep]
-            w_rows = w_rows[w_rows != 0]
-        return cls(x_sorted, w_sorted, _long_sum(w_rows), _long_cumsum(w_sorted))
+        return cls(x_sorted, w_sorted, total, _long_cumsum(w_sorted))
 
     @property
     def n(self) -> int:
@@ -450,6 +451,16 @@ def _approx(points, y, v, linear: bool) -> np.ndarray:
     return np.where(v > points[-1], y[-1], out)
 
 
+def _stable_order(values: np.ndarray) -> np.ndarray:
+    """``argsort(values, kind="stable")``, by a radix sort when the values are whole numbers
+    spanning less than 2^16 (ages, scores, counts: most survey variables)."""
+    if len(values):
+        low, high = values.min(), values.max()
+        if high - low < 2**16 and np.array_equal(values, np.floor(values)):
+            return np.argsort((values - low).astype(np.uint16), kind="stable")
+    return np.argsort(values, kind="stable")
+
+
 def _long_cumsum(values: np.ndarray) -> np.ndarray:
     """``cumsum`` with an extended-precision accumulator, as R's (each value rounded)."""
     return np.cumsum(values, dtype=np.longdouble).astype(np.float64)
@@ -512,25 +523,67 @@ class _Problem:
         self.options = options
         self.partition = partition_of(self.base, domain_index, n_domains)
         self.domain = np.where(valid, domain_index, -1)  # each row's domain, -1 unused
-        self.rows = self._domain_rows()
-        self.samples = [self._sample(rows) for rows in self.rows]
+        self.used = used = np.flatnonzero(self.domain >= 0)
+        codes = self.domain[used]
+        weights = self.base.weights
+        used_weights = weights[used]
+        self.weight_total = np.bincount(codes, weights=used_weights, minlength=n_domains)
+        self.row_counts = np.bincount(codes, minlength=n_domains)
+        # the (domain, PSU) cell of each used row, and the cells' weights and row counts
+        n_cells = self.partition.n_cells
+        self.cells = self._row_cells(used)
+        self.cell_weights = np.bincount(self.cells, weights=used_weights, minlength=n_cells)
+        self.cell_rows = np.bincount(self.cells, minlength=n_cells)
+        self.cell_positive = np.bincount(self.cells[used_weights > 0], minlength=n_cells)
+        # R's sum(w) of each domain: in row order, accumulated in extended precision
+        sums = np.zeros(n_domains, dtype=np.longdouble)
+        np.add.at(sums, codes, used_weights.astype(np.longdouble))
+        by_value = self._value_order()
+        values, value_weights = y[by_value], weights[by_value]
+        bounds = np.r_[0, np.cumsum(self.row_counts)]
+        self.samples = [
+            _Sample.of(values[bounds[g]:bounds[g + 1]], value_weights[bounds[g]:bounds[g + 1]],
+                       float(sums[g]))
+            for g in range(n_domains)
+        ]
         self.estimate = np.vstack([s.quantiles(qrule, probabilities) for s in self.samples])
 
-    def _domain_rows(self) -> list[np.ndarray]:
+    def _row_cells(self, rows: np.ndarray) -> np.ndarray:
+        """The (domain, PSU) cell of each of ``rows`` in the breakdown's partition."""
+        partition = self.partition
+        if partition.row_cell is not None:
+            return partition.row_cell[rows]
+        cell_of_psu = np.full(self.base.n_psu_total, partition.n_cells, dtype=np.intp)
+        cell_of_psu[partition.cell_psu] = np.arange(partition.n_cells)
+        return cell_of_psu[self.base.psu_index[rows]]
+
+    @functools.cached_property
+    def rows(self) -> list[np.ndarray]:
         """The used rows of each domain, in row order."""
-        used = np.flatnonzero(self.domain >= 0)
-        order = np.argsort(self.domain[used], kind="stable")
-        bounds = np.searchsorted(self.domain[used][order], np.arange(self.n_domains + 1))
-        grouped = used[order]
+        codes = self.domain[self.used]
+        if self.n_domains < 2**15:
+            codes = codes.astype(np.int16)  # a stable sort of small integers is a radix sort
+        grouped = self.used[np.argsort(codes, kind="stable")]
+        bounds = np.r_[0, np.cumsum(self.row_counts)]
         return [grouped[bounds[g]:bounds[g + 1]] for g in range(self.n_domains)]
 
-    def _sample(self, rows: np.ndarray, weights: np.ndarray | None = None) -> _Sample:
-        """The :class:`_Sample` of rows (in row order) under ``weights`` (default: the
-        design's)."""
-        w = self.base.weights[rows] if weights is None else weights
-        x = self.y[rows]
-        order = np.argsort(x, kind="stable")
-        return _Sample.of(x[order], w[order], w)
+    def _value_order(self) -> np.ndarray:
+        """The used rows sorted by domain, then value, then row: one radix sort of a
+        composite key when the values are whole numbers of a small range (ages, scores,
+        counts), else a sort by value and a stable sort by domain."""
+        used = self.used
+        codes = self.domain[used]
+        values = self.y[used]
+        if len(values):
+            low = values.min()
+            span = values.max() - low + 1
+            if span * self.n_domains <= 2**16 and np.array_equal(values, np.floor(values)):
+                key = (codes * span + (values - low)).astype(np.uint16)
+                return used[np.argsort(key, kind="stable")]
+        if self.n_domains < 2**15:
+            codes = codes.astype(np.int16)
+        by_value = _stable_order(values)
+        return used[by_value][np.argsort(codes[by_value], kind="stable")]
 
     # ------------------------------------------------------------------ intervals
     def statistics(self, interval: str) -> dict:
@@ -538,15 +591,13 @@ class _Problem:
         if interval == "quantile":
             return self._replicate_statistics()
         scores, variance = self._indicator_means(self.estimate, "<=")
-        first = scores[0]
-        dof = self._repeat([self.method.degrees_of_freedom(s, self.options.df) for s in scores])
+        dof = self.method.degrees_of_freedom(scores, self.options.df)
         t = multiplier(self.options.level, self.options.ci, dof)
         if interval == "score":
             lower, upper = self._score_interval(t)
         else:
-            proportion = self._repeat([s.estimate for s in scores])
-            lower_p, upper_p = self._proportion_interval(interval, proportion, variance, t,
-                                                         scores)
+            lower_p, upper_p = self._proportion_interval(interval, scores.estimate, variance,
+                                                         t, scores)
             lower = self._through_rule(np.where(lower_p < 0, np.nan, lower_p))
             upper = self._through_rule(np.where(upper_p > 1, np.nan, upper_p))
         se = (upper - lower) / (2 * t)
@@ -562,28 +613,79 @@ class _Problem:
             "deff": np.full(shape, np.nan),
             "deft": np.full(shape, np.nan),
             "df": dof,
-            "n_unweighted": np.broadcast_to(first.by_domain(first.n_positive), shape),
-            "n_weighted": np.broadcast_to(first.weight_total, shape),
+            "n_unweighted": scores.by_domain(scores.n_positive),
+            "n_weighted": scores.weight_total,
         }
 
-    def _repeat(self, columns: list[np.ndarray]) -> np.ndarray:
-        """One (G, 1) array per probability as a (G, K) array."""
-        return np.hstack(columns)
-
     def _indicator_means(self, cut: np.ndarray, side: str):
-        """Engine means of ``1[y <= cut]`` (or ``1[y > cut]``) in each domain, one per
-        column of ``cut`` (G, M) (each domain's rows against its own cut): the scores and
-        the (G, M) variances."""
-        rows_cut = cut[np.maximum(self.domain, 0)]  # (N, M); rows outside: any value
+        """The means of ``1[y <= cut]`` (``side="<="``) or ``1[y > cut]`` in each domain, one
+        per column of ``cut`` (G, M), each domain's rows against its own cut, as engine
+        :class:`Scores` built from cell sums (R's ``svymean`` of the indicator).
+
+        A mean is the ratio ``F = A / W`` of the cell sums ``A_c = sum w I`` and
+        ``W_c = sum w`` summed over each domain's cells; its cell scores are
+        ``(A_c - F W_c) / W`` (Binder 1983), the row scores ``w (I - F) / W`` (asked only by
+        a calibrated variance), and its replicate estimates ratios of replicate totals of
+        the same cell sums. Returns the scores and their (G, M) variances from the design's
+        variance method.
+        """
+        used, domain, cells = self.used, self.domain[self.used], self.cells
+        partition = self.partition
+        n_cells = partition.n_cells
+        n_domains, n_columns = cut.shape
+        y = self.y[used]
+        weight = self.base.weights[used]
+        indicator = np.empty((n_columns, len(used)), dtype=bool)
+        numerator = np.empty((n_cells, n_columns))
+        compare = np.less_equal if side == "<=" else np.greater
         with np.errstate(invalid="ignore"):
-            below = (self.y[:, None] <= rows_cut) if side == "<=" else (self.y[:, None] > rows_cut)
-        requests = [
-            ValuesRequest("mean", f"{side}{m}", below[:, m].astype(np.float64), self.valid)
-            for m in range(cut.shape[1])
-        ]
-        products = analysed_products(self.base, requests)
-        scores = [ratio_scores(self.base, self.partition, p) for p in products]
-        variance = np.hstack(self.method.variance(scores))
+            for m in range(n_columns):
+                compare(y, cut[:, m][domain], out=indicator[m])
+                numerator[:, m] = np.bincount(cells, weights=indicator[m] * weight,
+                                              minlength=n_cells)
+        denominator = self.cell_weights
+        weight_total = self.weight_total[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = partition.by_domain(numerator) / weight_total
+            divisor = np.where(weight_total > 0, weight_total, np.inf)
+            cell_domain = partition.cell_domain
+            cell_scores = (numerator - np.nan_to_num(share)[cell_domain]
+                           * denominator[:, None]) / divisor[cell_domain]
+
+        def projection(basis, row_factor: np.ndarray) -> np.ndarray:
+            out = np.empty((n_domains * n_columns, basis.n_columns))
+            factor = weight * row_factor[used] / divisor[domain, 0]
+            for m in range(n_columns):
+                residual = (indicator[m] - np.nan_to_num(share[:, m])[domain]) * factor
+                out[m::n_columns] = basis.sums(domain, n_domains, residual, rows=used)
+            return out.T
+
+        def replicates(units) -> np.ndarray:
+            if units.by_psu:  # the cell sums times the PSU factors
+                sums = np.column_stack([numerator, denominator])
+                unit, unit_domain = partition.cell_psu, cell_domain
+            else:  # the rows' replicate weights times their unweighted values
+                sums = np.vstack([indicator, np.ones(len(used))]).T.astype(np.float64)
+                unit, unit_domain = used, domain
+            replicate = replicate_totals(units.weights, unit, unit_domain, sums, n_domains)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return replicate[:, :n_columns] / replicate[:, n_columns:]
+
+        scores = Scores(
+            partition=partition,
+            estimate=share,
+            cell_scores=cell_scores,
+            n_valid=np.repeat(self.cell_rows[:, None], n_columns, axis=1),
+            n_positive=np.repeat(self.cell_positive[:, None], n_columns, axis=1),
+            weight_total=np.repeat(weight_total, n_columns, axis=1),
+            srs=np.full(share.shape, np.nan),
+            levels=None,
+            projection=projection,
+            replicates=replicates,
+            used_rows=lambda: self.domain >= 0,
+            totals=(numerator, denominator[:, None]),
+        )
+        [variance] = self.method.variance([scores])
         return scores, variance
 
     def _proportion_interval(self, interval, proportion, variance, t, scores):
@@ -601,7 +703,7 @@ class _Problem:
                 half = t * se * 0.5 / np.sqrt(proportion) / np.sqrt(1 - proportion)
                 return np.sin(centre - half) ** 2, np.sin(centre + half) ** 2
         # beta: R's t ratio uses the subset design's df and rows, whatever df and ci say
-        domain_df = self._repeat([self.method.degrees_of_freedom(s, "domain") for s in scores])
+        domain_df = self.method.degrees_of_freedom(scores, "domain")
         n_rows = self._subset_row_counts()[:, None]
         lower, upper = korn_graubard_interval(proportion, variance, n_rows, domain_df,
                                               self.options.level, "t")
@@ -620,7 +722,7 @@ class _Problem:
         """Rows of R's subset design per domain: ``nrow(subset)``."""
         if self._calibrated():
             return np.full(self.n_domains, float(self.base.n_rows))
-        return np.array([len(rows) for rows in self.rows], dtype=np.float64)
+        return self.row_counts.astype(np.float64)
 
     def _subset_values(self, g: int) -> np.ndarray:
         """The values R's subset design of domain g holds (missing as 0 where it keeps the
@@ -654,7 +756,7 @@ class _Problem:
         def score(theta: np.ndarray) -> np.ndarray:
             cut = theta.reshape(n_domains, -1)
             scores, variance = self._indicator_means(cut, ">")
-            share = np.hstack([s.estimate for s in scores]).reshape(shape)
+            share = scores.estimate.reshape(shape)
             with np.errstate(invalid="ignore", divide="ignore"):
                 return (share - complement) / np.sqrt(variance).reshape(shape) - limit
 
@@ -714,7 +816,7 @@ class _Problem:
                 order = np.argsort(x, kind="stable")
                 for r in range(n_replicates):
                     column = weights[:, r]
-                    sample = _Sample.of(x[order], column[order], column)
+                    sample = _Sample.of(x[order], column[order], _long_sum(column))
                     out[g, :, r] = sample.quantiles(self.qrule, self.probabilities)
             return out
 
