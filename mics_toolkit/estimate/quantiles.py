@@ -4,18 +4,18 @@ and its standard error, half the interval's width over the interval's quantile.
 
 A quantile is not a smooth function of totals, so its interval does not come from its own
 scores. Woodruff's (1952) interval, R's default, inverts an interval for the proportion of the
-domain at or below the estimate: the proportion ``F = mean(1[y <= q])`` is a mean of a 0/1
-indicator, estimated with its SE by the engine's ratio family
-(:mod:`mics_toolkit.estimate.ratios`) with the variance method the design carries (Taylor,
-calibrated or replicate), and the interval's ends are mapped back through the quantile rule.
-The ``"score"`` interval (Francisco and Fuller 1991) searches the values whose score test just
-rejects, each test an engine mean of an indicator. The ``"quantile"`` interval of replicate
-designs recomputes the quantile with every replicate's weights and hands the replicate
-estimates to the engine (:func:`~mics_toolkit.estimate.scores.influence_scores`). No variance
-formula lives here.
+domain at or below the estimate: the proportion ``F = mean(1[y <= q])`` is a ratio of two
+totals, so this module gives the engine its :class:`~mics_toolkit.estimate.scores.Scores`
+from cell sums as the ratio family does (:mod:`mics_toolkit.estimate.ratios`); its variance
+comes from the variance method the design carries (Taylor, calibrated or replicate), and the
+interval's ends are mapped back through the quantile rule. The ``"score"`` interval
+(Francisco and Fuller 1991) searches the values whose score test just rejects, each test the
+same engine mean of an indicator. The ``"quantile"`` interval of replicate designs recomputes
+the quantile with every replicate's weights and hands the replicate estimates to the engine
+(:func:`~mics_toolkit.estimate.scores.influence_scores`). No variance formula lives here.
 
 The quantile rules reproduce R's arithmetic, including its extended-precision (``long
-double``) cumulative sums of weights, so that ties between a cumulative weight and
+double``) sums and cumulative sums of weights, so that ties between a cumulative weight and
 ``p * sum(w)`` fall the same way as in R.
 """
 

@@ -315,6 +315,9 @@ for (rule in c("math", "hf7")) for (interval in c(woodruff, "score"))
 for (interval in c(woodruff, "score"))
   run_case(paste0("ps_clus1_by_", interval), "ps_clus1", "api00", c(0.25, 0.5, 0.75), "math",
            interval, by_variable = "awards")
+for (interval in c("mean", "beta", "score"))
+  run_case(paste0("ps_clus1_where_", interval), "ps_clus1", "api00", c(0.25, 0.5, 0.75),
+           "math", interval, by_variable = "stype", where = "meals > 50")
 # (ps_nest keeps the rows of positive weight: R 4.1-1's svyrecvar gives a row of zero weight
 # in the data the residual -mean of its post-stratum, as it sets such weights to 1, where
 # mics_toolkit's calibrated variance gives it 0)
@@ -334,6 +337,9 @@ for (rule in c("math", "school", "hf6")) for (interval in c(woodruff, "quantile"
            rule, interval, by_variable = "grp")
 run_case("jkn_clus_design_df", "jkn_clus", "y", c(0.25, 0.5, 0.75), "math", "mean",
          by_variable = "grp", df = "design")
+for (interval in c("mean", "asin", "quantile"))
+  run_case(paste0("jkn_clus_where_", interval), "jkn_clus", "y", c(0.25, 0.5, 0.75), "math",
+           interval, by_variable = "area", where = "x >= 3")
 for (interval in c(woodruff, "quantile"))
   run_case(paste0("brr_pairs_", interval), "brr_pairs", "y", tails, "math", interval)
 for (interval in c("mean", "quantile"))
