@@ -21,6 +21,7 @@ double``) sums and cumulative sums of weights, so that ties between a cumulative
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import numbers
 import warnings
@@ -524,9 +525,10 @@ class _Problem:
         self.partition = partition_of(self.base, domain_index, n_domains)
         self.domain = np.where(valid, domain_index, -1)  # each row's domain, -1 unused
         self.used = used = np.flatnonzero(self.domain >= 0)
-        codes = self.domain[used]
+        self.used_domain = codes = self.domain[used]
         weights = self.base.weights
-        used_weights = weights[used]
+        self.used_values = y[used]
+        self.used_weights = used_weights = weights[used]
         self.weight_total = np.bincount(codes, weights=used_weights, minlength=n_domains)
         self.row_counts = np.bincount(codes, minlength=n_domains)
         # the (domain, PSU) cell of each used row, and the cells' weights and row counts
@@ -534,7 +536,9 @@ class _Problem:
         self.cells = self._row_cells(used)
         self.cell_weights = np.bincount(self.cells, weights=used_weights, minlength=n_cells)
         self.cell_rows = np.bincount(self.cells, minlength=n_cells)
-        self.cell_positive = np.bincount(self.cells[used_weights > 0], minlength=n_cells)
+        positive = used_weights > 0
+        self.cell_positive = (self.cell_rows if positive.all()
+                              else np.bincount(self.cells[positive], minlength=n_cells))
         # R's sum(w) of each domain: in row order, accumulated in extended precision
         sums = np.zeros(n_domains, dtype=np.longdouble)
         np.add.at(sums, codes, used_weights.astype(np.longdouble))
@@ -571,14 +575,13 @@ class _Problem:
         """The used rows sorted by domain, then value, then row: one radix sort of a
         composite key when the values are whole numbers of a small range (ages, scores,
         counts), else a sort by value and a stable sort by domain."""
-        used = self.used
-        codes = self.domain[used]
-        values = self.y[used]
+        used, codes, values = self.used, self.used_domain, self.used_values
         if len(values):
             low = values.min()
             span = values.max() - low + 1
             if span * self.n_domains <= 2**16 and np.array_equal(values, np.floor(values)):
-                key = (codes * span + (values - low)).astype(np.uint16)
+                key = (values - low).astype(np.uint16)
+                key += codes.astype(np.uint16) * np.uint16(span)
                 return used[np.argsort(key, kind="stable")]
         if self.n_domains < 2**15:
             codes = codes.astype(np.int16)
@@ -591,7 +594,7 @@ class _Problem:
         if interval == "quantile":
             return self._replicate_statistics()
         scores, variance = self._indicator_means(self.estimate, "<=")
-        dof = self.method.degrees_of_freedom(scores, self.options.df)
+        dof = self._degrees_of_freedom(scores, self.options.df)
         t = multiplier(self.options.level, self.options.ci, dof)
         if interval == "score":
             lower, upper = self._score_interval(t)
@@ -629,12 +632,11 @@ class _Problem:
         the same cell sums. Returns the scores and their (G, M) variances from the design's
         variance method.
         """
-        used, domain, cells = self.used, self.domain[self.used], self.cells
+        used, domain, cells = self.used, self.used_domain, self.cells
         partition = self.partition
         n_cells = partition.n_cells
         n_domains, n_columns = cut.shape
-        y = self.y[used]
-        weight = self.base.weights[used]
+        y, weight = self.used_values, self.used_weights
         indicator = np.empty((n_columns, len(used)), dtype=bool)
         numerator = np.empty((n_cells, n_columns))
         compare = np.less_equal if side == "<=" else np.greater
@@ -688,6 +690,13 @@ class _Problem:
         [variance] = self.method.variance([scores])
         return scores, variance
 
+    def _degrees_of_freedom(self, scores: Scores, rule: str) -> np.ndarray:
+        """The variance method's df of the domains (the same for every column: the
+        indicators use the same rows), asked of one column."""
+        first = dataclasses.replace(scores, estimate=scores.estimate[:, :1],
+                                    n_positive=scores.n_positive[:, :1])
+        return np.repeat(self.method.degrees_of_freedom(first, rule), scores.shape[1], axis=1)
+
     def _proportion_interval(self, interval, proportion, variance, t, scores):
         """The interval of the proportion at or below the estimate (R's ``woodruffCI``)."""
         se = np.sqrt(variance)
@@ -703,7 +712,7 @@ class _Problem:
                 half = t * se * 0.5 / np.sqrt(proportion) / np.sqrt(1 - proportion)
                 return np.sin(centre - half) ** 2, np.sin(centre + half) ** 2
         # beta: R's t ratio uses the subset design's df and rows, whatever df and ci say
-        domain_df = self.method.degrees_of_freedom(scores, "domain")
+        domain_df = self._degrees_of_freedom(scores, "domain")
         n_rows = self._subset_row_counts()[:, None]
         lower, upper = korn_graubard_interval(proportion, variance, n_rows, domain_df,
                                               self.options.level, "t")
