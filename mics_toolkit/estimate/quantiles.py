@@ -523,9 +523,9 @@ class _Problem:
         self.qrule = qrule
         self.options = options
         self.partition = partition_of(self.base, domain_index, n_domains)
-        self.domain = np.where(valid, domain_index, -1)  # each row's domain, -1 unused
-        self.used = used = np.flatnonzero(self.domain >= 0)
-        self.used_domain = codes = self.domain[used]
+        # the rows with a value in some domain, and their domains
+        self.used = used = np.flatnonzero(valid & (domain_index >= 0))
+        self.used_domain = codes = domain_index[used]
         weights = self.base.weights
         self.used_values = y[used]
         self.used_weights = used_weights = weights[used]
@@ -552,6 +552,10 @@ class _Problem:
         ]
         self.estimate = np.vstack([s.quantiles(qrule, probabilities) for s in self.samples])
 
+    def _used_rows(self) -> np.ndarray:
+        """Whether each row has a value in some domain."""
+        return self.valid & (self.domain_index >= 0)
+
     def _row_cells(self, rows: np.ndarray) -> np.ndarray:
         """The (domain, PSU) cell of each of ``rows`` in the breakdown's partition."""
         partition = self.partition
@@ -564,7 +568,7 @@ class _Problem:
     @functools.cached_property
     def rows(self) -> list[np.ndarray]:
         """The used rows of each domain, in row order."""
-        codes = self.domain[self.used]
+        codes = self.used_domain
         if self.n_domains < 2**15:
             codes = codes.astype(np.int16)  # a stable sort of small integers is a radix sort
         grouped = self.used[np.argsort(codes, kind="stable")]
@@ -684,7 +688,7 @@ class _Problem:
             levels=None,
             projection=projection,
             replicates=replicates,
-            used_rows=lambda: self.domain >= 0,
+            used_rows=self._used_rows,
             totals=(numerator, denominator[:, None]),
         )
         [variance] = self.method.variance([scores])
@@ -831,7 +835,7 @@ class _Problem:
 
         scores = influence_scores(
             self.base, np.zeros((self.base.n_rows, n_probabilities)), self.estimate,
-            replicates, domain=self.domain, n_domains=n_domains, used=self.domain >= 0,
+            replicates, domain=self.domain_index, n_domains=n_domains, used=self._used_rows(),
         )
         [statistics] = score_statistics(self.design, [scores], self.options)
         statistics["deff"] = np.full(self.estimate.shape, np.nan)
