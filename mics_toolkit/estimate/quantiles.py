@@ -483,14 +483,19 @@ def _long_mean(values: np.ndarray) -> float:
     return float(total)
 
 
-def _segment_sums(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _segment_sums(values: np.ndarray, start: np.ndarray, long: int = 64) -> np.ndarray:
     """Sums of consecutive segments starting at ``start``, each accumulated in order in
-    double precision (R's ``rowsum``)."""
-    lengths = np.diff(np.r_[start, len(values)])
+    double precision (R's ``rowsum``): segments longer than ``long`` one by one, the others
+    together, position by position."""
+    ends = np.r_[start[1:], len(values)]
+    lengths = ends - start
     sums = values[start].copy()
-    for offset in range(1, int(lengths.max()) if len(lengths) else 0):
-        more = lengths > offset
+    short = lengths <= long
+    for offset in range(1, int(lengths[short].max(initial=0))):
+        more = short & (lengths > offset)
         sums[more] += values[start[more] + offset]
+    for g in np.flatnonzero(~short):
+        sums[g] = np.cumsum(values[start[g]:ends[g]])[-1]
     return sums
 
 

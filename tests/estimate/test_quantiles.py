@@ -25,7 +25,7 @@ import pytest
 import mics_toolkit as mt
 from mics_toolkit.errors import MicsWarning, OptionError, VariableError
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
-from mics_toolkit.estimate.quantiles import QRULES, QUANTILE_INTERVALS
+from mics_toolkit.estimate.quantiles import QRULES, QUANTILE_INTERVALS, _segment_sums
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden_quantiles"
 RELATIVE_TOLERANCE = 1e-8
@@ -221,6 +221,18 @@ def test_quantile_rules_match_r_on_a_small_sample(qrule):
     np.testing.assert_allclose(result["estimate"], SMALL_R_VALUES[qrule], rtol=1e-15,
                                equal_nan=True)
     assert result["quantile"].tolist() == SMALL_PROBABILITIES
+
+
+def test_tied_weights_are_summed_in_row_order_as_r_rowsum():
+    """hf3 collapses ties with R's rowsum (double, in row order): one long tie among many
+    distinct values, many short ties, and ties of every length in between."""
+    rng = np.random.default_rng(4)
+    values = rng.random(20_000) * 1e3
+    for start in (np.r_[0, np.arange(10_000, 20_000)], np.arange(0, 20_000, 700),
+                  np.unique(np.r_[0, rng.choice(20_000, 900, replace=False)])):
+        ends = np.r_[start[1:], len(values)]
+        expected = [sum(values[a:b].tolist()) for a, b in zip(start, ends, strict=True)]
+        np.testing.assert_array_equal(_segment_sums(values, start), expected)
 
 
 def test_math_rule_at_a_tie_of_cumulative_weight_and_p():
