@@ -9,8 +9,10 @@ generics dispatch on the design class.
 
 from __future__ import annotations
 
-from mics_toolkit.estimate import estimators, quantiles
+from mics_toolkit.estimate import estimators
 from mics_toolkit.estimate.covariance import covariance as design_covariance
+from mics_toolkit.estimate.quantiles import median as domain_median
+from mics_toolkit.estimate.quantiles import quantile as domain_quantile
 from mics_toolkit.estimate.tabulate import tabulate
 
 __all__ = ["EstimatorMethods"]
@@ -57,11 +59,11 @@ class EstimatorMethods:
                  level=0.95, ci="t", df="design"):
         """Quantiles in each domain (R ``svyquantile``); see
         :func:`mics_toolkit.estimate.quantile`."""
-        return quantiles.quantile(self, variable, q, by=by, where=where, qrule=qrule,
-                                  interval=interval, level=level, ci=ci, df=df)
+        return domain_quantile(self, variable, q, by=by, where=where, qrule=qrule,
+                               interval=interval, level=level, ci=ci, df=df)
 
     def median(self, variable, by=None, where=None, qrule="math", interval="mean", level=0.95,
                ci="t", df="design"):
         """Median in each domain; see :func:`mics_toolkit.estimate.median`."""
-        return quantiles.median(self, variable, by=by, where=where, qrule=qrule,
-                                interval=interval, level=level, ci=ci, df=df)
+        return domain_median(self, variable, by=by, where=where, qrule=qrule,
+                             interval=interval, level=level, ci=ci, df=df)
