@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and editors
         compare_rounds,
         contrast,
         glm,
+        median,
+        quantile,
         with_labels,
     )
     from mics_toolkit.io import (
@@ -80,6 +82,8 @@ _LAZY: dict[str, str] = {
     "contrast": "mics_toolkit.estimate",
     "glm": "mics_toolkit.estimate",
     "GlmResult": "mics_toolkit.estimate",
+    "median": "mics_toolkit.estimate",
+    "quantile": "mics_toolkit.estimate",
     "Metadata": "mics_toolkit.io",
     "SurveyData": "mics_toolkit.io",
     "describe": "mics_toolkit.io",
@@ -132,8 +136,10 @@ __all__ = [
     "contrast",
     "describe",
     "glm",
+    "median",
     "mics_weights",
     "open_survey",
+    "quantile",
     "read",
     "read_metadata",
     "read_totals",

@@ -10,6 +10,7 @@ from mics_toolkit.estimate.estimators import mean, proportion, ratio, total
 from mics_toolkit.estimate.frame import RESULT_COLUMNS
 from mics_toolkit.estimate.glm import GlmResult, glm
 from mics_toolkit.estimate.labels import with_labels
+from mics_toolkit.estimate.quantiles import median, quantile
 from mics_toolkit.estimate.replicate_design import ReplicateDesign
 from mics_toolkit.estimate.survey_design import SurveyDesign
 from mics_toolkit.estimate.tabulate import tabulate
@@ -27,7 +28,9 @@ __all__ = [
     "covariance",
     "glm",
     "mean",
+    "median",
     "proportion",
+    "quantile",
     "ratio",
     "tabulate",
     "total",

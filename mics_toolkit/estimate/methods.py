@@ -14,6 +14,8 @@ from mics_toolkit.estimate.chisq import chisq as design_chisq
 from mics_toolkit.estimate.contrasts import compare as design_compare
 from mics_toolkit.estimate.covariance import covariance as design_covariance
 from mics_toolkit.estimate.glm import glm as design_glm
+from mics_toolkit.estimate.quantiles import median as domain_median
+from mics_toolkit.estimate.quantiles import quantile as domain_quantile
 from mics_toolkit.estimate.tabulate import tabulate
 from mics_toolkit.estimate.ttest import ttest as design_ttest
 
@@ -80,3 +82,17 @@ class EstimatorMethods:
         """Design-based generalised linear model (R ``svyglm``); see
         :func:`mics_toolkit.estimate.glm`."""
         return design_glm(self, formula, family=family, where=where, df=df)
+
+    # quantiles and medians (estimate/quantiles.py)
+    def quantile(self, variable, q, by=None, where=None, qrule="math", interval="mean",
+                 level=0.95, ci="t", df="design"):
+        """Quantiles in each domain (R ``svyquantile``); see
+        :func:`mics_toolkit.estimate.quantile`."""
+        return domain_quantile(self, variable, q, by=by, where=where, qrule=qrule,
+                               interval=interval, level=level, ci=ci, df=df)
+
+    def median(self, variable, by=None, where=None, qrule="math", interval="mean", level=0.95,
+               ci="t", df="design"):
+        """Median in each domain; see :func:`mics_toolkit.estimate.median`."""
+        return domain_median(self, variable, by=by, where=where, qrule=qrule,
+                             interval=interval, level=level, ci=ci, df=df)
