@@ -26,6 +26,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from mics_toolkit.errors import (
 )
 from mics_toolkit.io.metadata import Metadata, SurveyData, UserMissing
 from mics_toolkit.io.read import _read_header, read
+from mics_toolkit.io.reader_process import start_readers
 from mics_toolkit.io.weight_text import weight_from_text
 from mics_toolkit.specfile import SpecChecker, load_spec, spec_error
 
@@ -877,6 +879,35 @@ class Survey:
         if name in aliases and aliases[name] in set(self.variables(file)):
             return aliases[name]
         raise self._unknown(file, name, own_only=True)
+
+    def prefetch(self, columns: Mapping[str, Iterable[str]], workers: int = 2) -> None:
+        """Read what several files need, the files side by side: each file's own columns
+        among ``columns[file]`` (aliases resolved) and its keys, in ``workers`` reader
+        processes at once (the parsing of each file runs in C in its own process, so two
+        files take about the time of the larger one on two cores). Later :meth:`data` calls
+        find the columns read; what they need from linked files is read then.
+
+        Raises
+        ------
+        ReadError, VariableError
+            As :meth:`data`.
+        """
+        jobs: dict[str, list[str]] = {}
+        for file, names in columns.items():
+            self.require(file)
+            own = set(self.variables(file))
+            aliases = self._aliases(file)
+            keys = [self._resolve(file, key) for key in self.config.file(file).keys]
+            wanted = [aliases.get(name, name) for name in names]
+            jobs[file] = list(dict.fromkeys([*keys, *(n for n in wanted if n in own)]))
+        if len(jobs) < 2 or workers < 2:
+            for file, names in jobs.items():
+                self._stored(file, names)
+            return
+        start_readers(min(workers, len(jobs)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _ in pool.map(lambda job: self._stored(*job), jobs.items()):
+                pass
 
     def _unknown(self, file: str, name: str, *, own_only: bool = False) -> VariableError:
         candidates = self.variables(file) if own_only else self.available(file)

@@ -11,6 +11,10 @@ When the reader process dies from a signal, or stops without an answer, the call
 starts a new reader process. Exceptions raised by the function (a :class:`ReadError` for a
 file the reader rejects, a :class:`MemoryError`) are raised again in the caller.
 
+Several files can be read at once (:func:`start_readers`, then calls from several threads):
+each call takes an idle reader process, or starts one, and gives it back when done, so two
+threads read two files in two reader processes at the same time.
+
 The reader process is a fork: it has the caller's modules already imported and needs no
 start-up. It exits when the caller closes its end of the pipe (at exit, or when the caller is
 killed). A process forked from the caller (``multiprocessing``) starts its own reader process.
@@ -56,7 +60,7 @@ from typing import Any, TypeVar
 
 from mics_toolkit.errors import MicsError, ReadError
 
-__all__ = ["run_in_reader"]
+__all__ = ["run_in_reader", "start_readers"]
 
 T = TypeVar("T")
 
@@ -73,7 +77,7 @@ class _Reader:
     answers: int
 
 
-_reader: _Reader | None = None
+_idle: list[_Reader] = []  # reader processes waiting for a call
 _lock = threading.Lock()
 
 
@@ -107,29 +111,47 @@ def run_in_reader(function: Callable[..., T], *args: Any, file_name: str) -> T:
     if not _CAN_FORK:
         return function(*args)
     request = pickle.dumps((os.getcwd(), function, args), protocol=pickle.HIGHEST_PROTOCOL)
-    with _lock:
-        reader = _reader or _start()
+    reader = _acquire()
+    try:
         try:
-            try:
-                _send(reader.calls, request)
-            except BrokenPipeError:  # the reader process ended since the last call: restart
-                _stop(reader, kill=True)
-                reader = _start()
-                _send(reader.calls, request)
-            answer = _receive(reader.answers)
-        except BaseException:  # interrupted: the reader's state is unknown, stop it
+            _send(reader.calls, request)
+        except BrokenPipeError:  # the reader process ended since the last call: restart
             _stop(reader, kill=True)
-            raise
-        if answer is None:
-            raise _crashed(file_name, _stop(reader, kill=False))
+            reader = _acquire(new=True)
+            _send(reader.calls, request)
+        answer = _receive(reader.answers)
+    except BaseException:  # interrupted: the reader's state is unknown, stop it
+        _stop(reader, kill=True)
+        raise
+    if answer is None:
+        raise _crashed(file_name, _stop(reader, kill=False))
+    with _lock:
+        _idle.append(reader)
     outcome, value = pickle.loads(answer)
     if outcome == "raised":
         raise value
     return value
 
 
+def start_readers(count: int) -> None:
+    """Have ``count`` reader processes waiting, so that ``count`` threads can read at once
+    (start them from the main thread, before the threads: a fork is safest there)."""
+    if not _CAN_FORK:
+        return
+    with _lock:
+        while len(_idle) < count:
+            _idle.append(_start())
+
+
+def _acquire(new: bool = False) -> _Reader:
+    """An idle reader process, or a new one."""
+    with _lock:
+        if _idle and not new:
+            return _idle.pop()
+        return _start()
+
+
 def _start() -> _Reader:
-    global _reader
     call_read, call_write = os.pipe()
     answer_read, answer_write = os.pipe()
     pid = os.fork()
@@ -139,8 +161,7 @@ def _start() -> _Reader:
         _serve(call_read, answer_write)
     os.close(call_read)
     os.close(answer_write)
-    _reader = _Reader(pid=pid, calls=call_write, answers=answer_read)
-    return _reader
+    return _Reader(pid=pid, calls=call_write, answers=answer_read)
 
 
 def _serve(calls: int, answers: int) -> None:
@@ -210,9 +231,9 @@ def _read_exactly(fd: int, size: int) -> bytearray | None:
 
 def _stop(reader: _Reader, *, kill: bool) -> int:
     """Close the pipes, end the reader process, return its wait status."""
-    global _reader
-    if _reader is reader:
-        _reader = None
+    with _lock:
+        if reader in _idle:
+            _idle.remove(reader)
     for fd in (reader.calls, reader.answers):
         try:
             os.close(fd)
@@ -231,14 +252,14 @@ def _stop(reader: _Reader, *, kill: bool) -> int:
 
 def _forget_in_child() -> None:
     """In a process forked from the caller: the caller's reader process is not ours."""
-    global _reader, _lock
-    if _reader is not None:
-        for fd in (_reader.calls, _reader.answers):
+    global _idle, _lock
+    for reader in _idle:
+        for fd in (reader.calls, reader.answers):
             try:
                 os.close(fd)
             except OSError:
                 pass
-    _reader = None
+    _idle = []
     _lock = threading.Lock()
 
 

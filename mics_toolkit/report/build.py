@@ -291,6 +291,7 @@ class _Plan:
     def read(self, steps: _Steps) -> None:
         """Read the needed columns of every file, the household file first."""
         household = self.survey.config.household_file
+        self.survey.prefetch(self.needed)  # the files side by side, in two reader processes
         for file in sorted(self.needed, key=lambda f: (f != household, f)):
             self.survey.data(file, self.needed[file])
             steps(f"read {self.survey.paths[file].name}")

@@ -530,7 +530,8 @@ def _saved(workbook: Workbook, *, moment: datetime.datetime, title: str | None,
     properties.title = title or None
     properties.language = lang
     raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    # stored, not deflated: normalise_zip compresses every entry once
+    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True)
     ExcelWriter(workbook, archive).save()  # not openpyxl's save_workbook: it stamps the clock
     return normalise_zip(raw.getvalue())
 

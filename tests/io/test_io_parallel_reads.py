@@ -1,0 +1,50 @@
+"""Several files read side by side: reader processes taken from a pool by threads, and
+Survey.prefetch, whose reads give the same data as reading file by file."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pandas as pd
+
+import mics_toolkit as mt
+from mics_toolkit.io.reader_process import run_in_reader, start_readers
+
+
+def test_two_threads_read_in_two_reader_processes():
+    start_readers(2)
+    pids: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def call() -> None:
+        barrier.wait()
+        # each call blocks its reader process for a moment, so the other thread needs its own
+        pids.append(run_in_reader(_pid_after_a_pause, file_name="x.sav"))
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    # the processes are kept and reused
+    assert run_in_reader(os.getpid, file_name="x.sav") in pids
+
+
+def _pid_after_a_pause() -> int:
+    import time
+
+    time.sleep(0.3)
+    return os.getpid()
+
+
+def test_prefetch_reads_what_data_reads(small_example_survey):
+    wanted = {"wm": ["HH6", "HH7", "LS2", "WB4", "wmweight"], "hh": ["HH6", "HH7", "hhweight"],
+              "ch": ["HH6", "chweight"]}
+    one_by_one = mt.open_survey(small_example_survey)
+    expected = {file: one_by_one.data(file, columns).frame for file, columns in wanted.items()}
+    together = mt.open_survey(small_example_survey)
+    together.prefetch(wanted)
+    for file, columns in wanted.items():
+        pd.testing.assert_frame_equal(together.data(file, columns).frame, expected[file])
