@@ -21,11 +21,11 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from mics_toolkit.errors import ReadError, VariableError, check_option, close_matches
 from mics_toolkit.io.metadata import FileFormat, Metadata, SurveyData, UserMissing, normalise_code
@@ -40,12 +40,15 @@ logger = logging.getLogger(__name__)
 SUFFIXES: dict[str, FileFormat] = {".sav": "sav", ".zsav": "zsav", ".dta": "dta"}
 _USER_MISSING = ("missing", "keep")
 _SPECIAL_CODES = ("keep", "missing")
-_PYREADSTAT_ERRORS = (
-    pyreadstat.ReadstatError,
-    pyreadstat.PyreadstatError,
-    UnicodeError,
-    OSError,
-)
+
+
+def _reader_function(file_format: FileFormat) -> Any:
+    """pyreadstat's reader of a format, and the errors it raises on a bad file. pyreadstat is
+    imported here, in the reader process that parses files (it is not needed before)."""
+    import pyreadstat
+
+    errors = (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, UnicodeError, OSError)
+    return (pyreadstat.read_dta if file_format == "dta" else pyreadstat.read_sav), errors
 
 
 def read(
@@ -122,10 +125,10 @@ def read(
     """
     check_option("user_missing", user_missing, _USER_MISSING)
     check_option("special_codes", special_codes, _SPECIAL_CODES)
-    file_name, file_format, reader = _check_path(path)
+    file_name, file_format = _check_path(path)
     wanted = _check_columns_argument(columns)
     all_names, frame, raw = run_in_reader(
-        _read_values, reader, file_name, file_format, wanted, encoding, file_name=file_name
+        _read_values, file_name, file_format, wanted, encoding, file_name=file_name
     )
     if frame is None:
         _check_names(wanted, all_names, file_name)
@@ -189,9 +192,9 @@ def _read_header(
     encoding: str | None,
 ) -> tuple[list[str], int, Metadata, dict[str, str]]:
     """:func:`read_metadata`, plus each variable's kind: ``"text"`` or ``"numbers"``."""
-    file_name, file_format, reader = _check_path(path)
+    file_name, file_format = _check_path(path)
     names, raw = run_in_reader(
-        _read_labels, reader, file_name, file_format, encoding, file_name=file_name
+        _read_labels, file_name, file_format, encoding, file_name=file_name
     )
     value_labels, user_declared = _labels_and_missing(raw, file_format)
     classified = classify_special_codes(
@@ -256,7 +259,6 @@ def _metadata(
 
 
 def _read_values(
-    reader: Any,
     file_name: str,
     file_format: FileFormat,
     wanted: list[str] | None,
@@ -271,12 +273,12 @@ def _read_values(
     _check_complete(file_name, file_format)
     all_names = None
     if wanted is not None:
-        empty, raw = _call(reader, file_name, metadataonly=True, encoding=encoding)
+        empty, raw = _call(file_format, file_name, metadataonly=True, encoding=encoding)
         all_names = [str(c) for c in empty.columns]
         if not set(wanted) <= set(all_names):
             return all_names, None, raw
     frame, raw = _call(
-        reader,
+        file_format,
         file_name,
         usecols=wanted,
         user_missing=True,
@@ -289,12 +291,13 @@ def _read_values(
 
 
 def _read_labels(
-    reader: Any, file_name: str, file_format: FileFormat, encoding: str | None
+    file_name: str, file_format: FileFormat, encoding: str | None
 ) -> tuple[list[str], Any]:
     """Variable names and pyreadstat's metadata (in the reader process, see
     :func:`run_in_reader`)."""
     _check_complete(file_name, file_format)
-    frame, raw = _call(reader, file_name, metadataonly=True, user_missing=True, encoding=encoding)
+    frame, raw = _call(file_format, file_name, metadataonly=True, user_missing=True,
+                       encoding=encoding)
     return [str(c) for c in frame.columns], raw
 
 
@@ -304,8 +307,8 @@ def _check_complete(file_name: str, file_format: FileFormat) -> None:
         check_dta_complete(file_name)
 
 
-def _check_path(path: str | os.PathLike[str]) -> tuple[str, FileFormat, Any]:
-    """Check that ``path`` is an existing file of a known format; return name, format, reader."""
+def _check_path(path: str | os.PathLike[str]) -> tuple[str, FileFormat]:
+    """Check that ``path`` is an existing file of a known format; return its name and format."""
     try:
         file_name = os.fspath(path)
     except TypeError:
@@ -323,16 +326,18 @@ def _check_path(path: str | os.PathLike[str]) -> tuple[str, FileFormat, Any]:
             "expected .sav, .zsav or .dta",
             path=file_name,
         )
-    file_format = SUFFIXES[suffix]
-    reader = pyreadstat.read_dta if file_format == "dta" else pyreadstat.read_sav
-    return file_name, file_format, reader
+    return file_name, SUFFIXES[suffix]
 
 
-def _call(reader: Any, file_name: str, **options: Any) -> tuple[pd.DataFrame, Any]:
-    """Call a pyreadstat reader, turning its errors into :class:`ReadError`."""
+def _call(file_format: FileFormat, file_name: str, **options: Any) -> tuple[pd.DataFrame, Any]:
+    """Call pyreadstat's reader of ``file_format``, turning its errors into
+    :class:`ReadError`."""
+    reader, errors = _reader_function(file_format)
     try:
-        return reader(file_name, **options)
-    except _PYREADSTAT_ERRORS as error:
+        frame, raw = reader(file_name, **options)
+        # the metadata as a plain namespace: the caller unpickles it without pyreadstat
+        return frame, SimpleNamespace(**vars(raw))
+    except errors as error:
         encoding = options.get("encoding")
         extra = f" (encoding {encoding!r})" if encoding else ""
         text = str(error)

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import faulthandler
 import gc
+import importlib
 import os
 import pickle
 import signal
@@ -133,14 +134,17 @@ def run_in_reader(function: Callable[..., T], *args: Any, file_name: str) -> T:
     return value
 
 
-def start_readers(count: int) -> None:
+def start_readers(count: int, preload: tuple[str, ...] = ()) -> None:
     """Have ``count`` reader processes waiting, so that ``count`` threads can read at once
-    (start them from the main thread, before the threads: a fork is safest there)."""
+    (start them from the main thread, before the threads: a fork is safest there). A new
+    reader process imports the modules of ``preload`` at once, while the caller goes on (a
+    build starts its readers first, so that they have loaded the C reader when the first
+    file is asked for)."""
     if not _CAN_FORK:
         return
     with _lock:
         while len(_idle) < count:
-            _idle.append(_start())
+            _idle.append(_start(preload))
 
 
 def _acquire(new: bool = False) -> _Reader:
@@ -151,23 +155,29 @@ def _acquire(new: bool = False) -> _Reader:
         return _start()
 
 
-def _start() -> _Reader:
+def _start(preload: tuple[str, ...] = ()) -> _Reader:
     call_read, call_write = os.pipe()
     answer_read, answer_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the reader process: never returns
         os.close(call_write)
         os.close(answer_read)
-        _serve(call_read, answer_write)
+        _serve(call_read, answer_write, preload)
     os.close(call_read)
     os.close(answer_write)
     return _Reader(pid=pid, calls=call_write, answers=answer_read)
 
 
-def _serve(calls: int, answers: int) -> None:
-    """Body of the reader process: answer calls until the caller closes the pipe."""
+def _serve(calls: int, answers: int, preload: tuple[str, ...] = ()) -> None:
+    """Body of the reader process: import ``preload``, then answer calls until the caller
+    closes the pipe."""
     status = 0
     try:
+        for module in preload:
+            try:
+                importlib.import_module(module)
+            except ImportError:  # the call that needs it reports the error
+                pass
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
         for number in (signal.SIGTERM, signal.SIGHUP):  # not the caller's clean-up handlers
             signal.signal(number, signal.SIG_DFL)

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from mics_toolkit.errors import MicsWarning, OutputError
 from mics_toolkit.io.atomic import check_output_path, write_atomically
@@ -25,14 +24,6 @@ from mics_toolkit.io.read import SUFFIXES
 __all__ = ["write"]
 
 _STATA_VERSION = 14  # pyreadstat's name for dta format 118 (Stata 14 and later, UTF-8)
-_WRITER_ERRORS = (
-    pyreadstat.ReadstatError,
-    pyreadstat.PyreadstatError,
-    OSError,
-    UnicodeError,
-    ValueError,
-    TypeError,
-)
 
 
 def write(
@@ -118,9 +109,13 @@ def write(
     if value_labels:
         options["variable_value_labels"] = value_labels
 
+    import pyreadstat  # loaded when a file is written, not with the package
+
     writer = pyreadstat.write_dta if file_format == "dta" else pyreadstat.write_sav
+    errors = (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, UnicodeError,
+              ValueError, TypeError)
     write_atomically(
-        destination, lambda temporary: writer(frame, temporary, **options), errors=_WRITER_ERRORS
+        destination, lambda temporary: writer(frame, temporary, **options), errors=errors
     )
     return destination
 

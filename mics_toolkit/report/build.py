@@ -29,6 +29,7 @@ import pandas as pd
 from mics_toolkit.errors import OutputError, SpecError, close_matches
 from mics_toolkit.indicators import IndicatorSpec, compute_indicators
 from mics_toolkit.io import Survey, open_survey
+from mics_toolkit.io.reader_process import start_readers
 from mics_toolkit.report.excel import workbook_bytes
 from mics_toolkit.report.manifest import MANIFEST_NAME, BuildInfo, file_sha256, manifest_bytes
 from mics_toolkit.report.output_folder import OutputFile, check_output_folder
@@ -370,12 +371,11 @@ def build_report(
     >>> [f.name for f in build.files][-1]  # doctest: +SKIP
     'manifest.json'
     """
+    start_readers(2, preload=("pyreadstat",))  # they load the C reader while we check
     clock = StageClock()
     if not isinstance(spec, ReportSpec):
         spec = load_report_spec(spec)
-    lang = spec.language if lang is None else lang
-    if lang not in LANGUAGES:
-        raise SpecError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}", key="language")
+    lang = _language(spec, lang)
     folder = check_output_folder(out, report_inputs(spec, survey))
     plan = _Plan.prepare(spec, survey)
     steps = _Steps(plan.n_steps(spec), progress)
@@ -397,6 +397,14 @@ def build_report(
     clock.lap("write")
     return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]),
                        estimates=estimates, timings=clock.stop(), n_tables=len(tables))
+
+
+def _language(spec: ReportSpec, lang: str | None) -> str:
+    """The build's language: ``lang``, or the spec's."""
+    lang = spec.language if lang is None else lang
+    if lang not in LANGUAGES:
+        raise SpecError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}", key="language")
+    return lang
 
 
 def _render_tables(spec: ReportSpec, named: Mapping[str, Breakdown], estimates: pd.DataFrame,

@@ -202,7 +202,7 @@ def test_run_in_reader_raises_the_readers_exceptions_again(tmp_path):
     path = tmp_path / "not_a_survey.sav"
     path.write_bytes(b"this is not an SPSS file")
     with pytest.raises(ReadError) as caught:
-        run_in_reader(read_module._call, pyreadstat.read_sav, str(path), file_name=str(path))
+        run_in_reader(read_module._call, "sav", str(path), file_name=str(path))
     assert caught.value.path == str(path)
     assert str(caught.value).startswith(f"cannot read {path}: ")
     with pytest.raises(ValueError, match="invalid literal") as caught:
