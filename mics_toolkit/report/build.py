@@ -122,24 +122,22 @@ def report_outputs(
         pyarrow is missing for Parquet.
     """
     tidy = tidy_frame(estimates, breakdowns=breakdowns, lang=info.lang)
-    outputs: dict[str, bytes] = {
-        f"{name}.xlsx": workbook_bytes(tables, info=info, notes=notes),
-        f"{name}_estimates.csv": csv_bytes(tidy),
-    }
-    tidy_gaps = None
+    tables_of = [(f"{name}_estimates", tidy, csv_bytes, parquet_bytes)]
     if gaps is not None and len(gaps):
         tidy_gaps = tidy_gaps_frame(gaps, breakdowns=breakdowns, lang=info.lang)
-        outputs[f"{name}_gaps.csv"] = gaps_csv_bytes(tidy_gaps)
-    if parquet:
+        tables_of.append((f"{name}_gaps", tidy_gaps, gaps_csv_bytes, gaps_parquet_bytes))
+    outputs: dict[str, bytes] = {f"{name}.xlsx": workbook_bytes(tables, info=info, notes=notes)}
+    for stem, frame, to_csv, to_parquet in tables_of:
+        outputs[f"{stem}.csv"] = to_csv(frame)
+        if not parquet:
+            continue
         try:
-            outputs[f"{name}_estimates.parquet"] = parquet_bytes(tidy)
-            if tidy_gaps is not None:
-                outputs[f"{name}_gaps.parquet"] = gaps_parquet_bytes(tidy_gaps)
+            outputs[f"{stem}.parquet"] = to_parquet(frame)
         except ImportError as error:
             raise OutputError(
                 "cannot write the Parquet output: it needs pyarrow (pip install pyarrow), "
                 "or pass parquet=False",
-                path=f"{name}_estimates.parquet",
+                path=f"{stem}.parquet",
             ) from error
     outputs[MANIFEST_NAME] = manifest_bytes(info, outputs)
     return outputs
@@ -445,9 +443,8 @@ def build_report(
     files = folder.write(outputs)
     steps("wrote the report")
     clock.lap("write")
-    return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]),
-                       estimates=estimates, timings=clock.stop(), n_tables=len(tables),
-                       gaps=gaps)
+    return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]), gaps=gaps,
+                       estimates=estimates, timings=clock.stop(), n_tables=len(tables))
 
 
 def _language(spec: ReportSpec, lang: str | None) -> str:
