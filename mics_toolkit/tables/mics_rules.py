@@ -324,7 +324,7 @@ def significance_footnote(lang: str = "en") -> str:
 
     Examples
     --------
-    >>> significance_footnote()[:38]
+    >>> significance_footnote()[:39]
     '\u2020 Significant at the 5% level (p < 0.05'
     """
     check_option("lang", lang, LANGUAGES)
