@@ -51,9 +51,11 @@ def test_the_example_spec_holds_gaps_medians_and_a_distribution():
     eq3 = next(t for t in spec.tables if t.id == "EQ.3")
     (column,) = eq3.columns
     assert column.distribution and column.indicator == "EQ.10.distribution"
-    assert column.categories is None and column.header == ({"en": "Percentage of women who are:",
-                                                            "ru": "Процент женщин, которые:",
-                                                            "kk": "Әйелдердің пайызы:"},)
+    assert column.header == ({"en": "Percentage of women who are:",
+                              "ru": "Процент женщин, которые:", "kk": "Әйелдердің пайызы:"},)
+    assert list(column.categories) == [1, 2, 3, 4, 5, 9]
+    assert column.categories[9] == ({"en": "No response", "ru": "Нет ответа",
+                                     "kk": "Жауап жоқ"},)
     assert [(g.indicator, g.breakdown, g.kind) for g in spec.appendix_gaps] == [
         ("EQ.10b", "wealth", "difference"), ("EQ.9b", "area", "ratio")]
     median = next(i for i in spec.appendix_items if i.indicator == "EQ.9b.median")
@@ -63,7 +65,12 @@ def test_the_example_spec_holds_gaps_medians_and_a_distribution():
 
 GAPS = "    gaps:                         # rows under their row group; a dagger marks p < 0.05\n"
 AREA_GAP = "      - {breakdown: area, first: 1, second: 2, kind: ratio}"
-DISTRIBUTION = "      - distribution: EQ.10.distribution   # columns: the answers' value labels, Total, Number"
+DISTRIBUTION = "      - distribution: EQ.10.distribution   # a column per answer, then Total and Number"
+CATEGORIES = ("        categories:                # default: the value labels of LS1 (in the "
+              "survey's language)")
+EQ3_COLUMN = EXAMPLE.read_text(encoding="utf-8").split(DISTRIBUTION)[1].split("\n\n")[0]
+EQ3_COLUMN = DISTRIBUTION + EQ3_COLUMN  # the distribution column of EQ.3, every line
+CATEGORIES_BLOCK = CATEGORIES + EQ3_COLUMN.split(CATEGORIES)[1]
 APPENDIX_GAP = "    - {indicator: EQ.10b, breakdown: wealth, first: 5, second: 1}"
 
 
@@ -96,16 +103,19 @@ APPENDIX_GAP = "    - {indicator: EQ.10b, breakdown: wealth, first: 5, second: 1
          "must be a non-empty list"),
         (DISTRIBUTION, "      - distribution: EQ.10b", "distribution: EQ.10b",
          "tables[2].columns[0].distribution", "'EQ.10b' is a percentage, not a distribution"),
-        (DISTRIBUTION, "      - indicator: EQ.10.distribution",
+        (EQ3_COLUMN, "      - indicator: EQ.10.distribution",
          "indicator: EQ.10.distribution", "tables[2].columns[0].indicator",
          "is a distribution: show it with 'distribution: EQ.10.distribution'"),
-        (DISTRIBUTION, "      - count: EQ.10.distribution", "count: EQ.10.distribution",
+        (EQ3_COLUMN, "      - count: EQ.10.distribution", "count: EQ.10.distribution",
          "tables[2].columns[0].count", "is a distribution"),
-        (DISTRIBUTION, DISTRIBUTION + "\n        categories: [1, 2]", "categories: [1, 2]",
+        (CATEGORIES_BLOCK, "        categories: [1, 2]", "categories: [1, 2]",
          "tables[2].columns[0].categories", "must be a mapping of category code to column "
          "header"),
-        (DISTRIBUTION, DISTRIBUTION + "\n        categories: {1: a, '1': b}",
+        (CATEGORIES_BLOCK, "        categories: {1: a, '1': b}",
          "categories: {1: a", "tables[2].columns[0].categories", "a category is listed twice"),
+        ("          9: {en: \"No response\", ru:", "          9: [{en: \"No response\"}, 7, [x]]\n"
+         "          8: {en: \"No response\", ru:", "9: [{en:", "tables[2].columns[0].categories.9[2]",
+         "must be a text or a mapping of language"),
         (DISTRIBUTION, DISTRIBUTION + "\n        weighted: maybe", "weighted: maybe",
          "tables[2].columns[0].weighted", "unknown key 'weighted'"),
         (DISTRIBUTION, DISTRIBUTION + "\n        decimals: 11", "decimals: 11",
@@ -301,6 +311,23 @@ def test_a_gap_category_without_cases_is_located(small_example_survey, example_r
     assert not (tmp_path / "out").exists()
 
 
+def test_distribution_columns_default_to_the_value_labels(small_example_survey,
+                                                         example_report_spec, tmp_path):
+    path = example_report_spec(tmp_path / "spec", small_example_survey)
+    text = path.read_text(encoding="utf-8")
+    start = text.index(CATEGORIES)
+    end = text.index("\n\n", start)
+    path.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    assert load_report_spec(path).tables[2].columns[0].categories is None
+    build = build_report(path, tmp_path / "out", lang="ru")
+    sheet = openpyxl.load_workbook(build.outputs["report.xlsx"])["EQ.3"]
+    # the survey's labels (English here), in label order, the estimated categories only
+    assert [c.value for c in sheet[5]][1:7] == ["Very happy", "Somewhat happy",
+                                                "Neither happy nor unhappy", "Somewhat unhappy",
+                                                "Very unhappy", "No response"]
+    assert sheet.cell(row=4, column=8).value == "Всего"
+
+
 def test_a_distribution_of_an_expression_needs_its_categories(small_example_survey,
                                                              example_report_spec, tmp_path):
     mine = tmp_path / "mine.yaml"
@@ -312,6 +339,8 @@ def test_a_distribution_of_an_expression_needs_its_categories(small_example_surv
     text = path.read_text(encoding="utf-8").replace(
         "estimates: tables", f"estimates: tables\nindicators: [{CATALOGUE.as_posix()}, "
         f"{mine.as_posix()}]", 1).replace(DISTRIBUTION, "      - distribution: X.dist", 1)
+    start = text.index(CATEGORIES)
+    text = text[:start] + text[text.index("\n\n", start) + 1:]
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SpecError) as caught:
         build_report(path, tmp_path / "out")
