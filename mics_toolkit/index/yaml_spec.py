@@ -66,7 +66,7 @@ from mics_toolkit.errors import (
     VariableError,
     close_matches,
 )
-from mics_toolkit.index.catalogue_source import catalogue_totals
+from mics_toolkit.index.catalogue_source import CATALOGUE_KINDS, catalogue_totals
 from mics_toolkit.index.inputs import IndexData, link_data
 from mics_toolkit.index.sensitivity import SENSITIVITY_METHODS
 from mics_toolkit.index.sources import ObjectiveTable
@@ -539,6 +539,11 @@ def _resolve_catalogue(
         except SpecError as error:
             raise check.error(error.reason or str(error), f"{path}.{key}", item,
                               key) from error
+        if entry.type not in CATALOGUE_KINDS:
+            raise check.error(
+                f"catalogue indicator {wanted!r} is a {entry.type}; an index takes "
+                f"{', '.join(CATALOGUE_KINDS)} indicators (sums by PSU and region)",
+                f"{path}.{key}", item, key)
         filled = {"catalogue": wanted}
         if item.get("label") is None:
             filled["label"] = entry.label.get("en") or next(iter(entry.label.values()), None)

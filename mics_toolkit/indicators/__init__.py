@@ -8,6 +8,8 @@
 - :mod:`~mics_toolkit.indicators.compute`: :func:`prepare_indicators`,
   :func:`compute_indicators` and :func:`estimate_indicator`, which turn specs and a survey
   file set (:func:`mics_toolkit.open_survey`) into the engine's result frames.
+- :mod:`~mics_toolkit.indicators.gaps`: :func:`compute_gaps`, differences and ratios of an
+  indicator between two categories of a breakdown, with their tests.
 """
 
 from mics_toolkit.indicators.catalogue import DEFAULT_SPECS, Catalogue, load_catalogue
@@ -18,13 +20,24 @@ from mics_toolkit.indicators.compute import (
     check_indicators,
     compute_indicators,
     estimate_indicator,
+    estimate_prepared,
+    level_id,
     prepare_indicators,
+)
+from mics_toolkit.indicators.gaps import (
+    GAP_COLUMNS,
+    GAP_KINDS,
+    GAP_TYPES,
+    SIGNIFICANCE_LEVEL,
+    Gap,
+    compute_gaps,
 )
 from mics_toolkit.indicators.schema import (
     INDICATOR_FIELDS,
     INDICATOR_TYPES,
     LANGUAGES,
     MISSING_TREATMENTS,
+    QUANTILE_TYPES,
 )
 from mics_toolkit.indicators.spec import (
     IndicatorSpec,
@@ -35,17 +48,26 @@ from mics_toolkit.indicators.spec import (
 __all__ = [
     "DEFAULT_SPECS",
     "ESTIMATE_COLUMNS",
+    "GAP_COLUMNS",
+    "GAP_KINDS",
+    "GAP_TYPES",
     "INDICATOR_FIELDS",
     "INDICATOR_TYPES",
     "LANGUAGES",
     "MISSING_TREATMENTS",
+    "QUANTILE_TYPES",
+    "SIGNIFICANCE_LEVEL",
     "TOTAL",
     "Catalogue",
+    "Gap",
     "IndicatorSpec",
     "PreparedIndicator",
     "check_indicators",
+    "compute_gaps",
     "compute_indicators",
     "estimate_indicator",
+    "estimate_prepared",
+    "level_id",
     "load_catalogue",
     "load_indicator_file",
     "parse_indicators",

@@ -28,19 +28,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mics_toolkit.errors import ExpressionError, SpecError, VariableError, close_matches
+from mics_toolkit.errors import (
+    ExpressionError,
+    OptionError,
+    SpecError,
+    VariableError,
+    close_matches,
+)
 from mics_toolkit.estimate import SurveyDesign
 from mics_toolkit.estimate.engine import estimate_blocks
 from mics_toolkit.estimate.frame import (
     ESTIMATE_COLUMNS,
+    RESULT_COLUMNS,
     TOTAL,
     Conventions,
     breakdown_label,
+    category_key,
     estimates_frame,
 )
 from mics_toolkit.estimate.options import Options
 from mics_toolkit.estimate.products import Request
 from mics_toolkit.expr import parse, where_mask
+from mics_toolkit.indicators.schema import QUANTILE_TYPES
 from mics_toolkit.indicators.spec import IndicatorSpec
 from mics_toolkit.io import MISSING_CATEGORIES, Metadata, SurveyData
 from mics_toolkit.io.fileset import Survey
@@ -53,6 +62,8 @@ __all__ = [
     "check_indicators",
     "compute_indicators",
     "estimate_indicator",
+    "estimate_prepared",
+    "level_id",
     "prepare_indicators",
 ]
 
@@ -62,7 +73,8 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 
 _VALUE_FIELDS = {"percentage": ("numerator",), "mean": ("variable",),
-                 "ratio": ("numerator", "denominator")}
+                 "ratio": ("numerator", "denominator"), "median": ("variable",),
+                 "quantile": ("variable",), "distribution": ("variable",)}
 _PSU, _STRATUM = "PSU", "stratum"
 
 
@@ -112,8 +124,9 @@ class PreparedIndicator:
     universe : numpy.ndarray
         Boolean per row of the design: completed record in the spec's universe.
     value : str
-        Column of the design holding the 0/1 attribute (percentage), the variable (mean) or
-        the numerator (ratio), NaN where the answer is missing and excluded.
+        Column of the design holding the 0/1 attribute (percentage), the variable (mean,
+        median, quantile), the category codes (distribution) or the numerator (ratio), NaN
+        where the answer is missing and excluded.
     denominator : str or None
         Column of a ratio's denominator.
     """
@@ -143,13 +156,15 @@ class PreparedIndicator:
         level, ci, df
             As for :meth:`SurveyDesign.mean`.
         ci_method : {"logit", "korn-graubard", "wald"}, optional
-            Interval of a percentage (default logit; ignored for means and ratios).
+            Interval of a percentage or of a distribution's shares (default logit; ignored
+            for the other types).
 
         Returns
         -------
         pandas.DataFrame
-            ``indicator`` (the id), the ``by`` columns, then ``estimate, se, ci_lower,
-            ci_upper, cv, deff, deft, df, n_unweighted, n_weighted``; percentages are
+            ``indicator`` (the id), the ``by`` columns, ``level`` (a distribution's
+            category; distributions only), then ``estimate, se, ci_lower, ci_upper, cv,
+            deff, deft, df, n_unweighted, n_weighted``; percentages and shares are
             fractions. ``attrs["mics"]`` holds the conventions and the indicator id.
 
         Notes
@@ -160,7 +175,10 @@ class PreparedIndicator:
         of the whole file has the attribute, the category does not exist and the estimate is
         the mean of the 0/1 value (0, with a zero-width interval). A mean is
         ``SurveyDesign.mean`` of the value, a ratio ``SurveyDesign.ratio`` of the numerator and
-        denominator, both over the universe.
+        denominator, a median or quantile ``SurveyDesign.quantile`` of the value at ``0.5``
+        or the spec's ``q`` (with its ``qrule`` and ``interval``; ``deff`` and ``deft`` NaN),
+        a distribution ``SurveyDesign.proportion`` of every category of the value, all over
+        the universe.
         """
         columns, attrs = self._columns(by, level=level, ci=ci, ci_method=ci_method, df=df)
         n_rows = len(columns["estimate"])
@@ -170,6 +188,29 @@ class PreparedIndicator:
         result.attrs["mics"] = Conventions(attrs)
         return result
 
+    def quantiles(self, by=None, *, level: float = 0.95, ci: str = "t",
+                  df: str = "design") -> pd.DataFrame:
+        """The median or quantile of a median or quantile indicator, by ``by``: the frame of
+        :func:`mics_toolkit.estimate.quantile` (the ``by`` columns, ``quantile``, the result
+        columns), with the spec's ``q``, ``qrule`` and ``interval`` (defaults ``"math"`` and
+        ``"mean"``).
+
+        Raises
+        ------
+        SpecError
+            The spec's interval cannot be combined with ``ci`` (``interval: beta`` with
+            ``ci: mics``); located at the spec's ``interval``.
+        """
+        spec = self.spec
+        try:
+            return self.design.quantile(
+                self.value, 0.5 if spec.type == "median" else spec.q, by=by,
+                where=self.universe, qrule=spec.qrule or "math",
+                interval=spec.interval or "mean", level=level, ci=ci, df=df)
+        except OptionError as error:
+            raise spec.error(str(error), "interval" if error.option == "interval" else "q"
+                             ) from error
+
     def _columns(
         self, by, *, level: float, ci: str, ci_method: str | None, df: str
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -178,7 +219,12 @@ class PreparedIndicator:
         spec, design = self.spec, self.design
         options: dict[str, Any] = {"level": level, "ci": ci, "df": df}
         rows = None
-        if spec.type == "percentage":
+        keep_level = spec.type == "distribution"
+        if spec.type == "distribution":
+            result = design.proportion(
+                self.value, by=by, where=self.universe, ci_method=ci_method, **options
+            )
+        elif spec.type == "percentage":
             result = design.proportion(
                 self.value, by=by, where=self.universe, ci_method=ci_method, **options
             )
@@ -189,6 +235,8 @@ class PreparedIndicator:
                 result = design.mean(self.value, by=by, where=self.universe, **options)
         elif spec.type == "mean":
             result = design.mean(self.value, by=by, where=self.universe, **options)
+        elif spec.type in QUANTILE_TYPES:
+            result = self.quantiles(by, **options)
         else:
             result = design.ratio(
                 self.value, self.denominator, by=by, where=self.universe, **options
@@ -204,7 +252,7 @@ class PreparedIndicator:
         )
         columns: dict[str, Any] = {}
         for name in result.columns:
-            if name == "level":
+            if name == "quantile" or (name == "level" and not keep_level):
                 continue
             values = result[name].array
             columns[name] = values if rows is None else values[rows]
@@ -567,7 +615,10 @@ def _missing_codes(spec: IndicatorSpec, meta: Metadata, variable: str) -> list[A
 def _answers(
     spec: IndicatorSpec, file: str, frame: pd.DataFrame, meta: Metadata
 ) -> pd.DataFrame:
-    """``frame`` with the missing-answer codes of the value expressions' variables set NaN."""
+    """``frame`` with the missing-answer codes of the value expressions' variables set NaN
+    (a distribution with ``missing: in_denominator`` keeps them as categories)."""
+    if spec.type == "distribution" and spec.missing == "in_denominator":
+        return frame
     variables: set[str] = set()
     for key in _VALUE_FIELDS[spec.type]:
         variables |= parse(spec.expression(key, file)).variables
@@ -599,7 +650,7 @@ def _values(spec: IndicatorSpec, file: str, answers: pd.DataFrame) -> dict[str, 
         if spec.missing == "in_denominator":
             values = np.where(np.isnan(values), 0.0, values)
         return {_value_column(spec): values}
-    if spec.type == "mean":
+    if spec.type in ("mean", "median", "quantile", "distribution"):
         return {_value_column(spec): _evaluate(spec, "variable", file, answers, numeric=True)}
     numerator = _evaluate(spec, "numerator", file, answers, numeric=True)
     denominator = _evaluate(spec, "denominator", file, answers, numeric=True)
@@ -670,7 +721,9 @@ def compute_indicators(
         (id), ``breakdown`` (:data:`TOTAL` or the variable's name), ``category`` (the domain's
         value as text, :func:`~mics_toolkit.estimate.frame.category_key`; ``"total"`` on total
         rows), then the result columns. Rows: indicators in the order given, the total first,
-        then breakdowns in order, categories sorted.
+        then breakdowns in order, categories sorted. A distribution indicator has the rows
+        of each of its categories under the id ``"<id>=<category>"`` (:func:`level_id`),
+        categories sorted, the rows of every category of a breakdown together.
 
     Raises
     ------
@@ -682,12 +735,37 @@ def compute_indicators(
     The indicators that share a design and their breakdowns are estimated in one call of the
     engine (each over its own universe): the cells of each breakdown are found once and the
     variance runs once per breakdown for all of them. Each estimate equals
-    :meth:`PreparedIndicator.estimate`.
+    :meth:`PreparedIndicator.estimate`. Medians and quantiles are estimated by
+    :func:`mics_toolkit.estimate.quantile`, one call per breakdown.
     """
     specs = list(specs)
     plan = _breakdown_plan(specs, breakdowns)
     prepared = prepare_indicators(survey, specs, breakdowns=plan, lonely_psu=lonely_psu,
                                   adjustments=adjustments)
+    return estimate_prepared(prepared, plan, total=total, level=level, ci=ci,
+                             ci_method=ci_method, df=df, progress=progress)
+
+
+def estimate_prepared(
+    prepared: Mapping[str, PreparedIndicator],
+    breakdowns: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    *,
+    total: bool = True,
+    level: float = 0.95,
+    ci: str = "t",
+    ci_method: str | None = None,
+    df: str = "design",
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """The long estimates frame of indicators already prepared (:func:`prepare_indicators`).
+
+    :func:`compute_indicators` is this after :func:`prepare_indicators`; a caller that also
+    compares domains (:func:`mics_toolkit.indicators.compute_gaps`) prepares once and calls
+    both. Parameters and result as :func:`compute_indicators`; ``breakdowns`` must be among
+    those the indicators were prepared with.
+    """
+    specs = [item.spec for item in prepared.values()]
+    plan = _breakdown_plan(specs, breakdowns)
     options = Options.checked(level, ci, df, ci_method)
     groups: dict[tuple[int, tuple], list[IndicatorSpec]] = {}
     for spec in specs:
@@ -698,24 +776,40 @@ def compute_indicators(
     n_steps = sum(int(total) + len(plan[spec.id]) for spec in specs)
     done = 0
     for (_, by), members in groups.items():
-        found = _estimate_together([prepared[spec.id] for spec in members], list(by), options)
-        for spec, blocks in zip(members, found, strict=True):
-            pieces[spec.id] = [(spec.id, names, table, values)
-                               for names, table, values in blocks]
-            for names, _, _ in blocks:
+        together = [s for s in members if s.type not in QUANTILE_TYPES]
+        found = _estimate_together([prepared[s.id] for s in together], list(by), options)
+        found += [_estimate_quantiles(prepared[s.id], list(by), options)
+                  for s in members if s.type in QUANTILE_TYPES]
+        together += [s for s in members if s.type in QUANTILE_TYPES]
+        for spec, blocks in zip(together, found, strict=True):
+            pieces[spec.id] = blocks
+            for names in by:
                 done += 1
                 if progress is not None:
                     progress(done, n_steps, f"{spec.id} by {breakdown_label(list(names))}")
     out = estimates_frame(piece for spec in specs for piece in pieces.get(spec.id, []))
+    lonely = {item.design.lonely_psu for item in prepared.values()}
     out.attrs["mics"] = Conventions({
         "level": level,
         "ci": ci,
         "ci_method": ci_method,
         "df": df,
-        "lonely_psu": lonely_psu,
+        "lonely_psu": lonely.pop() if len(lonely) == 1 else sorted(lonely),
         "variance": "Taylor linearisation, first stage with replacement",
     })
     return out
+
+
+def level_id(indicator: str, category: object) -> str:
+    """The ``indicator`` of a distribution's category in the estimates frame:
+    ``"<id>=<category>"``, the category as :func:`~mics_toolkit.estimate.frame.category_key`.
+
+    Examples
+    --------
+    >>> level_id("EQ.12", 1.0), level_id("EQ.12", 9)
+    ('EQ.12=1', 'EQ.12=9')
+    """
+    return f"{indicator}={category_key(category)}"
 
 
 def _breakdown_plan(specs: list[IndicatorSpec], breakdowns) -> dict[str, list[str]]:
@@ -734,35 +828,60 @@ def _breakdown_plan(specs: list[IndicatorSpec], breakdowns) -> dict[str, list[st
 def _estimate_together(items: list[PreparedIndicator], by: list[tuple[str, ...]],
                        options: Options) -> list[list[tuple]]:
     """The estimates of indicators of one design over the same breakdowns, from one engine
-    call: for each indicator, ``(by, domain table, {column: (G,) array})`` per breakdown.
+    call: for each indicator, the pieces of the estimates frame
+    ``(indicator id, by, domain table, {column: (G,) array})``, per breakdown (and per
+    category of a distribution).
 
     A percentage is the proportion of category 1 of its 0/1 value; when no record of the file
-    has the attribute (no category 1), the mean of the value (0) instead.
+    has the attribute (no category 1), the mean of the value (0) instead. A distribution is
+    the proportions of every category of its value, one piece per category.
     """
+    if not items:
+        return []
     requests = [_request(item, item.spec.type) for item in items]
     blocks = estimate_blocks(items[0].design, requests, by, None, options,
                              wheres=[item.universe for item in items])
     out = []
     for k, item in enumerate(items):
         mine = blocks[k * len(by):(k + 1) * len(by)]
+        spec = item.spec
+        if spec.type == "distribution":
+            out.append([(level_id(spec.id, category), block.by, block.table,
+                         {name: values[:, column] for name, values in block.statistics.items()})
+                        for block in mine for column, category in enumerate(block.levels)])
+            continue
         column = 0
-        if item.spec.type == "percentage":
+        if spec.type == "percentage":
             levels = list(mine[0].levels)
             if 1 not in levels:  # nobody in the file has the attribute: the mean (0)
                 [mine] = [estimate_blocks(item.design, [_request(item, "mean")], by, None,
                                           options, wheres=[item.universe])]
             else:
                 column = levels.index(1)
-        out.append([(block.by, block.table,
+        out.append([(spec.id, block.by, block.table,
                      {name: values[:, column] for name, values in block.statistics.items()})
                     for block in mine])
     return out
 
 
+def _estimate_quantiles(item: PreparedIndicator, by: list[tuple[str, ...]],
+                        options: Options) -> list[tuple]:
+    """The pieces of the estimates frame of a median or quantile indicator, one
+    :func:`~mics_toolkit.estimate.quantile` call per breakdown."""
+    pieces = []
+    for names in by:
+        result = item.quantiles(list(names) or None, level=options.level, ci=options.ci,
+                                df=options.df)
+        pieces.append((item.spec.id, tuple(names), result[list(names)],
+                       {name: result[name].to_numpy() for name in RESULT_COLUMNS}))
+    return pieces
+
+
 def _request(item: PreparedIndicator, kind: str) -> Request:
-    """The engine request of an indicator: the proportions of its 0/1 value, its mean, or the
-    ratio of its numerator and denominator."""
-    if kind == "percentage":
+    """The engine request of an indicator: the proportions of its 0/1 value (or of the
+    categories of a distribution), its mean, or the ratio of its numerator and
+    denominator."""
+    if kind in ("percentage", "distribution"):
         return Request("proportion", item.value)
     if kind == "mean":
         return Request("mean", item.value)

@@ -10,7 +10,8 @@ their variables exist is checked against a survey when indicators are computed.
 
 The validator uses the rules of the spec layer (:class:`mics_toolkit.specfile.SpecChecker`):
 fields have a kind (text, identifier, labels, expression, names, codes, choice) and rules that
-tie fields to the indicator type (a mean has a ``variable``, a ratio a ``denominator``).
+tie fields to the indicator type (a mean has a ``variable``, a ratio a ``denominator``, a
+quantile its probability ``q``).
 Labels are given in every language of :data:`mics_toolkit.specfile.LANGUAGES`.
 """
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mics_toolkit.errors import ExpressionError, close_matches
+from mics_toolkit.estimate.quantiles import QRULES
 from mics_toolkit.expr import parse
 from mics_toolkit.specfile import LANGUAGES, SpecChecker, line_of
 
@@ -31,13 +33,26 @@ __all__ = [
     "INDICATOR_TYPES",
     "LANGUAGES",
     "MISSING_TREATMENTS",
+    "QUANTILE_TYPES",
+    "REPORT_INTERVALS",
     "Field",
     "check_indicator",
 ]
 
-INDICATOR_TYPES: tuple[str, ...] = ("percentage", "mean", "ratio")
+INDICATOR_TYPES: tuple[str, ...] = ("percentage", "mean", "ratio", "median", "quantile",
+                                     "distribution")
 """``percentage``: weighted share of the universe with the attribute (stored as a fraction);
-``mean``: weighted mean of a numeric variable; ``ratio``: ratio of two weighted totals."""
+``mean``: weighted mean of a numeric variable; ``ratio``: ratio of two weighted totals;
+``median`` and ``quantile``: the weighted median, or the quantile at probability ``q``, of a
+numeric variable (R ``svyquantile``); ``distribution``: the weighted share of each category
+of a variable (a percent distribution; the shares sum to 1)."""
+
+QUANTILE_TYPES: tuple[str, ...] = ("median", "quantile")
+"""Indicator types estimated by :func:`mics_toolkit.estimate.quantile`."""
+
+REPORT_INTERVALS: tuple[str, ...] = ("mean", "beta", "xlogit", "asin", "score")
+"""Confidence intervals a median or quantile indicator may ask for (R's ``interval.type``
+on the Taylor-linearised designs of a survey file; ``"quantile"`` needs replicate weights)."""
 
 MISSING_TREATMENTS: tuple[str, ...] = ("exclude", "in_denominator")
 """``exclude``: a record whose answer is missing (no response, DK, not applicable) leaves the
@@ -58,7 +73,7 @@ class Field:
         ``"identifier"``, ``"files"`` (a file name or a list), ``"text"``, ``"texts"`` (text or list of texts),
         ``"labels"`` (a text per language of :data:`LANGUAGES`), ``"labels_or_text"``,
         ``"expression"`` (a text, or a mapping of file -> text), ``"names"`` (list of variable names), ``"codes"`` (variable ->
-        list of codes) or ``"choice"``.
+        list of codes), ``"choice"`` or ``"probability"`` (a number strictly between 0 and 1).
     required : bool
     choices : tuple of str
         Allowed values of a ``"choice"``.
@@ -87,7 +102,8 @@ INDICATOR_FIELDS: dict[str, Field] = {
             description="File (unit) of the survey: hh, hl, wm ...; or a list of files whose "
             "records are pooled (PR.2: ch and fs).",
         ),
-        Field("type", "choice", True, INDICATOR_TYPES, "percentage, mean or ratio."),
+        Field("type", "choice", True, INDICATOR_TYPES,
+              "percentage, mean, ratio, median, quantile or distribution."),
         Field("universe", "expression", description="Condition selecting the denominator."),
         Field(
             "numerator",
@@ -96,7 +112,15 @@ INDICATOR_FIELDS: dict[str, Field] = {
             "of a ratio.",
         ),
         Field("denominator", "expression", description="Denominator of a ratio."),
-        Field("variable", "expression", description="The variable (or expression) of a mean."),
+        Field("variable", "expression",
+              description="The variable (or expression) of a mean, median or quantile; the "
+              "categorical variable of a distribution."),
+        Field("q", "probability", description="Probability of a quantile, in (0, 1)."),
+        Field("qrule", "choice", False, QRULES,
+              "Quantile rule of a median or quantile (R's qrule; default math)."),
+        Field("interval", "choice", False, REPORT_INTERVALS,
+              "Confidence interval of a median or quantile (R's interval.type; default "
+              "mean, Woodruff's)."),
         Field(
             "missing",
             "choice",
@@ -120,12 +144,18 @@ INDICATOR_FIELDS: dict[str, Field] = {
 FILE_FIELDS: tuple[str, ...] = ("indicators", "defaults")
 """Top-level keys of an indicator file."""
 
+_QUANTILE_FIELDS = ("q", "qrule", "interval")
 _BY_TYPE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # type: (required fields, forbidden fields)
-    "percentage": (("numerator",), ("denominator", "variable")),
-    "mean": (("variable",), ("numerator", "denominator")),
-    "ratio": (("numerator", "denominator"), ("variable",)),
+    "percentage": (("numerator",), ("denominator", "variable", *_QUANTILE_FIELDS)),
+    "mean": (("variable",), ("numerator", "denominator", *_QUANTILE_FIELDS)),
+    "ratio": (("numerator", "denominator"), ("variable", *_QUANTILE_FIELDS)),
+    "median": (("variable",), ("numerator", "denominator", "q")),
+    "quantile": (("variable", "q"), ("numerator", "denominator")),
+    "distribution": (("variable",), ("numerator", "denominator", *_QUANTILE_FIELDS)),
 }
+_EXCLUDE_ONLY = ("mean", "ratio", "median", "quantile")
+"""Types whose missing answers can only leave the denominator."""
 
 
 def check_indicator(
@@ -158,8 +188,9 @@ def check_indicator(
     SpecError
         An unknown field (close names suggested), a missing required field, a value of the
         wrong kind, an expression with a syntax error, a field the type does not allow, or
-        ``missing: in_denominator`` for a mean or ratio. ``file``, ``line`` and ``key`` name
-        the culprit.
+        ``missing: in_denominator`` for a mean, ratio, median or quantile; ``q`` outside
+        (0, 1), ``q`` on a median, ``q``, ``qrule`` or ``interval`` on a type that is not a
+        median or quantile. ``file``, ``line`` and ``key`` name the culprit.
     """
     indicator_id = node.get("id") if isinstance(node, Mapping) else None
     indicator_id = indicator_id if isinstance(indicator_id, str) else None
@@ -196,10 +227,11 @@ def check_indicator(
                               node)
     for name in forbidden:
         if values[name] is not None:
-            hint = " (a mean has 'variable', not 'numerator')" if name == "numerator" else ""
+            hint = _FORBIDDEN_HINTS.get((name, kind), _FORBIDDEN_HINTS.get(name, ""))
+            hint = hint.format(kind=kind)
             raise check.error(f"field {name!r} does not apply to type {kind!r}{hint}", name,
                               node, name)
-    if kind in ("mean", "ratio") and values["missing"] != "exclude":
+    if kind in _EXCLUDE_ONLY and values["missing"] != "exclude":
         raise check.error(
             f"a {kind} can only exclude missing answers; write 'missing: exclude'",
             "missing",
@@ -256,8 +288,13 @@ def _check_value(check: SpecChecker, spec_field: Field, value: Any, source: Mapp
                 raise error("expected at least one text")
             return tuple(_text(check, v, key, source) for v in value)
         return (_text(check, value, key, source),)
+    if kind == "probability":
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not 0 < value < 1):
+            raise error(f"{value!r} must be a number between 0 and 1 (exclusive), e.g. 0.25")
+        return float(value)
     if kind == "choice":
-        if value not in spec_field.choices:
+        if not isinstance(value, str) or value not in spec_field.choices:
             matches = close_matches(str(value), spec_field.choices)
             hint = f"; did you mean {', '.join(matches)}?" if matches else ""
             raise error(f"{value!r} is not one of {', '.join(spec_field.choices)}{hint}")
@@ -295,6 +332,15 @@ def _check_value(check: SpecChecker, spec_field: Field, value: Any, source: Mapp
             out[name] = tuple(codes)
         return out
     raise AssertionError(f"unknown field kind {kind!r}")  # a bug in INDICATOR_FIELDS
+
+
+_FORBIDDEN_HINTS: dict[Any, str] = {
+    "numerator": " (a {kind} has 'variable', not 'numerator')",
+    ("q", "median"): " (a median is the quantile at 0.5; use 'type: quantile' for another q)",
+    "q": " (it applies to quantiles)",
+    "qrule": " (it applies to medians and quantiles)",
+    "interval": " (it applies to medians and quantiles)",
+}
 
 
 def _expression(check: SpecChecker, value: Any, key: str, source: Mapping) -> str:

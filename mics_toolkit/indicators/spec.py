@@ -48,9 +48,10 @@ class IndicatorSpec:
     file : str
         The survey file (unit): ``hh``, ``hl``, ``wm``, ``mn``, ``ch``, ``fs``; for a pooled
         indicator, the first of ``files``.
-    type : {"percentage", "mean", "ratio"}
+    type : {"percentage", "mean", "ratio", "median", "quantile", "distribution"}
     missing : {"exclude", "in_denominator"}
-        How answers coded no response / DK / not applicable are treated.
+        How answers coded no response / DK / not applicable are treated (for a
+        distribution, ``in_denominator`` keeps them as categories of their own).
     universe : str, dict or None
         Condition selecting the denominator (expression language); None: every completed
         record of the file. Each expression field may instead map every file of ``files``
@@ -60,7 +61,13 @@ class IndicatorSpec:
     denominator : str, dict or None
         Ratio only: the denominator expression.
     variable : str, dict or None
-        Mean only: the variable or numeric expression averaged.
+        Mean, median, quantile: the variable or numeric expression summarised.
+        Distribution: the variable (or expression) whose categories are shared out.
+    q : float or None
+        Quantile only: the probability, in (0, 1).
+    qrule, interval : str or None
+        Median and quantile: the quantile rule and confidence interval of
+        :func:`mics_toolkit.estimate.quantile`; None: its defaults (``"math"``, ``"mean"``).
     missing_codes : dict of str to tuple
         Extra codes treated as missing answers, per variable.
     weight : str, dict or None
@@ -93,6 +100,9 @@ class IndicatorSpec:
     numerator: str | dict[str, str] | None = None
     denominator: str | dict[str, str] | None = None
     variable: str | dict[str, str] | None = None
+    q: float | None = None
+    qrule: str | None = None
+    interval: str | None = None
     missing_codes: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     weight: str | dict[str, str] | None = None
     files: tuple[str, ...] = ()

@@ -6,8 +6,9 @@
   values (:class:`FrameSheet`: the index workbook, ``mics estimate --out x.xlsx``); both
   byte-identical on rebuild, text never a formula.
 - :mod:`~mics_toolkit.report.tidy`: :func:`tidy_frame`, :func:`write_csv`,
-  :func:`write_parquet`, and :func:`write_table_csv`, the CSV writer of any table (text that
-  looks like a formula neutralised, :mod:`~mics_toolkit.report.text_safety`).
+  :func:`write_parquet`, :func:`tidy_gaps_frame` (the tidy table of the gaps), and
+  :func:`write_table_csv`, the CSV writer of any table (text that looks like a formula
+  neutralised, :mod:`~mics_toolkit.report.text_safety`).
 - :mod:`~mics_toolkit.report.words`: the fixed words of every output in en, ru and kk.
 - :mod:`~mics_toolkit.report.manifest`: :class:`BuildInfo`, :func:`file_sha256`,
   :func:`write_manifest`.
@@ -45,17 +46,22 @@ from mics_toolkit.report.manifest import (
 )
 from mics_toolkit.report.output_folder import OutputFile
 from mics_toolkit.report.tidy import (
+    GAP_TIDY_COLUMNS,
     TIDY_COLUMNS,
     csv_bytes,
+    gaps_csv_bytes,
+    gaps_parquet_bytes,
     parquet_bytes,
     table_csv_bytes,
     tidy_frame,
+    tidy_gaps_frame,
     write_csv,
     write_parquet,
     write_table_csv,
 )
 
 __all__ = [
+    "GAP_TIDY_COLUMNS",
     "MANIFEST_NAME",
     "TIDY_COLUMNS",
     "BuildInfo",
@@ -65,6 +71,8 @@ __all__ = [
     "csv_bytes",
     "file_sha256",
     "frames_workbook_bytes",
+    "gaps_csv_bytes",
+    "gaps_parquet_bytes",
     "manifest",
     "manifest_bytes",
     "number_format",
@@ -73,6 +81,7 @@ __all__ = [
     "sheet_names",
     "table_csv_bytes",
     "tidy_frame",
+    "tidy_gaps_frame",
     "workbook_bytes",
     "write_csv",
     "write_frames_workbook",

@@ -4,8 +4,9 @@
 (:func:`~mics_toolkit.report.spec.load_report_spec`), checks the output folder before any work
 (:func:`~mics_toolkit.report.output_folder.check_output_folder`: no input of the build inside
 it, no file in it that no build wrote), opens the survey, reads once the columns the
-indicators need, estimates every indicator by every breakdown it is shown by, fills the tables
-and the appendix, renders the workbook, the tidy CSV/Parquet and ``manifest.json`` in memory
+indicators need, estimates every indicator by every breakdown it is shown by and every gap
+the tables and the appendix ask for, fills the tables and the appendix, renders the workbook,
+the tidy CSV/Parquet (and those of the gaps) and ``manifest.json`` in memory
 (:func:`report_outputs`) and replaces the folder's content with them as a unit. It reports
 progress through an optional callback ``progress(done, total, message)`` and returns a frozen
 :class:`ReportBuild`: the files written (name, path, size, SHA-256), the manifest, the
@@ -17,6 +18,7 @@ estimates and the time per stage.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,23 +29,43 @@ from typing import Any
 import pandas as pd
 
 from mics_toolkit.errors import OutputError, SpecError, close_matches
-from mics_toolkit.indicators import IndicatorSpec, compute_indicators
+from mics_toolkit.expr import parse
+from mics_toolkit.indicators import (
+    GAP_TYPES,
+    Gap,
+    IndicatorSpec,
+    compute_gaps,
+    estimate_prepared,
+    prepare_indicators,
+)
 from mics_toolkit.io import Survey, open_survey
 from mics_toolkit.io.reader_process import start_readers
 from mics_toolkit.report.excel import workbook_bytes
 from mics_toolkit.report.manifest import MANIFEST_NAME, BuildInfo, file_sha256, manifest_bytes
 from mics_toolkit.report.output_folder import OutputFile, check_output_folder
-from mics_toolkit.report.spec import ReportSpec, WeightingStep, load_report_spec
-from mics_toolkit.report.tidy import csv_bytes, parquet_bytes, tidy_frame
+from mics_toolkit.report.spec import GapSpec, ReportSpec, WeightingStep, load_report_spec
+from mics_toolkit.report.tidy import (
+    csv_bytes,
+    gaps_csv_bytes,
+    gaps_parquet_bytes,
+    parquet_bytes,
+    tidy_frame,
+    tidy_gaps_frame,
+)
+from mics_toolkit.report.words import GAP_WORDS, gap_label
 from mics_toolkit.specfile import LANGUAGES
 from mics_toolkit.tables import (
+    AppendixGap,
     AppendixIndicator,
     Breakdown,
     CountColumn,
+    DistributionColumns,
+    GapRow,
     IndicatorColumn,
     Table,
     TableSpec,
     build_table,
+    category_key,
     localise,
     sampling_errors,
 )
@@ -83,6 +105,7 @@ def report_outputs(
     notes: Sequence[str] = (),
     name: str = "report",
     parquet: bool = True,
+    gaps: pd.DataFrame | None = None,
 ) -> dict[str, bytes]:
     """Every output of a report, rendered in memory (the parameters of :func:`write_report`).
 
@@ -90,7 +113,8 @@ def report_outputs(
     -------
     dict of str to bytes
         ``<name>.xlsx``, ``<name>_estimates.csv``, ``<name>_estimates.parquet`` (unless
-        ``parquet=False``), then ``manifest.json`` with the SHA-256 and size of the others.
+        ``parquet=False``), with gaps ``<name>_gaps.csv`` and ``<name>_gaps.parquet``, then
+        ``manifest.json`` with the SHA-256 and size of the others.
 
     Raises
     ------
@@ -98,18 +122,22 @@ def report_outputs(
         pyarrow is missing for Parquet.
     """
     tidy = tidy_frame(estimates, breakdowns=breakdowns, lang=info.lang)
-    outputs: dict[str, bytes] = {
-        f"{name}.xlsx": workbook_bytes(tables, info=info, notes=notes),
-        f"{name}_estimates.csv": csv_bytes(tidy),
-    }
-    if parquet:
+    tables_of = [(f"{name}_estimates", tidy, csv_bytes, parquet_bytes)]
+    if gaps is not None and len(gaps):
+        tidy_gaps = tidy_gaps_frame(gaps, breakdowns=breakdowns, lang=info.lang)
+        tables_of.append((f"{name}_gaps", tidy_gaps, gaps_csv_bytes, gaps_parquet_bytes))
+    outputs: dict[str, bytes] = {f"{name}.xlsx": workbook_bytes(tables, info=info, notes=notes)}
+    for stem, frame, to_csv, to_parquet in tables_of:
+        outputs[f"{stem}.csv"] = to_csv(frame)
+        if not parquet:
+            continue
         try:
-            outputs[f"{name}_estimates.parquet"] = parquet_bytes(tidy)
+            outputs[f"{stem}.parquet"] = to_parquet(frame)
         except ImportError as error:
             raise OutputError(
                 "cannot write the Parquet output: it needs pyarrow (pip install pyarrow), "
                 "or pass parquet=False",
-                path=f"{name}_estimates.parquet",
+                path=f"{stem}.parquet",
             ) from error
     outputs[MANIFEST_NAME] = manifest_bytes(info, outputs)
     return outputs
@@ -125,6 +153,7 @@ def write_report(
     notes: Sequence[str] = (),
     name: str = "report",
     parquet: bool = True,
+    gaps: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write the report outputs into ``folder``, replacing its content as a unit.
 
@@ -148,6 +177,9 @@ def write_report(
         Base name: ``<name>.xlsx``, ``<name>_estimates.csv``, ``<name>_estimates.parquet``.
     parquet : bool
         Also write the Parquet file (needs pyarrow).
+    gaps : pandas.DataFrame, optional
+        The gaps behind the tables (:func:`mics_toolkit.indicators.compute_gaps`): written
+        as ``<name>_gaps.csv`` and ``<name>_gaps.parquet`` when it has rows.
 
     Returns
     -------
@@ -163,7 +195,8 @@ def write_report(
     """
     target = check_output_folder(folder, {})
     outputs = report_outputs(tables=tables, estimates=estimates, info=info,
-                             breakdowns=breakdowns, notes=notes, name=name, parquet=parquet)
+                             breakdowns=breakdowns, notes=notes, name=name, parquet=parquet,
+                             gaps=gaps)
     return {f.name: f.path for f in target.write(outputs)}
 
 
@@ -188,6 +221,9 @@ class ReportBuild:
         ``total`` (wall time; never written into an output).
     n_tables : int
         Sheets of tables written (standard tables and appendix tables).
+    gaps : pandas.DataFrame
+        The gaps of the tables and the appendix
+        (:data:`mics_toolkit.indicators.GAP_COLUMNS`; no rows when none is asked).
     """
 
     files: tuple[OutputFile, ...]
@@ -195,6 +231,7 @@ class ReportBuild:
     estimates: pd.DataFrame = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
     n_tables: int = 0
+    gaps: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def outputs(self) -> dict[str, Path]:
@@ -274,20 +311,31 @@ class _Plan:
         return cls(survey, plan, specs, _needed_columns(survey, specs, plan, spec.weighting))
 
     def n_steps(self, spec: ReportSpec) -> int:
-        """Files read, estimates, tables and the writing."""
+        """Files read, estimates, gaps, tables and the writing."""
         n_estimates = sum(1 + len(v) for v in self.plan.values())
-        n_tables = len(spec.tables) + (1 if spec.appendix_items else 0)
-        return len(self.needed) + n_estimates + n_tables + 1
+        n_tables = len(spec.tables) + (1 if spec.appendix_items or spec.appendix_gaps else 0)
+        n_gaps = 1 if _gap_requests(spec) else 0
+        return len(self.needed) + n_estimates + n_gaps + n_tables + 1
 
-    def estimate(self, spec: ReportSpec, steps: _Steps) -> pd.DataFrame:
-        """Every indicator by its breakdowns, with the spec's options and weighting."""
+    def estimate(self, spec: ReportSpec, steps: _Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every indicator by its breakdowns, and every gap asked, with the spec's options
+        and weighting: the estimates frame and the gaps frame."""
         options = spec.options
-        return compute_indicators(
+        prepared = prepare_indicators(
             self.survey, self.specs, breakdowns=self.plan, lonely_psu=options.lonely_psu,
-            level=options.level, ci=options.ci, ci_method=options.ci_method, df=options.df,
-            adjustments=[step.adjustment() for step in spec.weighting],
+            adjustments=[step.adjustment() for step in spec.weighting])
+        estimates = estimate_prepared(
+            prepared, self.plan, level=options.level, ci=options.ci,
+            ci_method=options.ci_method, df=options.df,
             progress=lambda _done, _total, message: steps(f"estimate {message}"),
         )
+        requests = _gap_requests(spec)
+        _check_gap_categories(spec, requests, estimates)
+        gaps = compute_gaps(prepared, [gap for gap, _ in requests], level=options.level,
+                            ci=options.ci, df=options.df)
+        if requests:
+            steps("gaps")
+        return estimates, gaps
 
     def read(self, steps: _Steps) -> None:
         """Read the needed columns of every file, the household file first."""
@@ -382,20 +430,20 @@ def build_report(
     clock.lap("open")
     plan.read(steps)
     clock.lap("read")
-    estimates = plan.estimate(spec, steps)
+    estimates, gaps = plan.estimate(spec, steps)
     clock.lap("estimate")
     named, extra = _resolve_breakdowns(spec, plan.survey, plan.plan)
-    tables = _render_tables(spec, named, estimates, lang, steps)
+    tables = _render_tables(spec, named, estimates, gaps, lang, steps, plan.survey)
     clock.lap("tables")
     outputs = report_outputs(
         tables=tables, estimates=estimates, info=_build_info(spec, plan, lang),
         breakdowns=[*named.values(), *extra], notes=[_localised(n, lang) for n in spec.notes],
-        name=spec.name,
+        name=spec.name, gaps=gaps,
     )
     files = folder.write(outputs)
     steps("wrote the report")
     clock.lap("write")
-    return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]),
+    return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]), gaps=gaps,
                        estimates=estimates, timings=clock.stop(), n_tables=len(tables))
 
 
@@ -408,24 +456,89 @@ def _language(spec: ReportSpec, lang: str | None) -> str:
 
 
 def _render_tables(spec: ReportSpec, named: Mapping[str, Breakdown], estimates: pd.DataFrame,
-                   lang: str, steps: _Steps) -> list[Table]:
+                   gaps: pd.DataFrame, lang: str, steps: _Steps, survey: Survey) -> list[Table]:
     """The standard tables, then the sampling-error appendix tables."""
     tables = []
-    for table_spec in _table_specs(spec, named):
-        tables.append(build_table(table_spec, estimates, lang=lang))
+    for table_spec in _table_specs(spec, named, estimates, survey, lang):
+        tables.append(build_table(table_spec, estimates, lang=lang, gaps=gaps))
         steps(f"table {table_spec.id}")
-    if spec.appendix_items:
+    if spec.appendix_items or spec.appendix_gaps:
         appendix = sampling_errors(
             estimates,
             [AppendixIndicator(i.indicator, i.label, i.universe, i.decimals,
                                mics_code=spec.catalogue[i.indicator].mics,
-                               sdg_code=", ".join(spec.catalogue[i.indicator].sdg) or None)
+                               sdg_code=", ".join(spec.catalogue[i.indicator].sdg) or None,
+                               design_effect=i.design_effect)
              for i in spec.appendix_items],
             [named[d] for d in spec.appendix_domains],
+            gaps=gaps,
+            gap_items=[_appendix_gap(spec, named, gap, lang) for gap in spec.appendix_gaps],
         )
         tables.extend(appendix.to_tables(lang, title=spec.appendix_title))
         steps("sampling-error appendix")
     return tables
+
+
+def _gap_requests(spec: ReportSpec) -> list[tuple[Gap, GapSpec]]:
+    """The gaps the tables and the appendix show, each with the spec entry asking for it: a
+    table's gaps for each of its percentage, mean and ratio columns."""
+    requests = []
+    for table in spec.tables:
+        for gap in table.gaps:
+            variable = spec.breakdowns[gap.breakdown].variable
+            for column in table.columns:
+                indicator = spec.catalogue[column.indicator]
+                if column.count or indicator.type not in GAP_TYPES:
+                    continue
+                if gap.breakdown in column.not_applicable:
+                    continue
+                requests.append((Gap(indicator.id, variable, gap.first, gap.second, gap.kind),
+                                 gap))
+    for gap in spec.appendix_gaps:
+        variable = spec.breakdowns[gap.breakdown].variable
+        requests.append((Gap(gap.indicator, variable, gap.first, gap.second, gap.kind), gap))
+    return requests
+
+
+def _check_gap_categories(spec: ReportSpec, requests: Sequence[tuple[Gap, GapSpec]],
+                          estimates: pd.DataFrame) -> None:
+    """Both categories of every gap have estimates with cases; errors point at the gap in
+    the spec."""
+    cases = estimates["n_unweighted"].to_numpy() > 0
+    present = set(zip(estimates["indicator"].astype(str)[cases],
+                      estimates["breakdown"].astype(str)[cases],
+                      estimates["category"].astype(str)[cases], strict=True))
+    for gap, entry in requests:
+        for side in ("first", "second"):
+            code = getattr(gap, side)
+            if (gap.indicator, gap.breakdown, category_key(code)) not in present:
+                raise spec.error(
+                    f"category {category_key(code)} of {entry.breakdown!r} ({gap.breakdown}) "
+                    f"has no cases of indicator {gap.indicator}; compare categories that do",
+                    f"{entry.key}.{side}", entry.line)
+
+
+def _gap_text(named: Mapping[str, Breakdown], gap: GapSpec, lang: str) -> str:
+    """The label of a gap row in ``lang``: the spec's, else "Difference: <first> -
+    <second>" with the categories' labels."""
+    if gap.label is not None:
+        return _localised(gap.label, lang)
+    breakdown = named[gap.breakdown]
+    labels = dict(breakdown.labelled_categories(lang))
+    first, second = category_key(gap.first), category_key(gap.second)
+    return gap_label(gap.kind, labels.get(first, first), labels.get(second, second), lang)
+
+
+def _appendix_gap(spec: ReportSpec, named: Mapping[str, Breakdown], gap: GapSpec,
+                  lang: str) -> AppendixGap:
+    indicator = spec.catalogue[gap.indicator]
+    label = _gap_text(named, gap, lang)
+    if gap.label is None:
+        label = GAP_WORDS[lang]["appendix"].format(
+            indicator=_localised(indicator.label, lang), gap=label)
+    return AppendixGap(indicator.id, named[gap.breakdown].key, gap.first, gap.second, label,
+                       kind=gap.kind, decimals=gap.decimals, mics_code=indicator.mics,
+                       sdg_code=", ".join(indicator.sdg) or None)
 
 
 def _build_info(spec: ReportSpec, plan: _Plan, lang: str) -> BuildInfo:
@@ -509,6 +622,16 @@ def _check_variables(spec: ReportSpec, survey: Survey, plan: Mapping[str, list[s
                             f"{indicator.id} in {survey.paths[file].name}; use a breakdown of "
                             "that file", f"{table.key}.rows", table.line,
                         )
+    for gap in spec.appendix_gaps:
+        indicator = spec.catalogue[gap.indicator]
+        variable = spec.breakdowns[gap.breakdown].variable
+        for file in indicator.files:
+            survey.require(file)
+            if variable not in survey.available(file):
+                raise spec.error(
+                    f"breakdown {gap.breakdown!r} ({variable}) is not available for indicator "
+                    f"{indicator.id} in {survey.paths[file].name}", f"{gap.key}.breakdown",
+                    gap.line)
     for item in spec.appendix_items:
         indicator = spec.catalogue[item.indicator]
         for file in indicator.files:
@@ -578,14 +701,25 @@ def _needed_columns(survey: Survey, specs: Sequence[IndicatorSpec],
     return {file: sorted(names) for file, names in needed.items()}
 
 
-def _table_specs(spec: ReportSpec, named: Mapping[str, Breakdown]) -> list[TableSpec]:
+def _table_specs(spec: ReportSpec, named: Mapping[str, Breakdown], estimates: pd.DataFrame,
+                 survey: Survey, lang: str) -> list[TableSpec]:
     out = []
     for table in spec.tables:
         columns = []
         for column in table.columns:
             indicator = spec.catalogue[column.indicator]
             not_applicable = [named[n].key for n in column.not_applicable]
-            if column.count:
+            if column.distribution:
+                columns.append(DistributionColumns(
+                    indicator.id,
+                    _distribution_categories(spec, column, indicator, estimates, survey),
+                    count_header=(column.count_header if column.count_header is not None
+                                  else indicator.denominator_label or dict(_WEIGHTED_HEADER)),
+                    header=column.header,
+                    decimals=1 if column.decimals is None else column.decimals,
+                    not_applicable=not_applicable,
+                ))
+            elif column.count:
                 if column.header is not None:
                     header = column.header
                 elif not column.weighted:
@@ -615,8 +749,49 @@ def _table_specs(spec: ReportSpec, named: Mapping[str, Breakdown]) -> list[Table
             subtitle=table.subtitle,
             stub_header=table.stub_header,
             notes=table.notes,
+            gaps=[GapRow(named[g.breakdown].key, g.first, g.second, _gap_text(named, g, lang),
+                         kind=g.kind) for g in table.gaps],
         ))
     return out
+
+
+def _distribution_categories(spec: ReportSpec, column, indicator: IndicatorSpec,
+                             estimates: pd.DataFrame, survey: Survey) -> dict[Any, Any]:
+    """The columns of a distribution: the spec's categories, else the categories estimated
+    in the order of the value labels of the indicator's variable (a category without a label
+    named by its code, after the labelled ones)."""
+    if column.categories is not None:
+        return column.categories
+    prefix = f"{indicator.id}="
+    estimated = sorted({name[len(prefix):] for name in estimates["indicator"].astype(str)
+                        if name.startswith(prefix)},
+                       key=lambda c: (float(c), c) if _is_number(c) else (math.inf, c))
+    labels: dict[str, Any] = {}
+    for file in indicator.files:
+        text = indicator.expression("variable", file)
+        names = parse(text).variables
+        if len(names) == 1 and text.strip() in names:
+            variable = text.strip()
+            source = file if variable in survey.variables(file) else \
+                survey.config.household_file
+            if survey.has(source) and variable in survey.variables(source):
+                for code, label in survey.metadata(source).labels(variable).items():
+                    labels.setdefault(category_key(code), label)
+    if not labels:
+        raise spec.error(
+            f"the distribution {indicator.id} has no value labels to name its columns "
+            "(its variable is an expression or unlabelled); list its categories",
+            f"{column.key}.categories", column.line)
+    ordered = [c for c in labels if c in estimated] + [c for c in estimated if c not in labels]
+    return {c: labels.get(c, c) for c in ordered}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _inputs(survey: Survey, specs: Sequence[IndicatorSpec], needed: Mapping[str, list[str]]

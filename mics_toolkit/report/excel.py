@@ -211,7 +211,8 @@ def _line_width(text: str, *, bold: bool = False) -> float:
 
 
 # ---------------------------------------------------------------------- cells
-def number_format(kind: str, decimals: int, *, parentheses: bool = False) -> str:
+def number_format(kind: str, decimals: int, *, parentheses: bool = False,
+                  marker: str = "") -> str:
     """Excel number format of a cell.
 
     Parameters
@@ -222,6 +223,9 @@ def number_format(kind: str, decimals: int, *, parentheses: bool = False) -> str
     parentheses : bool
         Show the number in parentheses (25-49 unweighted cases), negative values as
         ``(-1.0)``.
+    marker : str
+        Text shown after the number (the mark of a significant gap), as a literal of the
+        format: the cell stays a number.
 
     Examples
     --------
@@ -229,10 +233,17 @@ def number_format(kind: str, decimals: int, *, parentheses: bool = False) -> str
     ('0.0', '(0.0);(-0.0)')
     >>> number_format("count", 0), number_format("number", 3)
     ('#,##0', '0.000')
+    >>> number_format("number", 2, marker="x")
+    '0.00"x";-0.00"x"'
     """
     body = "#,##0" if kind == "count" else "0"
     if decimals > 0:
         body += "." + "0" * decimals
+    if marker:
+        literal = '"' + marker.replace('"', "") + '"'
+        if parentheses:
+            return f"({body}){literal};(-{body}){literal}"
+        return f"{body}{literal};-{body}{literal}"
     return f"({body});(-{body})" if parentheses else body
 
 
@@ -313,7 +324,7 @@ def _put_cell(target, cell: Cell) -> None:
         value = float(cell.display)
         target.value = value
         target.number_format = number_format(
-            cell.kind, cell.decimals, parentheses=cell.parentheses
+            cell.kind, cell.decimals, parentheses=cell.parentheses, marker=cell.marker
         )
     else:
         _put_text(target, cell.shown)

@@ -31,13 +31,20 @@ Top-level keys of a report spec (``examples/kz_mics/report.yaml`` is a complete 
 ``breakdowns``     name -> ``{variable, title, categories}``; ``categories`` maps code to
                    label, in display order; without it the survey's value labels are used.
                    ``total`` is predefined (override its ``title`` to relabel it)
-``tables``         list of ``{id, title, subtitle, stub_header, rows, columns, notes}``;
+``tables``         list of ``{id, title, subtitle, stub_header, rows, columns, notes, gaps}``;
                    ``rows`` lists breakdown names; a column is ``{indicator: ID}`` (header,
-                   decimals, footnote, not_applicable optional) or ``{count: ID}`` (weighted
+                   decimals, footnote, not_applicable optional), ``{count: ID}`` (weighted
                    count of the indicator's denominator; ``weighted: false`` for the
-                   unweighted count)
-``appendix``       ``{title, domains, groups}``: ``domains`` lists breakdown names (one table
-                   per category), ``groups`` lists ``{universe, indicators}``
+                   unweighted count) or ``{distribution: ID}`` (a percent distribution: a
+                   column per category, "Total" and "Number of ..."; header, categories,
+                   count_header, decimals, not_applicable optional); ``gaps`` lists
+                   ``{breakdown, first, second, kind, label}``: rows with the difference (or
+                   ratio) of every percentage, mean and ratio column between two categories
+                   of a row group, marked where significant at 5%
+``appendix``       ``{title, domains, groups, gaps}``: ``domains`` lists breakdown names (one
+                   table per category), ``groups`` lists ``{universe, indicators}``, ``gaps``
+                   lists ``{indicator, breakdown, first, second, kind, label, decimals}``
+                   shown in the total's table
 ``weighting``      list of ``{file, totals, method, bounds, weight}``: the designs built on
                    ``file`` (a survey file or a list of them) are adjusted to the population
                    figures of the CSV file ``totals`` (relative to the spec; format of
@@ -65,7 +72,14 @@ from mics_toolkit.design.calibration import CALIBRATION_METHODS, read_totals
 from mics_toolkit.errors import ReadError, SpecError, close_matches
 from mics_toolkit.estimate import SurveyDesign
 from mics_toolkit.estimate.estimators import CI_METHODS, CI_OPTIONS, DF_OPTIONS
-from mics_toolkit.indicators import Catalogue, IndicatorSpec, load_catalogue
+from mics_toolkit.indicators import (
+    GAP_KINDS,
+    GAP_TYPES,
+    QUANTILE_TYPES,
+    Catalogue,
+    IndicatorSpec,
+    load_catalogue,
+)
 from mics_toolkit.indicators.compute import DesignAdjustment
 from mics_toolkit.io import SurveyConfig
 from mics_toolkit.report.manifest import file_sha256
@@ -77,12 +91,13 @@ from mics_toolkit.specfile import (
     require_regular_file,
     spec_error,
 )
-from mics_toolkit.tables import TOTAL_TITLE
+from mics_toolkit.tables import TOTAL_TITLE, category_key
 
 __all__ = [
     "REPORT_FIELDS",
     "WEIGHTING_METHODS",
     "BreakdownSpec",
+    "GapSpec",
     "ReportOptions",
     "ReportSpec",
     "WeightingStep",
@@ -113,12 +128,18 @@ WEIGHTING_METHODS: tuple[str, ...] = (*CALIBRATION_METHODS, "poststratify", "rak
 _REQUIRED = ("title", "survey", "build_date", "tables")
 _OPTION_FIELDS = ("lonely_psu", "level", "ci", "ci_method", "df")
 _BREAKDOWN_FIELDS = ("variable", "title", "categories")
-_TABLE_FIELDS = ("id", "title", "subtitle", "stub_header", "rows", "columns", "notes")
+_TABLE_FIELDS = ("id", "title", "subtitle", "stub_header", "rows", "columns", "notes", "gaps")
 _INDICATOR_COLUMN_FIELDS = ("indicator", "header", "decimals", "footnote", "not_applicable")
 _COUNT_COLUMN_FIELDS = ("count", "header", "weighted", "not_applicable")
-_APPENDIX_FIELDS = ("title", "domains", "groups")
+_DISTRIBUTION_COLUMN_FIELDS = ("distribution", "header", "categories", "count_header",
+                               "decimals", "not_applicable")
+_COLUMN_KINDS = ("indicator", "count", "distribution")
+_GAP_FIELDS = ("breakdown", "first", "second", "kind", "label")
+_APPENDIX_FIELDS = ("title", "domains", "groups", "gaps")
 _GROUP_FIELDS = ("universe", "indicators")
 _ITEM_FIELDS = ("indicator", "label", "decimals")
+_APPENDIX_GAP_FIELDS = ("indicator", "breakdown", "first", "second", "kind", "label",
+                        "decimals")
 _ESTIMATES = ("tables", "catalogue")
 _WEIGHTING_FIELDS = ("file", "totals", "method", "bounds", "weight")
 TOTAL_NAME = "total"
@@ -205,6 +226,43 @@ class _Column:
     not_applicable: tuple[str, ...]
     line: int | None
     key: str
+    distribution: bool = False
+    categories: Mapping[Any, Any] | None = None
+    count_header: Any = None
+
+
+@dataclass(frozen=True)
+class GapSpec:
+    """A gap of a table or of the appendix: two categories of a breakdown compared.
+
+    Attributes
+    ----------
+    breakdown : str
+        The breakdown's name in the spec (``"wealth"``).
+    first, second : category codes
+        ``first - second`` (or ``first / second``).
+    kind : {"difference", "ratio"}
+    label : str, mapping or None
+        Row label; None: ``"Difference: <first> - <second>"`` with the categories' labels.
+    indicator : str or None
+        The indicator (appendix gaps); None for a table's gaps (every percentage, mean and
+        ratio column of the table).
+    decimals : int
+        Decimals of the appendix row.
+    line : int or None
+    key : str
+        Its key in the spec (``tables[0].gaps[1]``).
+    """
+
+    breakdown: str
+    first: Any
+    second: Any
+    kind: str = "difference"
+    label: Any = None
+    indicator: str | None = None
+    decimals: int = 3
+    line: int | None = None
+    key: str = "gaps"
 
 
 @dataclass(frozen=True)
@@ -218,6 +276,7 @@ class _Table:
     notes: tuple[Any, ...]
     line: int | None
     key: str
+    gaps: tuple[GapSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +286,7 @@ class _AppendixItem:
     label: Any
     decimals: int
     line: int | None
+    design_effect: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -331,6 +391,8 @@ class ReportSpec:
         SHA-256 over the report spec and every indicator spec file (names and bytes).
     weighting : tuple of WeightingStep
         Weight adjustments applied before estimation, in order.
+    appendix_gaps : tuple of GapSpec
+        Gaps of the appendix (shown in the total's table).
     """
 
     path: Path
@@ -352,20 +414,23 @@ class ReportSpec:
     appendix_line: int | None = field(default=None, repr=False)
     sha256: str = ""
     weighting: tuple[WeightingStep, ...] = ()
+    appendix_gaps: tuple[GapSpec, ...] = field(default=(), repr=False)
 
     def indicator_ids(self) -> list[str]:
         """Indicators shown in the tables and the appendix, in order of first use."""
         ids = [c.indicator for t in self.tables for c in t.columns]
         ids += [i.indicator for i in self.appendix_items]
+        ids += [g.indicator for g in self.appendix_gaps]
         return list(dict.fromkeys(ids))
 
     def plan(self) -> dict[str, list[str]]:
         """Indicator id -> breakdown variables to estimate it by.
 
         Each indicator of a table is estimated by the variables of the table's rows, each of
-        the appendix by the domains' variables; with ``estimates: catalogue`` every catalogue
-        indicator is also estimated by its default breakdowns. Order: indicators in order of
-        first use, then the rest of the catalogue; breakdowns of the report first.
+        the appendix by the domains' variables (and an appendix gap's indicator by the gap's
+        breakdown); with ``estimates: catalogue`` every catalogue indicator is also estimated
+        by its default breakdowns. Order: indicators in order of first use, then the rest of
+        the catalogue; breakdowns of the report first.
         """
         plan: dict[str, list[str]] = {}
 
@@ -379,6 +444,8 @@ class ReportSpec:
                 add(column.indicator, table.rows)
         for item in self.appendix_items:
             add(item.indicator, self.appendix_domains)
+        for gap in self.appendix_gaps:
+            add(gap.indicator, [gap.breakdown])
         if self.estimates == "catalogue":
             for spec in self.catalogue.specs:
                 plan.setdefault(spec.id, [])
@@ -464,9 +531,10 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
         notes = check.labels(document["notes"], "notes", document, "notes")
     breakdowns = _breakdowns(check, document)
     tables = _tables(check, document, catalogue, breakdowns)
-    domains, items, appendix_title = (), (), None
+    domains, items, appendix_title, appendix_gaps = (), (), None, ()
     if "appendix" in document:
-        domains, items, appendix_title = _appendix(check, document, catalogue, breakdowns)
+        domains, items, appendix_title, appendix_gaps = _appendix(check, document, catalogue,
+                                                                  breakdowns)
     weighting = _weighting(check, document, base, survey_config)
     return ReportSpec(
         path=path,
@@ -488,6 +556,7 @@ def load_report_spec(path: str | os.PathLike[str]) -> ReportSpec:
         appendix_line=line_of(document, "appendix"),
         sha256=_spec_sha256(path, raw, catalogue),
         weighting=weighting,
+        appendix_gaps=appendix_gaps,
     )
 
 
@@ -588,6 +657,14 @@ def _tables(check: SpecChecker, document: Mapping, catalogue: Catalogue,
         for index, column in enumerate(columns_node):
             columns.append(_column(check, column, f"{key}.columns[{index}]", columns_node,
                                    index, catalogue, breakdowns, rows))
+        gaps = ()
+        if "gaps" in item:
+            gaps = _table_gaps(check, item, key, rows, breakdowns)
+            if not any(catalogue[c.indicator].type in GAP_TYPES for c in columns
+                       if not c.count):
+                raise check.error(
+                    f"gaps compare the table's {', '.join(GAP_TYPES)} columns; the table has "
+                    "none", f"{key}.gaps", item, "gaps")
         tables.append(
             _Table(
                 id=table_id,
@@ -602,23 +679,87 @@ def _tables(check: SpecChecker, document: Mapping, catalogue: Catalogue,
                        if "notes" in item else ()),
                 line=line_of(items, number),
                 key=key,
+                gaps=gaps,
             )
         )
     return tuple(tables)
 
 
+def _gap(check: SpecChecker, node: Mapping, key: str, parent: Any, index: int,
+         breakdowns: Mapping[str, BreakdownSpec], names: Sequence[str]) -> dict[str, Any]:
+    """The checked fields of one gap (a mapping whose keys the caller checked):
+    ``breakdown`` (one of ``names``), ``first`` and ``second`` (different category codes,
+    among the breakdown's listed categories), ``kind`` and ``label``."""
+    for required in ("breakdown", "first", "second"):
+        if required not in node:
+            raise check.error(f"{required!r} is required", f"{key}.{required}", node)
+    name = check.name(node["breakdown"], f"{key}.breakdown", node, "breakdown")
+    if name not in names or name == TOTAL_NAME:
+        choices = [n for n in names if n != TOTAL_NAME]
+        raise check.error(f"{name!r} is not a breakdown whose categories can be compared "
+                          f"here; use one of {', '.join(choices) or 'none'}",
+                          f"{key}.breakdown", node, "breakdown")
+    codes = {}
+    listed = breakdowns[name].categories
+    for side in ("first", "second"):
+        code = node[side]
+        if isinstance(code, bool) or not isinstance(code, int | float | str):
+            raise check.error(f"must be a category code of {name!r}, not {code!r}",
+                              f"{key}.{side}", node, side)
+        if listed is not None and category_key(code) not in {category_key(c) for c in listed}:
+            raise check.error(
+                f"{code!r} is not a category of breakdown {name!r} (its categories: "
+                f"{', '.join(category_key(c) for c in listed)})", f"{key}.{side}", node, side)
+        codes[side] = code
+    if category_key(codes["first"]) == category_key(codes["second"]):
+        raise check.error("a gap compares two different categories", f"{key}.second", node,
+                          "second")
+    kind = "difference"
+    if "kind" in node:
+        kind = check.choice(node["kind"], f"{key}.kind", GAP_KINDS, node, "kind")
+    label = None
+    if "label" in node:
+        label = check.label(node["label"], f"{key}.label", node, "label")
+    return {"breakdown": name, "first": codes["first"], "second": codes["second"],
+            "kind": kind, "label": label, "line": line_of(parent, index), "key": key}
+
+
+def _table_gaps(check: SpecChecker, item: Mapping, key: str, rows: Sequence[str],
+                breakdowns: Mapping[str, BreakdownSpec]) -> tuple[GapSpec, ...]:
+    nodes = check.items(item["gaps"], f"{key}.gaps", item, "gaps")
+    gaps = []
+    for index, node in enumerate(nodes):
+        check.mapping(node, f"{key}.gaps[{index}]", _GAP_FIELDS, nodes, index)
+        values = _gap(check, node, f"{key}.gaps[{index}]", nodes, index, breakdowns, rows)
+        gap = GapSpec(**values)
+        if any((g.breakdown, g.kind, category_key(g.first), category_key(g.second))
+               == (gap.breakdown, gap.kind, category_key(gap.first), category_key(gap.second))
+               for g in gaps):
+            raise check.error("this gap is listed twice", gap.key, nodes, index)
+        gaps.append(gap)
+    return tuple(gaps)
+
+
 def _column(check: SpecChecker, node: Any, key: str, parent: Any, index: int,
             catalogue: Catalogue, breakdowns: Mapping[str, BreakdownSpec],
             rows: Sequence[str]) -> _Column:
-    if not isinstance(node, Mapping) or ("indicator" in node) == ("count" in node):
-        raise check.error("a column is a mapping with either 'indicator: ID' or 'count: ID'",
-                          key, parent, index)
+    if not isinstance(node, Mapping) or sum(k in node for k in _COLUMN_KINDS) != 1:
+        raise check.error("a column is a mapping with one of 'indicator: ID', 'count: ID' or "
+                          "'distribution: ID'", key, parent, index)
+    if "distribution" in node:
+        return _distribution_column(check, node, key, parent, index, catalogue, breakdowns,
+                                    rows)
     count = "count" in node
     allowed = _COUNT_COLUMN_FIELDS if count else _INDICATOR_COLUMN_FIELDS
     check.mapping(node, key, allowed, parent, index)
     field_name = "count" if count else "indicator"
     spec = _indicator(check, catalogue, node[field_name], f"{key}.{field_name}", node,
                       field_name)
+    if spec.type == "distribution":
+        raise check.error(
+            f"indicator {spec.id!r} is a distribution: show it with 'distribution: "
+            f"{spec.id}' (a column per category, the total and the number of cases)",
+            f"{key}.{field_name}", node, field_name)
     header = None
     if "header" in node:
         header = check.labels(node["header"], f"{key}.header", node, "header")
@@ -633,17 +774,64 @@ def _column(check: SpecChecker, node: Any, key: str, parent: Any, index: int,
         if not isinstance(node["weighted"], bool):
             raise check.error("must be true or false", f"{key}.weighted", node, "weighted")
         weighted = node["weighted"]
-    not_applicable = ()
-    if "not_applicable" in node:
-        not_applicable = _breakdown_names(check, node["not_applicable"],
-                                          f"{key}.not_applicable", node, "not_applicable",
-                                          breakdowns)
-        for name in not_applicable:
-            if name not in rows:
-                raise check.error(f"{name!r} is not a row of the table",
-                                  f"{key}.not_applicable", node, "not_applicable")
+    not_applicable = _not_applicable(check, node, key, breakdowns, rows)
     return _Column(spec.id, count, header, decimals, footnote, weighted, not_applicable,
                    line_of(parent, index), key)
+
+
+def _not_applicable(check: SpecChecker, node: Mapping, key: str,
+                    breakdowns: Mapping[str, BreakdownSpec], rows: Sequence[str]
+                    ) -> tuple[str, ...]:
+    if "not_applicable" not in node:
+        return ()
+    names = _breakdown_names(check, node["not_applicable"], f"{key}.not_applicable", node,
+                             "not_applicable", breakdowns)
+    for name in names:
+        if name not in rows:
+            raise check.error(f"{name!r} is not a row of the table", f"{key}.not_applicable",
+                              node, "not_applicable")
+    return names
+
+
+def _distribution_column(check: SpecChecker, node: Mapping, key: str, parent: Any, index: int,
+                         catalogue: Catalogue, breakdowns: Mapping[str, BreakdownSpec],
+                         rows: Sequence[str]) -> _Column:
+    """A percent distribution: ``distribution`` (an indicator of type distribution),
+    ``header`` (spanner over the categories), ``categories`` (code -> header, display order;
+    default the value labels of the categories estimated), ``count_header``, ``decimals``,
+    ``not_applicable``."""
+    check.mapping(node, key, _DISTRIBUTION_COLUMN_FIELDS, parent, index)
+    spec = _indicator(check, catalogue, node["distribution"], f"{key}.distribution", node,
+                      "distribution")
+    if spec.type != "distribution":
+        raise check.error(
+            f"indicator {spec.id!r} is a {spec.type}, not a distribution; show it with "
+            f"'indicator: {spec.id}'", f"{key}.distribution", node, "distribution")
+    header = count_header = categories = None
+    if "header" in node:
+        header = check.labels(node["header"], f"{key}.header", node, "header")
+    if "count_header" in node:
+        count_header = check.labels(node["count_header"], f"{key}.count_header", node,
+                                    "count_header")
+    if "categories" in node:
+        mapping = node["categories"]
+        if not isinstance(mapping, Mapping) or not mapping:
+            raise check.error("must be a mapping of category code to column header",
+                              f"{key}.categories", node, "categories")
+        categories = {code: check.labels(label, f"{key}.categories.{code}", mapping, code)
+                      for code, label in mapping.items()}
+        keys = [category_key(code) for code in categories]
+        if len(set(keys)) != len(keys):
+            raise check.error("a category is listed twice", f"{key}.categories", node,
+                              "categories")
+    decimals = None
+    if "decimals" in node:
+        decimals = check.integer(node["decimals"], f"{key}.decimals", node, "decimals",
+                                 high=10)
+    not_applicable = _not_applicable(check, node, key, breakdowns, rows)
+    return _Column(spec.id, False, header, decimals, None, True, not_applicable,
+                   line_of(parent, index), key, distribution=True, categories=categories,
+                   count_header=count_header)
 
 
 def _appendix(check: SpecChecker, document: Mapping, catalogue: Catalogue,
@@ -678,14 +866,55 @@ def _appendix(check: SpecChecker, document: Mapping, catalogue: Catalogue,
                                              member, "decimals")
             else:
                 spec = _indicator(check, catalogue, member, item_key, members, index)
+            if spec.type == "distribution":
+                raise check.error(
+                    f"indicator {spec.id!r} is a distribution (a share per category); the "
+                    "appendix shows indicators with one value", item_key, members, index)
             if spec.id in seen:
                 raise check.error(f"indicator {spec.id!r} is listed twice in the appendix",
                                   item_key, members, index)
             seen.add(spec.id)
             items.append(_AppendixItem(spec.id, universe, label if label is not None
                                        else dict(spec.label), decimals,
-                                       line_of(members, index)))
-    return domains, tuple(items), title
+                                       line_of(members, index),
+                                       spec.type not in QUANTILE_TYPES))
+    gaps = ()
+    if "gaps" in node:
+        gaps = _appendix_gaps(check, node, catalogue, breakdowns, domains)
+    return domains, tuple(items), title, gaps
+
+
+def _appendix_gaps(check: SpecChecker, node: Mapping, catalogue: Catalogue,
+                   breakdowns: Mapping[str, BreakdownSpec], domains: Sequence[str]
+                   ) -> tuple[GapSpec, ...]:
+    nodes = check.items(node["gaps"], "appendix.gaps", node, "gaps")
+    if TOTAL_NAME not in domains:
+        raise check.error("the appendix shows gaps in the table of the total; add 'total' to "
+                          "its domains", "appendix.gaps", node, "gaps")
+    out = []
+    for index, item in enumerate(nodes):
+        key = f"appendix.gaps[{index}]"
+        check.mapping(item, key, _APPENDIX_GAP_FIELDS, nodes, index, ("indicator",))
+        spec = _indicator(check, catalogue, item["indicator"], f"{key}.indicator", item,
+                          "indicator")
+        if spec.type not in GAP_TYPES:
+            raise check.error(
+                f"indicator {spec.id!r} is a {spec.type}; gaps compare a "
+                f"{', '.join(GAP_TYPES[:-1])} or {GAP_TYPES[-1]}", f"{key}.indicator", item,
+                "indicator")
+        values = _gap(check, item, key, nodes, index, breakdowns, list(breakdowns))
+        decimals = 3
+        if "decimals" in item:
+            decimals = check.integer(item["decimals"], f"{key}.decimals", item, "decimals",
+                                     high=10)
+        gap = GapSpec(**values, indicator=spec.id, decimals=decimals)
+        if any((g.indicator, g.breakdown, g.kind, category_key(g.first),
+                category_key(g.second)) == (gap.indicator, gap.breakdown, gap.kind,
+                                            category_key(gap.first), category_key(gap.second))
+               for g in out):
+            raise check.error("this gap is listed twice", key, nodes, index)
+        out.append(gap)
+    return tuple(out)
 
 
 def _weighting(check: SpecChecker, document: Mapping, base: Path,

@@ -6,6 +6,12 @@ deterministic bytes (fixed column order and types, no index, no timestamps, no p
 metadata) and :func:`write_csv`/:func:`write_parquet` write them atomically.
 Estimates keep full precision; proportions are fractions (0-1), not percentages.
 
+The gaps of a report (differences and ratios between two categories of a breakdown, the
+frame of :func:`mics_toolkit.indicators.compute_gaps`) are a second tidy table,
+:func:`tidy_gaps_frame` (:data:`GAP_TIDY_COLUMNS`: the gaps frame with the row's label, the
+significance at 5% and the small-sample flag), written by :func:`gaps_csv_bytes` and
+:func:`gaps_parquet_bytes` in the same way.
+
 :func:`table_csv_bytes` is the one CSV writer of the package (the tidy table, the index
 tables, ``mics estimate --out x.csv``): text fields that a spreadsheet would run as a formula
 get a leading apostrophe (:mod:`mics_toolkit.report.text_safety`); the Parquet file keeps the
@@ -24,8 +30,10 @@ import pandas as pd
 
 from mics_toolkit.errors import OutputError, check_option
 from mics_toolkit.estimate import RESULT_COLUMNS
+from mics_toolkit.indicators import GAP_COLUMNS, SIGNIFICANCE_LEVEL
 from mics_toolkit.io import check_output_path, write_atomically
 from mics_toolkit.report.text_safety import csv_safe
+from mics_toolkit.report.words import gap_label
 from mics_toolkit.tables import (
     LANGUAGES,
     TOTAL,
@@ -37,11 +45,15 @@ from mics_toolkit.tables import (
 from mics_toolkit.tables.mics_rules import PARENTHESES_BELOW, SUPPRESS_BELOW
 
 __all__ = [
+    "GAP_TIDY_COLUMNS",
     "TIDY_COLUMNS",
     "csv_bytes",
+    "gaps_csv_bytes",
+    "gaps_parquet_bytes",
     "parquet_bytes",
     "table_csv_bytes",
     "tidy_frame",
+    "tidy_gaps_frame",
     "write_csv",
     "write_parquet",
     "write_table_csv",
@@ -57,6 +69,21 @@ TIDY_COLUMNS: tuple[str, ...] = (
 )
 _TEXT_COLUMNS = ("indicator", "breakdown", "category", "label", "flags")
 PARQUET_METADATA = {b"mics_toolkit": b"tidy estimates; proportions are fractions"}
+
+GAP_TIDY_COLUMNS: tuple[str, ...] = (
+    *GAP_COLUMNS[:6],
+    "label",
+    *GAP_COLUMNS[6:],
+    "significant",
+    "flags",
+)
+"""Columns of the tidy gaps table: :data:`mics_toolkit.indicators.GAP_COLUMNS` with
+``label`` after ``contrast`` ("Difference: Richest - Poorest"), then ``significant``
+(``p_value < 0.05``) and ``flags`` (the small-sample flag of ``n_unweighted``)."""
+_GAP_TEXT_COLUMNS = ("indicator", "breakdown", "kind", "first", "second", "contrast", "label",
+                     "flags")
+GAPS_PARQUET_METADATA = {b"mics_toolkit": b"tidy gaps; differences of proportions are "
+                                          b"fractions"}
 
 
 def tidy_frame(
@@ -120,6 +147,72 @@ def tidy_frame(
     return out
 
 
+def tidy_gaps_frame(
+    gaps: pd.DataFrame,
+    *,
+    breakdowns: Sequence[Breakdown] = (),
+    lang: str = "en",
+    suppress_below: int = SUPPRESS_BELOW,
+    parentheses_below: int = PARENTHESES_BELOW,
+) -> pd.DataFrame:
+    """The long table of every gap, with labels, significance and flags.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        The gaps frame (:func:`mics_toolkit.indicators.compute_gaps`).
+    breakdowns : sequence of Breakdown
+        Where the categories' labels come from (a category without one is named by its
+        code).
+    lang : {"en", "ru", "kk"}
+    suppress_below, parentheses_below : int
+        Small-sample thresholds for ``flags``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`GAP_TIDY_COLUMNS`, rows in the order of ``gaps``; differences of
+        percentages are fractions (0.05 is 5 percentage points).
+    """
+    check_option("lang", lang, LANGUAGES)
+    labels: dict[tuple[str, str], str] = {}
+    for breakdown in breakdowns:
+        for category, label in breakdown.labelled_categories(lang):
+            labels[(breakdown.key, category)] = label
+    rows = zip(*(gaps[name].astype(str).tolist()
+                 for name in ("breakdown", "kind", "first", "second")), strict=True)
+    label_column = [gap_label(kind, labels.get((b, first), first),
+                              labels.get((b, second), second), lang)
+                    for b, kind, first, second in rows]
+    out = pd.DataFrame({name: pd.array(gaps[name].astype(str).tolist(), dtype="str")
+                        for name in GAP_COLUMNS[:6]})
+    out["label"] = pd.array(label_column, dtype="str")
+    for name in GAP_COLUMNS[6:]:
+        dtype = np.int64 if name == "n_unweighted" else np.float64
+        out[name] = gaps[name].to_numpy(dtype=dtype)
+    out["significant"] = out["p_value"].to_numpy() < SIGNIFICANCE_LEVEL
+    marked = flags(out["n_unweighted"].to_numpy(), suppress_below=suppress_below,
+                   parentheses_below=parentheses_below)
+    out["flags"] = pd.array(marked.tolist(), dtype="str")
+    return out
+
+
+def gaps_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV of a tidy gaps frame (:func:`table_csv_bytes`)."""
+    if list(frame.columns) != list(GAP_TIDY_COLUMNS):
+        raise ValueError(f"not a tidy gaps frame: columns {list(frame.columns)}; use "
+                         "tidy_gaps_frame()")
+    return table_csv_bytes(frame)
+
+
+def gaps_parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Parquet of a tidy gaps frame, as :func:`parquet_bytes` (``significant`` boolean)."""
+    if list(frame.columns) != list(GAP_TIDY_COLUMNS):
+        raise ValueError(f"not a tidy gaps frame: columns {list(frame.columns)}; use "
+                         "tidy_gaps_frame()")
+    return _parquet(frame, GAP_TIDY_COLUMNS, _GAP_TEXT_COLUMNS, GAPS_PARQUET_METADATA)
+
+
 def _check_tidy(frame: pd.DataFrame) -> None:
     if list(frame.columns) != list(TIDY_COLUMNS):
         raise ValueError(f"not a tidy frame: columns {list(frame.columns)}; use tidy_frame()")
@@ -149,25 +242,35 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
     """Parquet of a tidy frame with an explicit schema (text as UTF-8 strings, int64 counts,
     float64 statistics), snappy compression, and no pandas or creation metadata."""
+    _check_tidy(frame)
+    return _parquet(frame, TIDY_COLUMNS, _TEXT_COLUMNS, PARQUET_METADATA)
+
+
+def _parquet(frame: pd.DataFrame, columns: Sequence[str], text_columns: Sequence[str],
+             metadata: dict[bytes, bytes]) -> bytes:
+    """Parquet bytes of ``frame``'s ``columns``: text, int64 ``n_unweighted``, boolean
+    ``significant``, float64 others."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    _check_tidy(frame)
     fields = []
     arrays = []
-    for name in TIDY_COLUMNS:
-        if name in _TEXT_COLUMNS:
+    for name in columns:
+        if name in text_columns:
             kind = pa.string()
             values = frame[name].astype(str).tolist()
+        elif name == "significant":
+            kind = pa.bool_()
+            values = frame[name].to_numpy(dtype=bool)
         elif name == "n_unweighted":
             kind = pa.int64()
             values = frame[name].to_numpy(dtype=np.int64)
         else:
             kind = pa.float64()
             values = frame[name].to_numpy(dtype=np.float64)
-        fields.append(pa.field(name, kind, nullable=name not in _TEXT_COLUMNS))
+        fields.append(pa.field(name, kind, nullable=name not in text_columns))
         arrays.append(pa.array(values, type=kind))
-    schema = pa.schema(fields, metadata=PARQUET_METADATA)
+    schema = pa.schema(fields, metadata=metadata)
     table = pa.Table.from_arrays(arrays, schema=schema)
     buffer = io.BytesIO()
     pq.write_table(

@@ -4,8 +4,8 @@ Every fixed text a partner reads in a workbook or chart comes from here: the hea
 contents, notes and metadata sheets (:data:`WORKBOOK_WORDS`), the labels of the metadata rows
 and the translations of the fixed convention texts (:data:`METADATA_WORDS`,
 :data:`CONVENTION_TEXTS`, used by :meth:`~mics_toolkit.report.manifest.BuildInfo.metadata_rows`),
-and the sheet names, descriptions, column headers, explanation sheet and chart texts of the
-index outputs (:data:`INDEX_SHEETS`, :data:`INDEX_HEADERS`, :data:`INDEX_EXPLANATION`,
+the labels of gap rows (:data:`GAP_WORDS`, :func:`gap_label`), and the sheet names,
+descriptions, column headers, explanation sheet and chart texts of the index outputs (:data:`INDEX_SHEETS`, :data:`INDEX_HEADERS`, :data:`INDEX_EXPLANATION`,
 :data:`INDEX_WORDS`). Labels of tables, indicators and categories come from the specs and
 the survey instead. Each table has the same keys in every language (a test checks it).
 
@@ -23,6 +23,7 @@ from mics_toolkit.tables import LANGUAGES
 
 __all__ = [
     "CONVENTION_TEXTS",
+    "GAP_WORDS",
     "INDEX_EXPLANATION",
     "INDEX_HEADERS",
     "INDEX_SENSITIVITY_EXPLANATION",
@@ -32,6 +33,7 @@ __all__ = [
     "WORKBOOK_WORDS",
     "convention_label",
     "convention_text",
+    "gap_label",
     "words",
 ]
 
@@ -657,6 +659,50 @@ INDEX_WORDS: dict[str, dict[str, str]] = {
     },
 }
 """Texts of the index charts and descriptions: engine names, axis labels, titles, legend."""
+
+
+GAP_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "difference": "Difference: {first} - {second}",
+        "ratio": "Ratio: {first} / {second}",
+        "appendix": "{indicator} ({gap})",
+    },
+    "ru": {
+        "difference": "Разница: {first} - {second}",
+        "ratio": "Отношение: {first} / {second}",
+        "appendix": "{indicator} ({gap})",
+    },
+    "kk": {
+        "difference": "Айырма: {first} - {second}",
+        "ratio": "Қатынас: {first} / {second}",
+        "appendix": "{indicator} ({gap})",
+    },
+}
+"""Labels of gap rows (differences and ratios between two categories of a breakdown):
+``{first}`` and ``{second}`` are the categories' labels; an appendix row also names the
+indicator."""
+
+
+def gap_label(kind: str, first: str, second: str, lang: str) -> str:
+    """The label of a gap row: ``"Difference: Richest - Poorest"``, ``"Ratio: Urban / Rural"``.
+
+    Parameters
+    ----------
+    kind : {"difference", "ratio"}
+    first, second : str
+        The categories' labels in ``lang``.
+    lang : {"en", "ru", "kk"}
+
+    Examples
+    --------
+    >>> gap_label("difference", "Richest", "Poorest", "en")
+    'Difference: Richest - Poorest'
+    >>> gap_label("ratio", "Қала", "Ауыл", "kk")
+    'Қатынас: Қала / Ауыл'
+    """
+    check_option("lang", lang, LANGUAGES)
+    check_option("kind", kind, ("difference", "ratio"))
+    return GAP_WORDS[lang][kind].format(first=first, second=second)
 
 
 def words(table: Mapping[str, Mapping], lang: str) -> Mapping:

@@ -8,7 +8,9 @@ functions decide only how a value is *shown* (domain.md section 3):
   cases an asterisk instead of the value, 0 cases "-", and "na" where the indicator does not
   apply;
 - the standard footnotes explain the marks, and indicator footnotes read
-  "[1] MICS indicator PR.2 - Violent discipline; SDG indicator 16.2.1".
+  "[1] MICS indicator PR.2 - Violent discipline; SDG indicator 16.2.1";
+- a gap (a difference or ratio between two categories) significant at the 5% level carries
+  :data:`MARK_SIGNIFICANT` after its value, explained by :func:`significance_footnote`.
 
 Every function works on plain Python or numpy values and can be used alone (the Excel writer
 uses the flags to choose number formats such as ``(0.0)`` so that marked cells stay numeric).
@@ -46,6 +48,7 @@ __all__ = [
     "format_value",
     "indicator_footnote",
     "round_half_up",
+    "significance_footnote",
     "standard_footnotes",
 ]
 
@@ -71,6 +74,18 @@ FLAGS: tuple[str, ...] = ("", FLAG_PARENTHESES, FLAG_SUPPRESSED, FLAG_NO_CASES, 
 MARK_SUPPRESSED = "*"
 MARK_NO_CASES = "-"
 MARK_NOT_APPLICABLE = "na"
+MARK_SIGNIFICANT = "\u2020"
+"""The dagger written after a gap significant at the 5% level (not ``*``, which MICS tables
+use for fewer than 25 cases)."""
+
+_SIGNIFICANCE_FOOTNOTES: dict[str, str] = {
+    "en": "{mark} Significant at the 5% level (p < 0.05; design-based t-test of a difference "
+          "against 0, of a ratio against 1)",
+    "ru": "{mark} Значимо на уровне 5% (p < 0,05; t-критерий с учётом дизайна выборки: "
+          "разница против 0, отношение против 1)",
+    "kk": "{mark} 5% деңгейінде мәнді (p < 0,05; іріктеме дизайнын ескеретін t-критерий: "
+          "айырма 0-ге қарсы, қатынас 1-ге қарсы)",
+}
 
 _STANDARD_FOOTNOTES: dict[str, dict[str, str]] = {
     "en": {
@@ -198,6 +213,7 @@ def format_value(
     flag_value: str | None = None,
     suppress_below: int = SUPPRESS_BELOW,
     parentheses_below: int = PARENTHESES_BELOW,
+    marker: str = "",
 ) -> str:
     """Text of a value as a MICS table shows it.
 
@@ -216,13 +232,15 @@ def format_value(
         One of :data:`FLAGS`, overriding the flag derived from ``n_unweighted``.
     suppress_below, parentheses_below : int
         Thresholds of the small-sample rule.
+    marker : str
+        Written after a shown number (:data:`MARK_SIGNIFICANT`); not after a mark.
 
     Returns
     -------
     str
         ``"-"`` for 0 cases, ``"*"`` for fewer than 25, ``"na"`` when not applicable or the
         value is undefined (NaN), the rounded value in parentheses for 25-49 cases, else the
-        rounded value (counts with a thousands separator).
+        rounded value (counts with a thousands separator); then ``marker``.
 
     Notes
     -----
@@ -258,7 +276,7 @@ def format_value(
     if rounded == 0:
         rounded = abs(rounded)  # no "-0.0"
     text = f"{rounded:,.{decimals}f}" if kind == "count" else f"{rounded:.{decimals}f}"
-    return f"({text})" if flag_value == FLAG_PARENTHESES else text
+    return (f"({text})" if flag_value == FLAG_PARENTHESES else text) + marker
 
 
 def _check_decimals(decimals: int) -> None:
@@ -299,6 +317,18 @@ def standard_footnotes(
     chosen = {**_STANDARD_FOOTNOTES[lang], **dict(texts or {})}
     wanted = set(FLAGS[1:]) if used is None else set(used)
     return [chosen[f] for f in FLAGS[1:] if f in wanted]
+
+
+def significance_footnote(lang: str = "en") -> str:
+    """The footnote explaining :data:`MARK_SIGNIFICANT` on gaps (differences and ratios).
+
+    Examples
+    --------
+    >>> significance_footnote()[:39]
+    '\u2020 Significant at the 5% level (p < 0.05'
+    """
+    check_option("lang", lang, LANGUAGES)
+    return _SIGNIFICANCE_FOOTNOTES[lang].format(mark=MARK_SIGNIFICANT)
 
 
 def indicator_footnote(

@@ -101,6 +101,9 @@ class Cell:
         or ``"na"`` (``na``).
     text : str, optional
         A text cell (an indicator code in an appendix); ``value`` is then not used.
+    marker : str
+        Written after the number when one is shown (:data:`~mics_toolkit.tables.mics_rules.MARK_SIGNIFICANT`
+        on a significant gap).
     """
 
     value: float = math.nan
@@ -108,6 +111,7 @@ class Cell:
     decimals: int | None = None
     flag: str = ""
     text: str | None = None
+    marker: str = ""
 
     def __post_init__(self) -> None:
         check_option("kind", self.kind, KINDS)
@@ -142,7 +146,8 @@ class Cell:
         if self.text is not None:
             return self.text
         return format_value(
-            self.value, kind=self.kind, decimals=self.decimals, flag_value=self.flag
+            self.value, kind=self.kind, decimals=self.decimals, flag_value=self.flag,
+            marker=self.marker if self.is_number else "",
         )
 
 

@@ -28,7 +28,8 @@ from mics_toolkit.report.spec import load_report_spec
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = PROJECT_ROOT / "examples" / "kz_mics" / "generate.py"
 EXAMPLE_SPEC = PROJECT_ROOT / "examples" / "kz_mics" / "report.yaml"
-OUTPUTS = ("report.xlsx", "report_estimates.csv", "report_estimates.parquet", "manifest.json")
+OUTPUTS = ("report.xlsx", "report_estimates.csv", "report_estimates.parquet", "report_gaps.csv",
+           "report_gaps.parquet", "manifest.json")
 HEADER_ROW = 4
 
 
@@ -128,8 +129,39 @@ def tidy_lookup(built):
     return {(r.indicator, r.breakdown, r.category): r for r in tidy.itertuples()}
 
 
+@pytest.fixture(scope="module")
+def gaps_lookup(built):
+    gaps = pd.read_csv(built / "report_gaps.csv", dtype={"first": str, "second": str},
+                       keep_default_na=False)
+    return {(r.indicator, r.label): r for r in gaps.itertuples()}
+
+
+def _check_gap_row(spec, table, label, cells, gaps_lookup):
+    """A gap row: each percentage, mean and ratio column holds the tidy gap (percentage
+    points for percentages), with the dagger where p < 0.05; medians show na."""
+    checked = 0
+    for column, cell in zip(table.columns, cells, strict=True):
+        kind = spec.catalogue[column.indicator].type
+        if column.count:
+            assert cell.value is None
+            continue
+        if kind not in ("percentage", "mean", "ratio"):
+            assert cell.value == "na"
+            continue
+        gap = gaps_lookup[(column.indicator, label)]
+        scale = 100.0 if kind == "percentage" and gap.kind == "difference" else 1.0
+        assert cell.value == pytest.approx(gap.estimate * scale, rel=1e-12)
+        decimals = "0.00" if gap.kind == "ratio" else "0.0"
+        mark = '"\u2020"' if gap.p_value < 0.05 else ""
+        assert gap.significant == (gap.p_value < 0.05)
+        expected = f"{decimals}{mark};-{decimals}{mark}" if mark else decimals
+        assert cell.number_format == expected
+        checked += 1
+    return checked
+
+
 @pytest.mark.parametrize("table_id", ["EQ.1", "EQ.2", "PR.1", "WS.1", "LN.1"])
-def test_table_cells_match_tidy_table(workbook, tidy_lookup, table_id):
+def test_table_cells_match_tidy_table(workbook, tidy_lookup, gaps_lookup, table_id):
     spec = load_report_spec(EXAMPLE_SPEC)
     table = next(t for t in spec.tables if t.id == table_id)
     lookup = tidy_lookup
@@ -139,12 +171,16 @@ def test_table_cells_match_tidy_table(workbook, tidy_lookup, table_id):
     seen_flags: set[str] = set()
     rows = _sheet_rows(sheet)
     assert rows[0][1] == "Total"
+    n_gaps = 0
     for heading, label, cells in rows:
         if heading is None:
             breakdown, category = "total", "total"
         else:
             item = by_title[heading]
             codes = {v["en"]: str(k) for k, v in item.categories.items()}
+            if label not in codes:
+                n_gaps += _check_gap_row(spec, table, label, cells, gaps_lookup)
+                continue
             breakdown, category = item.variable, codes[label]
         for column, cell in zip(table.columns, cells, strict=True):
             kind = spec.catalogue[column.indicator].type
@@ -166,11 +202,52 @@ def test_table_cells_match_tidy_table(workbook, tidy_lookup, table_id):
                 scale = 100.0 if kind == "percentage" else 1.0
                 assert cell.value == pytest.approx(found.estimate * scale, rel=1e-12)
                 assert cell.number_format == ("(0.0);(-0.0)" if flag == "25-49" else "0.0")
+    assert n_gaps == 3 * len(table.gaps)  # three columns of means and percentages
     footnotes = [c.value for c in sheet["A"] if isinstance(c.value, str)]
     assert any(f.startswith("[1] MICS indicator") for f in footnotes)
+    assert any(f.startswith("\u2020 Significant at the 5% level") for f in footnotes) == bool(
+        table.gaps)
     assert any(f.startswith("( )") for f in footnotes) == ("25-49" in seen_flags)
     assert any(f.startswith("(*)") for f in footnotes) == ("<25" in seen_flags)
     assert any(f.startswith("- denotes") for f in footnotes) == ("0 cases" in seen_flags)
+
+
+def test_distribution_table_rows_sum_to_100(workbook, tidy_lookup):
+    """EQ.3: a column per answer (the value labels of LS1, no response included), each cell
+    the tidy share x 100 of its row's domain, a Total of 100.0 and the weighted number."""
+    spec = load_report_spec(EXAMPLE_SPEC)
+    table = next(t for t in spec.tables if t.id == "EQ.3")
+    sheet = workbook["EQ.3"]
+    header = [c.value for c in sheet[HEADER_ROW + 1]][1:]
+    assert header[:6] == ["Very happy", "Somewhat happy", "Neither happy nor unhappy",
+                          "Somewhat unhappy", "Very unhappy", "No response"]
+    assert sheet.cell(row=HEADER_ROW, column=8).value == "Total"
+    assert sheet.cell(row=HEADER_ROW, column=9).value == "Number of women age 15-49 years"
+    by_title = {spec.breakdowns[r].title["en"]: spec.breakdowns[r] for r in table.rows}
+    rows = _sheet_rows(sheet)
+    assert len(rows) == sum(len(by_title[h].categories) for h in by_title if h != "Total") + 1
+    for heading, label, cells in rows:
+        if heading is None:
+            breakdown, category = "total", "total"
+        else:
+            item = by_title[heading]
+            codes = {v["en"]: str(k) for k, v in item.categories.items()}
+            breakdown, category = item.variable, codes[label]
+        values = [c.value for c in cells]
+        found = [tidy_lookup.get((f"EQ.10.distribution={code}", breakdown, category))
+                 for code in (1, 2, 3, 4, 5, 9)]
+        present = [f for f in found if f is not None]
+        if not present or present[0].n_unweighted < 25:
+            assert set(values[:7]) <= {"-", "*"}
+            continue
+        shares = [0.0 if f is None else f.estimate * 100 for f in found]
+        assert values[:6] == pytest.approx(shares, rel=1e-12, abs=1e-12)
+        assert values[6] == pytest.approx(100.0, rel=1e-12)
+        assert sum(values[:6]) == pytest.approx(100.0, rel=1e-12)
+        assert values[7] == pytest.approx(present[0].n_weighted, rel=1e-12)
+        parentheses = present[0].n_unweighted < 50
+        assert {c.number_format for c in cells[:7]} == {
+            "(0.0);(-0.0)" if parentheses else "0.0"}
 
 
 def test_markers_occur_on_the_small_survey(built):
@@ -271,11 +348,11 @@ def test_unknown_indicator_id(small_survey, tmp_path, capsys):
     line = _fails(["build", str(spec), "--out", str(tmp_path / "out")], capsys)
     where = f"{spec}:{_line_of(text, 'EQ.10x')}"
     assert where in line
-    assert "key 'tables[0].columns[1].indicator'" in line and "EQ.10b" in line
+    assert "key 'tables[0].columns[2].indicator'" in line and "EQ.10b" in line
     with pytest.raises(SpecError) as caught:
         load_report_spec(spec)
     assert caught.value.line == _line_of(text, "EQ.10x")
-    assert caught.value.key == "tables[0].columns[1].indicator"
+    assert caught.value.key == "tables[0].columns[2].indicator"
 
 
 @pytest.mark.parametrize(
@@ -283,9 +360,9 @@ def test_unknown_indicator_id(small_survey, tmp_path, capsys):
     [
         ("lonely_psu: adjust", "lonely_psu: sometimes", "options.lonely_psu"),
         ("    rows: [total, area, region, head_education, wealth]",
-         "    rows: [total, area, region, head_educaton, wealth]", "tables[3].rows[3]"),
+         "    rows: [total, area, region, head_educaton, wealth]", "tables[4].rows[3]"),
         ("    subtitle:\n      en: \"Percentage of household",
-         "    subtitel:\n      en: \"Percentage of household", "tables[3].subtitel"),
+         "    subtitel:\n      en: \"Percentage of household", "tables[4].subtitel"),
         ("build_date: 2024-12-01", "build_date: soon", "build_date"),
     ],
 )

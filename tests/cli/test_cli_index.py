@@ -161,6 +161,15 @@ def test_unknown_catalogue_id_suggests_close_ids(tmp_path, capsys):
     assert "EQ.9c" in err and "EQ.9b" in err  # did you mean ...
 
 
+def test_a_median_of_the_catalogue_is_refused_with_its_line(tmp_path, capsys):
+    spec = _spec_copy(tmp_path, lambda t: t.replace("catalogue: EQ.9b",
+                                                    "catalogue: EQ.9b.median"))
+    err = _fails(capsys, spec)
+    line = _line_of(spec, "catalogue: EQ.9b.median")
+    assert f"{spec}:{line}: key 'indicators[0].catalogue'" in err
+    assert "is a median" in err and "percentage, mean, ratio" in err
+
+
 def test_cycle_in_the_hierarchy(tmp_path, capsys):
     spec = _spec_copy(tmp_path, lambda t: t.replace(
         "{id: CWI, label: Child Well-being Index}",

@@ -8,6 +8,8 @@ condition holds", DK and no-response codes failing every condition; the ladder's
 from the mean). The estimate must equal the plain weighted mean over the universe to 1e-10,
 overall and by area, region and wealth quintile; the standard error must equal that of a
 ``SurveyDesign`` built by hand on the same rows (all rows of the file(s), PSU and stratum).
+A median equals ``design.median`` of that design; a distribution's shares are the weighted
+shares of each code and sum to 1 in every domain.
 """
 
 from __future__ import annotations
@@ -162,6 +164,8 @@ DIRECT: dict[str, dict[str, Direct]] = {
                                (f["ED9"] == 1).to_numpy() & (f["ED10A"] >= 3).to_numpy())},
     "EQ.9a": {"wm": lambda f: ((f["WB4"] <= 24).to_numpy(), mean_excluding(f["LS2"], [99]))},
     "EQ.9b": {"wm": lambda f: (_household(f), mean_excluding(f["LS2"], [99]))},
+    "EQ.9b.median": {"wm": lambda f: (_household(f), mean_excluding(f["LS2"], [99]))},
+    "EQ.10.distribution": {"wm": lambda f: (_household(f), f["LS1"].to_numpy(dtype=float))},
     "EQ.10a": {"wm": lambda f: ((f["WB4"] <= 24).to_numpy(), f["LS1"].isin([1, 2]).to_numpy())},
     "EQ.10b": {"wm": lambda f: (_household(f), f["LS1"].isin([1, 2]).to_numpy())},
     "EQ.11a": {"wm": lambda f: ((f["WB4"] <= 24).to_numpy(), all_of(f, ["LS3", "LS4"]))},
@@ -183,6 +187,8 @@ DIRECT: dict[str, dict[str, Direct]] = {
     "SR.12a.men": {"mn": lambda f: (_household(f), f["MMT10"].isin([1, 2, 3]).to_numpy())},
     "PR.4a": {"wm": lambda f: (between(f["WB4"], 20, 24), (f["WAGEM"] < 15).to_numpy())},
     "PR.4b": {"wm": lambda f: (between(f["WB4"], 20, 24), (f["WAGEM"] < 18).to_numpy())},
+    "PR.4.median": {"wm": lambda f: ((f["WB4"] >= 25).to_numpy() & f["MSTATUS"].isin([1, 2])
+                                     .to_numpy(), f["WAGEM"].to_numpy(dtype=float))},
     "PR.5": {"wm": lambda f: ((f["WB4"] <= 19).to_numpy(), (f["MSTATUS"] == 1).to_numpy())},
     "PR.15": {"wm": lambda f: (_household(f), any_of(f, [f"DV1{i}" for i in "ABCDE"]))},
     "PR.15.men": {"mn": lambda f: (_household(f), any_of(f, [f"MDV1{i}" for i in "ABCDE"]))},
@@ -249,7 +255,54 @@ def direct_rows(indicator_id: str, files: dict[str, pd.DataFrame]) -> pd.DataFra
     return pd.concat(parts, ignore_index=True)
 
 
-@pytest.mark.parametrize("indicator_id", CATALOGUE_IDS)
+QUANTILES = [i for i in CATALOGUE_IDS if CATALOGUE[i].type in ("median", "quantile")]
+DISTRIBUTIONS = [i for i in CATALOGUE_IDS if CATALOGUE[i].type == "distribution"]
+
+
+@pytest.mark.parametrize("indicator_id", QUANTILES)
+def test_median_matches_the_median_of_a_design_built_by_hand(indicator_id, files, tidy):
+    """A median indicator equals design.median of its value over its universe on a design
+    built by hand from the files (estimate, SE, interval, counts; DEFF undefined)."""
+    rows = direct_rows(indicator_id, files)
+    result = tidy[tidy["indicator"] == indicator_id]
+    design = mt.SurveyDesign(rows, weight="w", strata="stratum", psu="PSU", lonely_psu="adjust")
+    for breakdown in [TOTAL, *BREAKDOWNS]:
+        by = None if breakdown == TOTAL else breakdown
+        expected = design.median("y", by=by, where=rows["universe"].to_numpy())
+        part = result[result["breakdown"] == breakdown]
+        assert len(part) == len(expected) > 0
+        for name in ("estimate", "se", "ci_lower", "ci_upper", "n_weighted"):
+            np.testing.assert_allclose(part[name], expected[name], rtol=1e-10,
+                                       err_msg=f"{indicator_id} {name} by {breakdown}")
+        np.testing.assert_array_equal(part["n_unweighted"], expected["n_unweighted"])
+        assert part["deff"].isna().all() and part["deft"].isna().all()
+
+
+@pytest.mark.parametrize("indicator_id", DISTRIBUTIONS)
+def test_distribution_shares_are_weighted_shares_summing_to_one(indicator_id, files, tidy):
+    rows = direct_rows(indicator_id, files)
+    used = rows[rows["universe"] & rows["y"].notna()].assign(all=TOTAL)
+    codes = sorted(used["y"].unique())
+    for breakdown in [TOTAL, *BREAKDOWNS]:
+        key = "all" if breakdown == TOTAL else breakdown
+        sums = used.groupby([key, "y"])["w"].sum().unstack(fill_value=0.0)
+        sums = sums[sums.sum(axis=1) > 0]
+        shares = sums.div(sums.sum(axis=1), axis=0)
+        total = np.zeros(len(shares))
+        for code in codes:
+            level = tidy[(tidy["indicator"] == f"{indicator_id}={int(code)}")
+                         & (tidy["breakdown"] == breakdown)]
+            categories = [TOTAL] if breakdown == TOTAL else level["category"].astype(float)
+            found = level.set_index(pd.Index(categories)).loc[shares.index]
+            np.testing.assert_allclose(found["estimate"], shares[code], rtol=1e-10,
+                                       atol=1e-12, err_msg=f"{indicator_id}={code}")
+            np.testing.assert_allclose(found["n_weighted"], sums.sum(axis=1), rtol=1e-10)
+            total += found["estimate"].to_numpy()
+        np.testing.assert_allclose(total, 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("indicator_id", [i for i in CATALOGUE_IDS
+                                          if i not in QUANTILES + DISTRIBUTIONS])
 def test_indicator_matches_the_direct_computation(indicator_id, files, tidy):
     rows = direct_rows(indicator_id, files)
     result = tidy[tidy["indicator"] == indicator_id]

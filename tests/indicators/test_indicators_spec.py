@@ -162,7 +162,7 @@ def test_bad_choice_suggests_the_right_value(tmp_path):
         missing: exclude
     """))
     assert (error.key, error.line) == ("type", 5)
-    assert "'percent' is not one of percentage, mean, ratio; did you mean percentage?" in str(
+    assert "'percent' is not one of percentage, mean, ratio, median, quantile, distribution; did you mean percentage?" in str(
         error
     )
 

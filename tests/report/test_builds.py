@@ -19,7 +19,7 @@ from mics_toolkit.report.output_folder import OutputFile
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INDEX_SPEC = PROJECT_ROOT / "examples" / "kz_mics" / "index.yaml"
 REPORT_OUTPUTS = ["report.xlsx", "report_estimates.csv", "report_estimates.parquet",
-                  "manifest.json"]
+                  "report_gaps.csv", "report_gaps.parquet", "manifest.json"]
 
 
 def _check_files(files, folder: Path, manifest: dict) -> None:

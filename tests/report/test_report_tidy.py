@@ -155,3 +155,38 @@ def test_write_manifest_hashes_files(tmp_path, info):
         write_manifest(tmp_path / "m2.json", info, {"b.csv": tmp_path / "absent.csv"})
     with pytest.raises(OutputError):
         write_manifest(tmp_path, info, {})
+
+
+# ---------------------------------------------------------------------- the tidy gaps table
+def test_tidy_gaps_frame_labels_flags_and_bytes():
+    from mics_toolkit.indicators import GAP_COLUMNS
+    from mics_toolkit.report.tidy import (
+        GAP_TIDY_COLUMNS,
+        gaps_csv_bytes,
+        gaps_parquet_bytes,
+        tidy_gaps_frame,
+    )
+
+    gaps = pd.DataFrame({
+        "indicator": ["EQ.10", "EQ.9"], "breakdown": ["HH6", "HH6"],
+        "kind": ["difference", "ratio"], "first": ["1", "2"], "second": ["2", "7"],
+        "contrast": ["1 - 2", "2 / 7"], "estimate": [0.05, 1.2], "se": [0.01, 0.3],
+        "ci_lower": [0.03, 0.6], "ci_upper": [0.07, 1.8], "df": [10.0, 10.0],
+        "statistic": [5.0, 0.67], "p_value": [0.0005, 0.05], "n_unweighted": [30, 300],
+    })[list(GAP_COLUMNS)]
+    tidy = tidy_gaps_frame(gaps, breakdowns=BREAKDOWNS, lang="ru")
+    assert list(tidy.columns) == list(GAP_TIDY_COLUMNS)
+    assert tidy["label"].tolist() == ["Разница: Город - Село", "Отношение: Село / 7"]
+    assert tidy["significant"].tolist() == [True, False]  # p = 0.05 is not below 0.05
+    assert tidy["flags"].tolist() == ["25-49", ""]
+    text = gaps_csv_bytes(tidy).decode("utf-8").splitlines()
+    assert text[0] == ",".join(GAP_TIDY_COLUMNS)
+    assert text[1].startswith("EQ.10,HH6,difference,1,2,1 - 2,Разница: Город - Село,0.05,")
+    table = pq.read_table(io.BytesIO(gaps_parquet_bytes(tidy)))
+    assert table.schema.field("significant").type == "bool"
+    assert table.column("estimate").to_pylist() == [0.05, 1.2]
+    assert gaps_parquet_bytes(tidy) == gaps_parquet_bytes(tidy_gaps_frame(gaps,
+                                                                          breakdowns=BREAKDOWNS,
+                                                                          lang="ru"))
+    with pytest.raises(ValueError, match="not a tidy gaps frame"):
+        gaps_csv_bytes(gaps)

@@ -17,7 +17,7 @@ from report_synthetic import make_info, make_tables
 
 from mics_toolkit.errors import OptionError
 from mics_toolkit.report import FrameSheet, frames_workbook_bytes, words, workbook_bytes
-from mics_toolkit.report.excel import LINE_HEIGHT, text_lines, text_width
+from mics_toolkit.report.excel import LINE_HEIGHT, number_format, text_lines, text_width
 from mics_toolkit.report.spec import CONVENTIONS_FIXED, ReportOptions
 
 
@@ -202,7 +202,7 @@ def _fields(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("table", ["WORKBOOK_WORDS", "METADATA_WORDS", "INDEX_HEADERS",
-                                   "INDEX_WORDS", "INDEX_SHEETS"])
+                                   "INDEX_WORDS", "INDEX_SHEETS", "GAP_WORDS"])
 def test_every_language_has_every_word_with_the_same_fields(table):
     entries = getattr(words, table)
     assert set(entries) == {"en", "ru", "kk"}
@@ -235,3 +235,24 @@ def test_fixed_conventions_are_translated():
     assert words.convention_label("lonely_psu", "en") == "lonely_psu"
     with pytest.raises(OptionError):
         words.words(words.WORKBOOK_WORDS, "fr")
+
+
+# ---------------------------------------------------------------------- marked numbers
+def test_a_significant_gap_stays_a_number_with_its_mark_in_the_format(info):
+    from mics_toolkit.tables import MARK_SIGNIFICANT, Cell, Column, Row, StubGroup, Table
+
+    assert number_format("percentage", 1, marker="\u2020") == '0.0"\u2020";-0.0"\u2020"'
+    assert number_format("number", 2, parentheses=True, marker="\u2020") == (
+        '(0.00)"\u2020";(-0.00)"\u2020"')
+    cells = (Cell(0.0512, "percentage", 1, marker=MARK_SIGNIFICANT),
+             Cell(-0.8, "number", 2, "25-49", marker=MARK_SIGNIFICANT),
+             Cell(0.3, "number", 2, "<25", marker=MARK_SIGNIFICANT))
+    assert [c.shown for c in cells] == ["5.1\u2020", "(-0.80)\u2020", "*"]
+    table = Table("G", "Gaps", (Column("a", ("A",)), Column("b", ("B",)), Column("c", ("C",))),
+                  (StubGroup(None, (Row("Difference", cells),)),))
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes([table], info=info)))["G"]
+    row = next(r for r in sheet.iter_rows(min_row=5) if r[0].value == "Difference")
+    assert (row[1].value, row[1].number_format) == (pytest.approx(5.12),
+                                                    '0.0"\u2020";-0.0"\u2020"')
+    assert (row[2].value, row[2].number_format) == (-0.8, '(0.00)"\u2020";(-0.00)"\u2020"')
+    assert row[3].value == "*"

@@ -228,7 +228,7 @@ def test_spec_errors(estimates):
     with pytest.raises(SpecError):
         Breakdown("HH6", "Area", {1: "Urban", "1": "Urban again"})
     with pytest.raises(OptionError):
-        IndicatorColumn("EQ.9", "Mean", kind="median")
+        IndicatorColumn("EQ.9", "Mean", kind="mode")
 
 
 def test_unlisted_categories_are_left_out(estimates):
