@@ -154,3 +154,22 @@ def test_engine_caches_are_written_only_in_estimate():
             assert "engine_cache" not in text, f"{path} reaches into the engine's cache"
         if path != PACKAGE / "design" / "design.py":
             assert "_memo" not in text, f"{path} writes the design's own memo"
+
+
+def test_input_errors_are_project_exceptions():
+    # builtins are kept for bugs (an internal numerical step that cannot fail on valid data);
+    # every problem of a caller's input raises a MicsError subclass, which the command line
+    # prints as one line with exit status 2
+    allowed = {("estimate/chisquare_sums.py", "ValueError"),
+               ("estimate/replicate_variance.py", "ValueError"),
+               ("design/replicates.py", "ValueError")}
+    found = []
+    for path in MODULES:
+        relative = str(path.relative_to(PACKAGE))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                name = getattr(node.exc.func, "id", None)
+                if name in ("TypeError", "ValueError", "KeyError", "IndexError"):
+                    if (relative, name) not in allowed:
+                        found.append(f"{relative}:{node.lineno} {name}")
+    assert not found, found

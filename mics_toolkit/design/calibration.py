@@ -40,7 +40,14 @@ from scipy import linalg, sparse
 
 from mics_toolkit.design.checks import describe_codes
 from mics_toolkit.design.design import Design
-from mics_toolkit.errors import CalibrationError, ReadError, SpecError, VariableError, check_option
+from mics_toolkit.errors import (
+    CalibrationError,
+    OptionError,
+    ReadError,
+    SpecError,
+    VariableError,
+    check_option,
+)
 from mics_toolkit.io import SurveyData
 from mics_toolkit.specfile import require_regular_file
 
@@ -391,7 +398,10 @@ def poststratify(design: Design, variables, population) -> Design:
     """
     names = [variables] if isinstance(variables, str) else list(variables)
     if not names or not all(isinstance(n, str) for n in names):
-        raise TypeError(f"variables must be a column name or a list of names, not {variables!r}")
+        raise OptionError(
+            f"variables must be a column name or a list of names, not {variables!r}",
+            option="variables", value=variables, valid=(),
+        )
     label = names[0] if len(names) == 1 else " x ".join(names)
     if isinstance(population, pd.DataFrame):
         population = _cells_population(population, names)
@@ -507,7 +517,8 @@ def rake(
     codes_list, targets_list, levels_list = [], [], []
     for name in names:
         if not isinstance(name, str):
-            raise TypeError(f"margin names must be column names, not {name!r}")
+            raise OptionError(f"margin names must be column names, not {name!r}",
+                              option="margins", value=name, valid=())
         codes, levels = _variable_codes(design, name)
         present = np.bincount(codes[positive], minlength=len(levels)) > 0
         targets = _targets(name, levels, present, _as_mapping(margins[name], name))
@@ -761,7 +772,8 @@ def _model_basis(design: Design, totals: Mapping):
     size_variable = None
     for name, figure in totals.items():
         if not isinstance(name, str):
-            raise TypeError(f"totals must be keyed by column names, not {name!r}")
+            raise OptionError(f"totals must be keyed by column names, not {name!r}",
+                              option="totals", value=name, valid=())
         names.append(name)
         if isinstance(figure, (Mapping, pd.Series)):
             codes, levels = _variable_codes(design, name)
@@ -1154,7 +1166,8 @@ def trim(
     strict)``.
     """
     if not isinstance(strict, bool):
-        raise TypeError(f"strict must be True or False, not {strict!r}")
+        raise OptionError(f"strict must be True or False, not {strict!r}", option="strict",
+                          value=strict, valid=())
     new, n_trimmed = trimmed_weights(design.weights, lower, upper, strict)
     step = WeightStep(
         kind="trim",

@@ -25,7 +25,7 @@ from mics_toolkit.design.checks import (
     numeric_values,
     small_integer_codes,
 )
-from mics_toolkit.errors import DesignError, check_option
+from mics_toolkit.errors import DesignError, OptionError, check_option
 from mics_toolkit.io import Metadata, to_survey_data
 
 __all__ = ["LONELY_PSU_OPTIONS", "Design", "LonelyPsu"]
@@ -146,9 +146,11 @@ class Design:
         set_(self, "meta", meta)
         check_option("lonely_psu", self.lonely_psu, LONELY_PSU_OPTIONS)
         if not isinstance(self.nest, bool):
-            raise TypeError(f"nest must be True or False, not {self.nest!r}")
+            raise OptionError(f"nest must be True or False, not {self.nest!r}", option="nest",
+                              value=self.nest, valid=())
         if not isinstance(self.calibration, tuple):
-            raise TypeError(f"calibration must be a tuple of steps, not {self.calibration!r}")
+            raise OptionError(f"calibration must be a tuple of steps, not {self.calibration!r}",
+                              option="calibration", value=self.calibration, valid=())
         stale = [s for s in self.calibration if getattr(s, "n_rows", len(frame)) != len(frame)]
         if stale:
             raise DesignError(

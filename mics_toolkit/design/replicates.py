@@ -520,7 +520,8 @@ def hadamard(n: int) -> np.ndarray:
     311-320.
     """
     if not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, not {n!r}")
+        raise OptionError(f"n must be a non-negative integer, not {n!r}", option="n", value=n,
+                          valid=())
     order = 4 * (int(n) // 4 + 1)
     while _recipe(order) is None:
         order += 4

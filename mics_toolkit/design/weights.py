@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.design.checks import check_column, describe_codes, numeric_values
-from mics_toolkit.errors import LinkError, MicsWarning, WeightError, check_option
+from mics_toolkit.errors import LinkError, MicsWarning, OptionError, WeightError, check_option
 
 __all__ = [
     "ADJUSTMENT_LEVELS",
@@ -118,7 +118,8 @@ def weight_diagnostics(weights, by=None) -> pd.DataFrame:
     name = by.name if isinstance(by, pd.Series) and by.name is not None else "group"
     groups = pd.Series(np.asarray(by), copy=False)
     if len(groups) != len(w):
-        raise ValueError(f"by has {len(groups)} values for {len(w)} weights")
+        raise OptionError(f"by has {len(groups)} values for {len(w)} weights", option="by",
+                          value=len(groups), valid=())
     codes, uniques = pd.factorize(groups, sort=True)
     rows = [_diagnostics(w[codes == k]) for k in range(len(uniques))]
     out = pd.DataFrame(rows, columns=list(DIAGNOSTIC_COLUMNS))

@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mics_toolkit.errors import SpecError, check_option
+from mics_toolkit.errors import OptionError, SpecError, check_option
 
 __all__ = [
     "AGGREGATION_METHODS",
@@ -295,7 +295,8 @@ def aggregate(
     if isinstance(aggregation, str):
         aggregation = Aggregation(aggregation, **parameters)
     elif parameters:
-        raise TypeError("give parameters either in the Aggregation or as keywords, not both")
+        raise OptionError("give parameters either in the Aggregation or as keywords, not both",
+                          option="method", value=None, valid=())
     columns = [str(c) for c in values.columns]
     w = _weights_vector(weights, columns)
     matrix = values.to_numpy(dtype=np.float64)[None, :, :]

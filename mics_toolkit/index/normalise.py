@@ -424,7 +424,8 @@ def normalise(values, normalisation: Normalisation | str = "minmax", direction: 
     if isinstance(normalisation, str):
         normalisation = Normalisation(normalisation, **parameters)
     elif parameters:
-        raise TypeError("give parameters either in the Normalisation or as keywords, not both")
+        raise OptionError("give parameters either in the Normalisation or as keywords, not both",
+                          option="method", value=None, valid=())
     direction = _check_direction(direction)
     if isinstance(values, pd.DataFrame):
         matrix = values.to_numpy(dtype=np.float64).T
@@ -437,7 +438,8 @@ def normalise(values, normalisation: Normalisation | str = "minmax", direction: 
         return pd.Series(out[0], index=values.index, name=values.name)
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
-        raise TypeError("normalise() takes a 1-D vector, a Series or a DataFrame")
+        raise OptionError("normalise() takes a 1-D vector, a Series or a DataFrame",
+                          option="values", value=None, valid=())
     ref = _reference_position(normalisation, pd.RangeIndex(len(array)))
     return normalise_matrix(array[None, :], normalisation, direction, ref)[0]
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from mics_toolkit.errors import SpecError
+from mics_toolkit.errors import OptionError, SpecError
 from mics_toolkit.index.aggregate import Aggregation, aggregate_array
 from mics_toolkit.index.hierarchy import Hierarchy
 from mics_toolkit.index.inputs import IndexData
@@ -218,8 +218,9 @@ class IndexPipeline:
             x = x[None]
         n_b, n_r, n_k = x.shape
         if n_r != len(self.regions) or n_k != len(self.indicators):
-            raise ValueError(f"values of shape {x.shape} do not fit (B, {len(self.regions)}, "
-                             f"{len(self.indicators)})")
+            raise OptionError(f"values of shape {x.shape} do not fit (B, {len(self.regions)}, "
+                              f"{len(self.indicators)})", option="values", value=x.shape,
+                              valid=())
         missing = np.isnan(x)
         prepared = impute_array(x, self.imputation, self.group_codes)
         imputed = missing & ~np.isnan(prepared)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mics_toolkit.errors import ReadError, SpecError, close_matches
+from mics_toolkit.errors import OptionError, ReadError, SpecError, close_matches
 from mics_toolkit.indicators.spec import IndicatorSpec, load_indicator_file
 from mics_toolkit.specfile import require_regular_file
 
@@ -53,7 +53,8 @@ class Catalogue(Mapping[str, IndicatorSpec]):
         by_id: dict[str, IndicatorSpec] = {}
         for spec in specs:
             if not isinstance(spec, IndicatorSpec):
-                raise TypeError(f"a catalogue holds IndicatorSpec, not {type(spec).__name__}")
+                raise OptionError(f"a catalogue holds IndicatorSpec, not {type(spec).__name__}",
+                                  option="specs", value=type(spec).__name__, valid=())
             if spec.id in by_id:
                 first = by_id[spec.id]
                 raise spec.error(

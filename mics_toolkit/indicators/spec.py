@@ -125,7 +125,8 @@ class IndicatorSpec:
         set_(self, "lines", dict(self.lines))
         set_(self, "files", tuple(self.files) or (self.file,))
         if self.files[0] != self.file:
-            raise ValueError(f"file {self.file!r} must be the first of files {self.files}")
+            raise SpecError(f"file {self.file!r} must be the first of files {self.files}",
+                            key="files")
         for name in _EXPRESSION_FIELDS:
             value = getattr(self, name)
             if isinstance(value, Mapping):

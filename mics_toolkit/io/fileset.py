@@ -36,7 +36,9 @@ import pandas as pd
 
 from mics_toolkit.errors import (
     LinkError,
+    OptionError,
     ReadError,
+    SpecError,
     VariableError,
     check_option,
     close_matches,
@@ -195,7 +197,8 @@ class SurveyFile:
         object.__setattr__(self, "no_mother", tuple(self.no_mother))
         object.__setattr__(self, "aliases", dict(self.aliases))
         if not self.keys:
-            raise ValueError(f"file {self.name!r} needs at least one key variable")
+            raise SpecError(f"file {self.name!r} needs at least one key variable",
+                            key=f"files.{self.name}.keys")
 
 
 @dataclass(frozen=True)
@@ -1092,7 +1095,10 @@ def _names(columns: Iterable[str]) -> list[str]:
     names = [columns] if isinstance(columns, str) else list(columns)
     for name in names:
         if not isinstance(name, str):
-            raise TypeError(f"columns must hold variable names (str), not {type(name).__name__}")
+            raise OptionError(
+                    f"columns must hold variable names (str), not {type(name).__name__}",
+                    option="columns", value=name, valid=(),
+                )
     return list(dict.fromkeys(names))
 
 

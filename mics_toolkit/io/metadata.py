@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mics_toolkit.errors import VariableError, close_matches
+from mics_toolkit.errors import OptionError, VariableError, close_matches
 
 __all__ = [
     "FileFormat",
@@ -218,8 +218,9 @@ class Metadata:
 
     def __post_init__(self) -> None:
         if self.file_format not in (None, "sav", "zsav", "dta"):
-            raise ValueError(
-                f"file_format must be 'sav', 'zsav', 'dta' or None, not {self.file_format!r}"
+            raise OptionError(
+                f"file_format must be 'sav', 'zsav', 'dta' or None, not {self.file_format!r}",
+                option="file_format", value=self.file_format, valid=("sav", "zsav", "dta"),
             )
         object.__setattr__(self, "file_label", self.file_label or "")
         object.__setattr__(
@@ -232,8 +233,9 @@ class Metadata:
         user_missing = {}
         for name, declared in self.user_missing.items():
             if not isinstance(declared, UserMissing):
-                raise TypeError(
-                    f"user_missing[{name!r}] must be a UserMissing, not {type(declared).__name__}"
+                raise OptionError(
+                    f"user_missing[{name!r}] must be a UserMissing, not {type(declared).__name__}",
+                    option="user_missing", value=name, valid=(),
                 )
             if declared:
                 user_missing[str(name)] = declared
@@ -294,9 +296,11 @@ class SurveyData:
 
     def __post_init__(self) -> None:
         if not isinstance(self.frame, pd.DataFrame):
-            raise TypeError(f"frame must be a pandas DataFrame, not {type(self.frame).__name__}")
+            raise OptionError(f"frame must be a pandas DataFrame, not {type(self.frame).__name__}",
+                              option="frame", value=type(self.frame).__name__, valid=())
         if not isinstance(self.meta, Metadata):
-            raise TypeError(f"meta must be a Metadata, not {type(self.meta).__name__}")
+            raise OptionError(f"meta must be a Metadata, not {type(self.meta).__name__}",
+                              option="meta", value=type(self.meta).__name__, valid=())
 
     @property
     def columns(self) -> list[str]:
@@ -389,4 +393,7 @@ def to_survey_data(data: SurveyData | pd.DataFrame, meta: Metadata | None = None
         return data if meta is None else SurveyData(data.frame, meta)
     if isinstance(data, pd.DataFrame):
         return SurveyData(data, meta if meta is not None else metadata_for_frame(data))
-    raise TypeError(f"data must be a pandas DataFrame or a SurveyData, not {type(data).__name__}")
+    raise OptionError(
+        f"data must be a pandas DataFrame or a SurveyData, not {type(data).__name__}",
+        option="data", value=type(data).__name__, valid=(),
+    )

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mics_toolkit.errors import ReadError, VariableError, check_option, close_matches
+from mics_toolkit.errors import OptionError, ReadError, VariableError, check_option, close_matches
 from mics_toolkit.io.metadata import FileFormat, Metadata, SurveyData, UserMissing, normalise_code
 from mics_toolkit.io.missing import MISSING_CATEGORIES, classify_special_codes
 from mics_toolkit.io.reader_process import run_in_reader
@@ -312,7 +312,8 @@ def _check_path(path: str | os.PathLike[str]) -> tuple[str, FileFormat]:
     try:
         file_name = os.fspath(path)
     except TypeError:
-        raise TypeError(f"path must be a str or path-like, not {type(path).__name__}") from None
+        raise OptionError(f"path must be a str or path-like, not {type(path).__name__}",
+                          option="path", value=type(path).__name__, valid=()) from None
     if isinstance(file_name, bytes):
         file_name = os.fsdecode(file_name)
     suffix = Path(file_name).suffix.lower()
@@ -358,10 +359,14 @@ def _check_columns_argument(columns: Sequence[str] | None) -> list[str] | None:
         return None
     names = [columns] if isinstance(columns, str) else list(columns)
     if not names:
-        raise ValueError("columns is empty; pass None to read every variable")
+        raise OptionError("columns is empty; pass None to read every variable",
+                          option="columns", value=[], valid=())
     for name in names:
         if not isinstance(name, str):
-            raise TypeError(f"columns must hold variable names (str), not {type(name).__name__}")
+            raise OptionError(
+                f"columns must hold variable names (str), not {type(name).__name__}",
+                option="columns", value=name, valid=(),
+            )
     return list(dict.fromkeys(names))
 
 

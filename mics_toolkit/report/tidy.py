@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mics_toolkit.errors import OutputError, check_option
+from mics_toolkit.errors import OptionError, OutputError, check_option
 from mics_toolkit.estimate import RESULT_COLUMNS
 from mics_toolkit.indicators import GAP_COLUMNS, SIGNIFICANCE_LEVEL
 from mics_toolkit.io import check_output_path, write_atomically
@@ -200,22 +200,23 @@ def tidy_gaps_frame(
 def gaps_csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV of a tidy gaps frame (:func:`table_csv_bytes`)."""
     if list(frame.columns) != list(GAP_TIDY_COLUMNS):
-        raise ValueError(f"not a tidy gaps frame: columns {list(frame.columns)}; use "
-                         "tidy_gaps_frame()")
+        raise OptionError(f"not a tidy gaps frame: columns {list(frame.columns)}; use "
+                          "tidy_gaps_frame()", option="frame", value=None, valid=GAP_TIDY_COLUMNS)
     return table_csv_bytes(frame)
 
 
 def gaps_parquet_bytes(frame: pd.DataFrame) -> bytes:
     """Parquet of a tidy gaps frame, as :func:`parquet_bytes` (``significant`` boolean)."""
     if list(frame.columns) != list(GAP_TIDY_COLUMNS):
-        raise ValueError(f"not a tidy gaps frame: columns {list(frame.columns)}; use "
-                         "tidy_gaps_frame()")
+        raise OptionError(f"not a tidy gaps frame: columns {list(frame.columns)}; use "
+                          "tidy_gaps_frame()", option="frame", value=None, valid=GAP_TIDY_COLUMNS)
     return _parquet(frame, GAP_TIDY_COLUMNS, _GAP_TEXT_COLUMNS, GAPS_PARQUET_METADATA)
 
 
 def _check_tidy(frame: pd.DataFrame) -> None:
     if list(frame.columns) != list(TIDY_COLUMNS):
-        raise ValueError(f"not a tidy frame: columns {list(frame.columns)}; use tidy_frame()")
+        raise OptionError(f"not a tidy frame: columns {list(frame.columns)}; use tidy_frame()",
+                          option="frame", value=None, valid=TIDY_COLUMNS)
 
 
 def table_csv_bytes(frame: pd.DataFrame) -> bytes:

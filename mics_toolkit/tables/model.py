@@ -165,7 +165,7 @@ class Column:
     def __post_init__(self) -> None:
         header = (self.header,) if isinstance(self.header, str) else tuple(self.header)
         if not header:
-            raise ValueError(f"column {self.key!r} has an empty header")
+            raise SpecError(f"column {self.key!r} has an empty header", key=str(self.key))
         object.__setattr__(self, "header", header)
 
 
@@ -232,12 +232,13 @@ class Table:
         object.__setattr__(self, "footnotes", tuple(self.footnotes))
         keys = [c.key for c in self.columns]
         if len(set(keys)) != len(keys):
-            raise ValueError(f"table {self.id!r} has repeated column keys {keys}")
+            raise SpecError(f"table {self.id!r} has repeated column keys {keys}", key=str(self.id))
         for _, row in self.rows():
             if len(row.cells) != len(self.columns):
-                raise ValueError(
+                raise SpecError(
                     f"table {self.id!r}: row {row.label!r} has {len(row.cells)} cells for "
-                    f"{len(self.columns)} columns"
+                    f"{len(self.columns)} columns",
+                    key=str(self.id),
                 )
 
     def rows(self) -> Iterator[tuple[StubGroup, Row]]:

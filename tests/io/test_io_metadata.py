@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mics_toolkit.errors import VariableError
+from mics_toolkit.errors import OptionError, VariableError
 from mics_toolkit.io import (
     Metadata,
     SurveyData,
@@ -48,7 +48,7 @@ def test_metadata_is_frozen_and_copies_its_inputs():
 def test_metadata_rejects_a_bad_format_and_bad_user_missing():
     with pytest.raises(ValueError, match="file_format"):
         Metadata(file_format="csv")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="UserMissing"):
+    with pytest.raises(OptionError, match="UserMissing"):
         Metadata(user_missing={"LS2": [99]})  # type: ignore[dict-item]
 
 
@@ -104,9 +104,9 @@ def test_survey_data_select(women):
 
 
 def test_survey_data_checks_types():
-    with pytest.raises(TypeError):
+    with pytest.raises(OptionError):
         SurveyData({"x": [1]})  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(OptionError):
         SurveyData(pd.DataFrame(), {})  # type: ignore[arg-type]
 
 
@@ -117,5 +117,5 @@ def test_to_survey_data(women):
     assert to_survey_data(women) is women
     replaced = to_survey_data(women, Metadata(file_label="other"))
     assert replaced.meta.file_label == "other" and replaced.frame is women.frame
-    with pytest.raises(TypeError, match="DataFrame"):
+    with pytest.raises(OptionError, match="DataFrame"):
         to_survey_data([1, 2])  # type: ignore[arg-type]
