@@ -36,7 +36,6 @@ import pandas as pd
 
 from mics_toolkit.errors import (
     LinkError,
-    OptionError,
     ReadError,
     SpecError,
     VariableError,
@@ -44,7 +43,7 @@ from mics_toolkit.errors import (
     close_matches,
 )
 from mics_toolkit.io.metadata import Metadata, SurveyData, UserMissing
-from mics_toolkit.io.read import _read_header, read
+from mics_toolkit.io.read import _read_header, column_names, read
 from mics_toolkit.io.reader_process import start_readers
 from mics_toolkit.io.weight_text import weight_from_text
 from mics_toolkit.specfile import SpecChecker, load_spec, spec_error
@@ -763,7 +762,7 @@ class Survey:
         that the join cannot add or drop a row.
         """
         self.require(file)
-        wanted = self.default_columns(file) if columns is None else _names(columns)
+        wanted = self.default_columns(file) if columns is None else column_names(columns)
         survey_file = self.config.file(file)
         household = self.config.household_file
         sources = self._sources(file, wanted)
@@ -1089,17 +1088,6 @@ class Survey:
             )
             self._cache[cache_key] = rows
         return self._cache[cache_key]
-
-
-def _names(columns: Iterable[str]) -> list[str]:
-    names = [columns] if isinstance(columns, str) else list(columns)
-    for name in names:
-        if not isinstance(name, str):
-            raise OptionError(
-                    f"columns must hold variable names (str), not {type(name).__name__}",
-                    option="columns", value=name, valid=(),
-                )
-    return list(dict.fromkeys(names))
 
 
 def _describe_key(values: Sequence[Any]) -> str:

@@ -357,10 +357,17 @@ def _call(file_format: FileFormat, file_name: str, **options: Any) -> tuple[pd.D
 def _check_columns_argument(columns: Sequence[str] | None) -> list[str] | None:
     if columns is None:
         return None
-    names = [columns] if isinstance(columns, str) else list(columns)
+    names = column_names(columns)
     if not names:
         raise OptionError("columns is empty; pass None to read every variable",
                           option="columns", value=[], valid=())
+    return names
+
+
+def column_names(columns) -> list[str]:
+    """``columns`` (a name or names) as a list without repeats; OptionError for a name that is
+    not text."""
+    names = [columns] if isinstance(columns, str) else list(columns)
     for name in names:
         if not isinstance(name, str):
             raise OptionError(
