@@ -13,16 +13,18 @@ bug. Ctrl-C (SIGINT) and SIGTERM stop the command with one line on stderr and ex
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 import warnings
 from collections.abc import Sequence
+from typing import NoReturn
 
 from mics_toolkit.cli import build, estimate, index, inspect
 from mics_toolkit.errors import MicsError
 
-__all__ = ["Stopped", "build_parser", "main"]
+__all__ = ["Stopped", "build_parser", "main", "run_and_exit"]
 
 
 class Stopped(BaseException):
@@ -93,6 +95,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def run_and_exit(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``mics`` command: :func:`main`, then end the process at once with its status.
+
+    The outputs are complete when :func:`main` returns (a build has written, synced and
+    swapped in its folder), so the process ends without the interpreter's clean-up of every
+    object and module, which takes 0.1-0.2 s after a build; standard output and error and
+    the logging handlers are flushed first. A failed flush (the reader of a pipe gone)
+    gives status 120, as Python's own exit does.
+    """
+    status = main(argv)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        status = status or 120
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    os._exit(status)
+
+
 def _stop_on_sigterm():
     """Turn SIGTERM into :class:`Stopped` (main thread only); return the handler replaced."""
     if threading.current_thread() is not threading.main_thread():
@@ -109,4 +131,4 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run_and_exit()

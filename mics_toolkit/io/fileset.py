@@ -886,7 +886,8 @@ class Survey:
         """Read what several files need, the files side by side: each file's own columns
         among ``columns[file]`` (aliases resolved) and its keys, in ``workers`` reader
         processes at once (the parsing of each file runs in C in its own process, so two
-        files take about the time of the larger one on two cores). Later :meth:`data` calls
+        files take about the time of the larger one on two cores; the files are handed out
+        largest first, so that the processes finish together). Later :meth:`data` calls
         find the columns read; what they need from linked files is read then.
 
         Raises
@@ -907,8 +908,10 @@ class Survey:
                 self._stored(file, names)
             return
         start_readers(min(workers, len(jobs)))
+        # the largest files first: the readers then finish at about the same time
+        order = sorted(jobs, key=lambda file: -_size(self.path(file)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for _ in pool.map(lambda job: self._stored(*job), jobs.items()):
+            for _ in pool.map(lambda file: self._stored(file, jobs[file]), order):
                 pass
 
     def _unknown(self, file: str, name: str, *, own_only: bool = False) -> VariableError:
@@ -1172,6 +1175,14 @@ def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
     positions = np.where(rows >= 0, rows, 0)
     taken = values.iloc[positions].reset_index(drop=True)
     return taken.mask(pd.Series(rows < 0))
+
+
+def _size(path: Path) -> int:
+    """Bytes of a file (0 when it cannot be seen: its reading reports the error)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _merge_metadata(

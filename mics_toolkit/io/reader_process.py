@@ -18,7 +18,8 @@ threads read two files in two reader processes at the same time.
 The reader process is a fork: it has the caller's modules already imported and needs no
 start-up. It exits when the caller closes its end of the pipe (at exit, or when the caller is
 killed). A process forked from the caller (``multiprocessing``) starts its own reader process.
-Each call runs in the caller's current directory.
+Each call runs in the caller's current directory. Calls and answers travel with the pipe
+protocol of :mod:`~mics_toolkit.io.forked`.
 
 Cost, measured with ``benchmarks/bench_reader_process.py`` on the 2-core development machine
 while other jobs shared it (load average about 3; Linux, Python 3.11): best of 7 runs of the
@@ -52,7 +53,6 @@ import importlib
 import os
 import pickle
 import signal
-import struct
 import threading
 import traceback
 from collections.abc import Callable
@@ -60,13 +60,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mics_toolkit.errors import MicsError, ReadError
+from mics_toolkit.io.forked import CAN_FORK, receive_message, send_message
 
 __all__ = ["run_in_reader", "start_readers"]
 
 T = TypeVar("T")
 
-_CAN_FORK = hasattr(os, "fork")
-_HEADER = struct.Struct("<Q")
+_CAN_FORK = CAN_FORK
 
 
 @dataclass
@@ -115,12 +115,12 @@ def run_in_reader(function: Callable[..., T], *args: Any, file_name: str) -> T:
     reader = _acquire()
     try:
         try:
-            _send(reader.calls, request)
+            send_message(reader.calls, request)
         except BrokenPipeError:  # the reader process ended since the last call: restart
             _stop(reader, kill=True)
             reader = _acquire(new=True)
-            _send(reader.calls, request)
-        answer = _receive(reader.answers)
+            send_message(reader.calls, request)
+        answer = receive_message(reader.answers)
     except BaseException:  # interrupted: the reader's state is unknown, stop it
         _stop(reader, kill=True)
         raise
@@ -184,7 +184,7 @@ def _serve(calls: int, answers: int, preload: tuple[str, ...] = ()) -> None:
         faulthandler.disable()  # a crash is reported by the caller, not dumped here
         gc.freeze()  # leave the inherited objects alone: no copy of their memory pages
         while True:
-            request = _receive(calls)
+            request = receive_message(calls)
             if request is None:
                 break
             cwd, function, args = pickle.loads(request)
@@ -202,41 +202,11 @@ def _serve(calls: int, answers: int, preload: tuple[str, ...] = ()) -> None:
                     ("raised", RuntimeError(f"the reader process cannot send its answer: {error}"))
                 )
             outcome = None
-            _send(answers, answer)
+            send_message(answers, answer)
     except BaseException:
         status = 1
     finally:
         os._exit(status)
-
-
-def _send(fd: int, payload: bytes) -> None:
-    for part in (_HEADER.pack(len(payload)), payload):
-        view = memoryview(part)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-
-
-def _receive(fd: int) -> bytearray | None:
-    """One message from ``fd``, or None at the end of the pipe."""
-    header = _read_exactly(fd, _HEADER.size)
-    if header is None:
-        return None
-    (size,) = _HEADER.unpack(header)
-    return _read_exactly(fd, size)
-
-
-def _read_exactly(fd: int, size: int) -> bytearray | None:
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    done = 0
-    while done < size:
-        count = os.readv(fd, [view[done:]])
-        if count == 0:
-            return None
-        done += count
-    view.release()
-    return buffer
 
 
 def _stop(reader: _Reader, *, kill: bool) -> int:

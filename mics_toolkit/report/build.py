@@ -39,6 +39,7 @@ from mics_toolkit.indicators import (
     prepare_indicators,
 )
 from mics_toolkit.io import Survey, open_survey
+from mics_toolkit.io.forked import fork_call
 from mics_toolkit.io.reader_process import start_readers
 from mics_toolkit.report.excel import workbook_bytes
 from mics_toolkit.report.manifest import MANIFEST_NAME, BuildInfo, file_sha256, manifest_bytes
@@ -84,6 +85,10 @@ __all__ = [
 Progress = Callable[[int, int, str], None]
 """A progress callback: ``progress(done, total, message)``."""
 
+_WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
+"""Processes a build computes in: with two CPUs, the estimates of different designs and the
+workbook beside the tidy tables are computed in a forked child process at the same time."""
+
 _UNWEIGHTED_HEADER = {
     "en": "Number of cases (unweighted)",
     "ru": "Число случаев (невзвешенное)",
@@ -106,8 +111,13 @@ def report_outputs(
     name: str = "report",
     parquet: bool = True,
     gaps: pd.DataFrame | None = None,
+    workers: int = 1,
 ) -> dict[str, bytes]:
     """Every output of a report, rendered in memory (the parameters of :func:`write_report`).
+
+    With ``workers=2`` the workbook is rendered in a forked child process
+    (:func:`~mics_toolkit.io.forked.fork_call`) while this process renders the tidy tables;
+    the bytes are the same.
 
     Returns
     -------
@@ -121,12 +131,30 @@ def report_outputs(
     OutputError
         pyarrow is missing for Parquet.
     """
+    def workbook() -> bytes:
+        return workbook_bytes(tables, info=info, notes=notes)
+
+    if workers > 1:
+        with fork_call(workbook) as book:
+            tidy = _tidy_outputs(estimates, gaps, info, breakdowns, name, parquet)
+            outputs = {f"{name}.xlsx": book.result(), **tidy}
+    else:
+        outputs = {f"{name}.xlsx": workbook(),
+                   **_tidy_outputs(estimates, gaps, info, breakdowns, name, parquet)}
+    outputs[MANIFEST_NAME] = manifest_bytes(info, outputs)
+    return outputs
+
+
+def _tidy_outputs(estimates: pd.DataFrame, gaps: pd.DataFrame | None, info: BuildInfo,
+                  breakdowns: Sequence[Breakdown], name: str, parquet: bool
+                  ) -> dict[str, bytes]:
+    """The tidy CSV and Parquet files of the estimates and of the gaps."""
     tidy = tidy_frame(estimates, breakdowns=breakdowns, lang=info.lang)
     tables_of = [(f"{name}_estimates", tidy, csv_bytes, parquet_bytes)]
     if gaps is not None and len(gaps):
         tidy_gaps = tidy_gaps_frame(gaps, breakdowns=breakdowns, lang=info.lang)
         tables_of.append((f"{name}_gaps", tidy_gaps, gaps_csv_bytes, gaps_parquet_bytes))
-    outputs: dict[str, bytes] = {f"{name}.xlsx": workbook_bytes(tables, info=info, notes=notes)}
+    outputs: dict[str, bytes] = {}
     for stem, frame, to_csv, to_parquet in tables_of:
         outputs[f"{stem}.csv"] = to_csv(frame)
         if not parquet:
@@ -139,7 +167,6 @@ def report_outputs(
                 "or pass parquet=False",
                 path=f"{stem}.parquet",
             ) from error
-    outputs[MANIFEST_NAME] = manifest_bytes(info, outputs)
     return outputs
 
 
@@ -328,6 +355,7 @@ class _Plan:
             prepared, self.plan, level=options.level, ci=options.ci,
             ci_method=options.ci_method, df=options.df,
             progress=lambda _done, _total, message: steps(f"estimate {message}"),
+            workers=_WORKERS,
         )
         requests = _gap_requests(spec)
         _check_gap_categories(spec, requests, estimates)
@@ -438,7 +466,7 @@ def build_report(
     outputs = report_outputs(
         tables=tables, estimates=estimates, info=_build_info(spec, plan, lang),
         breakdowns=[*named.values(), *extra], notes=[_localised(n, lang) for n in spec.notes],
-        name=spec.name, gaps=gaps,
+        name=spec.name, gaps=gaps, workers=_WORKERS,
     )
     files = folder.write(outputs)
     steps("wrote the report")

@@ -93,3 +93,29 @@ def test_estimation_and_report_builds_load_no_statistics_or_model_libraries(modu
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, timeout=120)
     assert done.stdout.strip() == "[]"
+
+
+ENTRY = """
+import sys
+from mics_toolkit.cli.main import run_and_exit
+print("x" * 200_000)        # more than a pipe holds: the flush before the exit must send it
+import logging
+logging.getLogger("probe").addHandler(logging.FileHandler(sys.argv[2]))
+logging.getLogger("probe").warning("logged before the exit")
+run_and_exit(sys.argv[1].split())
+"""
+
+
+@pytest.mark.parametrize(("argv", "status", "stderr"), [
+    ("inspect no-such-file.sav", 2, "mics inspect: error: cannot read no-such-file.sav"),
+    ("--version", 0, ""),
+])
+def test_the_command_flushes_its_output_and_ends_with_the_status(tmp_path, argv, status,
+                                                                 stderr):
+    log = tmp_path / "log.txt"
+    done = subprocess.run([sys.executable, "-c", ENTRY, argv, str(log)], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == status
+    assert done.stdout.startswith("x" * 200_000 + "\n")
+    assert stderr in done.stderr
+    assert log.read_text() == "logged before the exit\n"

@@ -48,3 +48,22 @@ def test_prefetch_reads_what_data_reads(small_example_survey):
     together.prefetch(wanted)
     for file, columns in wanted.items():
         pd.testing.assert_frame_equal(together.data(file, columns).frame, expected[file])
+
+
+def test_prefetch_hands_out_the_largest_files_first(small_example_survey, monkeypatch):
+    wanted = {"wm": ["HH6"], "hh": ["HH6"], "ch": ["HH6"], "hl": ["HH6"], "mn": ["HH6"]}
+    survey = mt.open_survey(small_example_survey)
+    order: list[str] = []
+    stored = type(survey)._stored
+
+    def recording(self, file, names):
+        order.append(file)
+        return stored(self, file, names)
+
+    monkeypatch.setattr(type(survey), "_stored", recording)
+    survey.prefetch(wanted)
+    sizes = {file: survey.path(file).stat().st_size for file in wanted}
+    by_size = sorted(wanted, key=lambda f: -sizes[f])
+    assert by_size[0] == "hl" and sizes["hl"] > sizes["mn"]
+    assert order[:2] == by_size[:2] or order[:2] == by_size[1::-1]  # two threads start
+    assert set(order[2:]) == set(by_size[2:])

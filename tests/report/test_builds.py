@@ -54,6 +54,23 @@ def test_build_report_is_exported_and_lists_what_it_wrote(small_example_survey,
         build.files = ()
 
 
+def test_a_build_in_one_process_writes_the_same_bytes_as_in_two(small_example_survey,
+                                                                example_report_spec,
+                                                                tmp_path, monkeypatch):
+    """The build shares its estimates and its workbook with a forked process when the
+    machine has two CPUs (``_WORKERS``); in one process every file is the same."""
+    import mics_toolkit.report.build as build_module
+
+    spec = example_report_spec(tmp_path / "spec", small_example_survey)
+    written = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(build_module, "_WORKERS", workers)
+        build = mt.build_report(spec, tmp_path / f"out{workers}")
+        written[workers] = {f.name: f.path.read_bytes() for f in build.files}
+    assert list(written[1]) == REPORT_OUTPUTS
+    assert written[1] == written[2]
+
+
 def test_build_report_options_of_the_cli(small_example_survey, example_report_spec,
                                          tmp_path):
     from mics_toolkit.report.spec import load_report_spec
