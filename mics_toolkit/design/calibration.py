@@ -36,7 +36,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, sparse
 
 from mics_toolkit.design.checks import describe_codes
 from mics_toolkit.design.design import Design
@@ -127,6 +126,7 @@ class CalibrationBasis:
         ``rows`` (positions) selects the design rows that ``key`` and ``weights`` describe;
         None means every row.
         """
+        from scipy import sparse
         if self.codes is not None:
             codes = self.codes if rows is None else self.codes[rows]
             ok = codes >= 0
@@ -877,6 +877,7 @@ def _independent_columns(cross: np.ndarray, population: np.ndarray, labels) -> l
     combination of the other totals, and is dropped; otherwise the totals contradict each
     other and a :class:`CalibrationError` names the column.
     """
+    from scipy import linalg
     scaled, scale = _equilibrated(cross)
     _, r, order = linalg.qr(scaled, pivoting=True)
     diagonal = np.abs(np.diag(r))

@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from mics_toolkit.errors import OptionError, VariableError, caller_stacklevel, check_option
 from mics_toolkit.estimate.chisquare_sums import f_sum_upper
@@ -128,6 +127,7 @@ def chisq(design, row: str, column: str, where=None, statistic: str = "F",
     >>> design.chisq("HH6", "LS1")                                  # doctest: +SKIP
     >>> design.chisq("HH6", "LS1", statistic="adjWald")              # doctest: +SKIP
     """
+    from scipy import special
     check_option("statistic", statistic, CHISQ_STATISTICS)
     check_option("df", df, DF_OPTIONS)
     base, method = analysis_of(design)
@@ -300,6 +300,7 @@ def _wald(statistic: str, cell_totals: np.ndarray, covariance: np.ndarray, n_row
           n_column: int, nu: float) -> tuple[float, float, float, float]:
     """Koch's Wald test of ``N_ij - N_i. N_.j / N..`` for the cells of rows and columns 2..
     (R's ``svychisq(statistic = "Wald" / "adjWald")``)."""
+    from scipy import special
     rows = np.tile(np.arange(n_row), n_column)
     columns = np.repeat(np.arange(n_column), n_row)
     total = cell_totals.sum()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 __all__ = [
     "brent_root",
@@ -45,6 +44,7 @@ def satterthwaite_upper(x: float, weights: np.ndarray, ddf: float = math.inf) ->
     ``P(chi2_df > x / scale)``, or ``P(F_{df, ddf} > x / df / scale)``: R's
     ``pchisqsum(method = "satterthwaite")`` and the first step of ``pFsum``.
     """
+    from scipy import special
     weights = np.asarray(weights, dtype=float)
     mean = weights.mean()
     ratio = np.mean(weights**2) / mean**2
@@ -126,6 +126,7 @@ def saddlepoint_upper(x: float, weights: np.ndarray) -> float:
     ``v = z sqrt(K''(z))``, ``P = 1 - Phi(r + log(v / r) / r)`` (Lugannani-Rice in
     Barndorff-Nielsen's form; Kuonen 1999).
     """
+    from scipy import special
     weights = np.asarray(weights, dtype=float)
     top = weights.max()
     weights = weights / top
@@ -175,6 +176,7 @@ def _ruben_upper(x: float, weights: np.ndarray, dfs: np.ndarray,
     """Ruben's (1962) series: with ``beta = min(w)``, ``P(Q < x) = sum_k a_k
     P(chi2_{n + 2k} < x / beta)``, ``n = sum h``, ``a_0 = prod (beta / w_j)^{h_j / 2}``,
     ``a_k = sum_{r<k} g_{k-r} a_r / (2k)``, ``g_m = sum_j h_j (1 - beta / w_j)^m``."""
+    from scipy import special
     if x <= 0:
         return 1.0
     beta = weights.min()

@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from mics_toolkit.errors import MicsWarning, OptionError, caller_stacklevel, check_option
 from mics_toolkit.estimate import estimators
@@ -435,6 +434,7 @@ def t_test_columns(
     """The :data:`CONTRAST_COLUMNS` of estimates with their variances and df: the interval
     ``estimate -+ q se`` (q as the estimators'), ``statistic = (estimate - null) / se`` and its
     two-sided p-value (Student t on df; Normal with ``ci="normal"``)."""
+    from scipy import special
     Options.checked(confidence, ci, "design")
     estimate = np.asarray(estimate, dtype=float)
     dofs = np.asarray(dofs, dtype=float)

@@ -22,13 +22,13 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy import special
 
 __all__ = ["korn_graubard_interval", "logit_interval", "multiplier", "symmetric_interval"]
 
 
 def multiplier(level: float, ci: str, df: np.ndarray | float) -> np.ndarray:
     """The quantile q so that the interval is ``estimate -+ q * SE`` (on the working scale)."""
+    from scipy import special
     df = np.asarray(df, dtype=float)
     if ci == "mics":
         return np.full(df.shape, 2.0)
@@ -43,6 +43,7 @@ def multiplier(level: float, ci: str, df: np.ndarray | float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=256)
 def _t_quantile(probability: float, df: float) -> float:
+    from scipy import special
     return float(special.stdtrit(df, probability)) if df > 0 else np.nan
 
 
@@ -53,6 +54,7 @@ def symmetric_interval(estimate, se, q) -> tuple[np.ndarray, np.ndarray]:
 
 def logit_interval(p, se, q) -> tuple[np.ndarray, np.ndarray]:
     """``expit(logit(p) -+ q * se / (p (1 - p)))``; [p, p] at p = 0 or 1."""
+    from scipy import special
     p = np.asarray(p, dtype=float)
     se = np.asarray(se, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -68,6 +70,7 @@ def logit_interval(p, se, q) -> tuple[np.ndarray, np.ndarray]:
 
 def korn_graubard_interval(p, variance, n, df, level: float, ci: str):
     """Korn-Graubard (Clopper-Pearson with effective sample size) interval, R's ``"beta"``."""
+    from scipy import special
     p = np.asarray(p, dtype=float)
     variance = np.asarray(variance, dtype=float)
     n = np.asarray(n, dtype=float)

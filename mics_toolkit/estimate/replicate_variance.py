@@ -25,8 +25,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import sparse
-from scipy.linalg import lapack
 
 from mics_toolkit.errors import MicsWarning, caller_stacklevel
 
@@ -158,6 +156,7 @@ def replicate_totals(
     numpy.ndarray, shape (G, K, R)
         ``T[g, k, r] = sum_{c: domain(c) = g} M[unit(c), r] * A_ck``.
     """
+    from scipy import sparse
     n_units, n_replicates = unit_weights.shape
     n_vars = values.shape[1]
     column = (domain.astype(np.int64) * n_vars)[:, None] + np.arange(n_vars)[None, :]
@@ -281,6 +280,7 @@ def replicate_rank(matrix: np.ndarray, tol: float = 1e-5) -> int:
     are multiples of one another (the rows of a PSU: ``w_i * F[:, p]``) span one line, so a
     tall matrix is first reduced to its distinct row directions.
     """
+    from scipy.linalg import lapack
     matrix = np.asarray(matrix, dtype=float)
     if matrix.size == 0:
         return 0

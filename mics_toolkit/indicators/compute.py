@@ -53,7 +53,7 @@ from mics_toolkit.indicators.schema import QUANTILE_TYPES
 from mics_toolkit.indicators.spec import IndicatorSpec
 from mics_toolkit.io import MISSING_CATEGORIES, Metadata, SurveyData
 from mics_toolkit.io.fileset import Survey
-from mics_toolkit.io.forked import fork_call
+from mics_toolkit.io.forked import CAN_FORK, fork_call
 
 __all__ = [
     "ESTIMATE_COLUMNS",
@@ -397,17 +397,12 @@ def prepare_indicators(
     their rows with weight 0 add nothing to any estimate either.
     """
     specs = list(specs)
-    seen: dict[str, IndicatorSpec] = {}
-    for spec in specs:
-        if spec.id in seen:
-            raise spec.error(f"indicator {spec.id!r} is given twice", "id")
-        seen[spec.id] = spec
+    _unique_ids(specs)
     check_indicators(survey, specs, breakdowns)
     _read_needed(survey, specs, breakdowns, adjustments)
     groups: dict[tuple, list[IndicatorSpec]] = {}
     for spec in specs:
-        key = (spec.files, tuple(spec.expression("weight", f) for f in spec.files))
-        groups.setdefault(key, []).append(spec)
+        groups.setdefault(_design_key(spec), []).append(spec)
     prepared: dict[str, PreparedIndicator] = {}
     for number, ((files, weights), members) in enumerate(groups.items(), start=1):
         extra = [b for spec in members for b in _extra_breakdowns(breakdowns, spec)]
@@ -420,6 +415,14 @@ def prepare_indicators(
         if progress is not None:
             progress(number, len(groups), f"prepared {', '.join(s.id for s in members)}")
     return {spec.id: prepared[spec.id] for spec in specs}
+
+
+def _unique_ids(specs: Sequence[IndicatorSpec]) -> None:
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.id in seen:
+            raise spec.error(f"indicator {spec.id!r} is given twice", "id")
+        seen.add(spec.id)
 
 
 def _read_needed(survey: Survey, specs: Sequence[IndicatorSpec],
@@ -716,8 +719,9 @@ def compute_indicators(
     progress : callable, optional
         ``progress(done, total, message)`` after each indicator's estimates.
     workers : {1, 2}, default 1
-        Processes sharing the estimates: 2 estimates the indicators of different designs in
-        this process and a forked child at once (:func:`estimate_prepared`); same result.
+        Processes sharing the work: 2 prepares and estimates the indicators of different
+        designs in this process and a forked child at once (:func:`estimate_indicators`);
+        the same frame.
 
     Returns
     -------
@@ -743,12 +747,84 @@ def compute_indicators(
     :meth:`PreparedIndicator.estimate`. Medians and quantiles are estimated by
     :func:`mics_toolkit.estimate.quantile`, one call per breakdown.
     """
+    estimates, _ = estimate_indicators(
+        survey, specs, breakdowns=breakdowns, total=total, lonely_psu=lonely_psu, level=level,
+        ci=ci, ci_method=ci_method, df=df, adjustments=adjustments, progress=progress,
+        workers=workers)
+    return estimates
+
+
+def estimate_indicators(
+    survey: Survey,
+    specs: Iterable[IndicatorSpec],
+    *,
+    breakdowns: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    total: bool = True,
+    lonely_psu: str = "fail",
+    level: float = 0.95,
+    ci: str = "t",
+    ci_method: str | None = None,
+    df: str = "design",
+    adjustments: Sequence[DesignAdjustment] = (),
+    progress: Progress | None = None,
+    workers: int = 1,
+    keep: Iterable[str] = (),
+) -> tuple[pd.DataFrame, dict[str, PreparedIndicator]]:
+    """:func:`compute_indicators`, also returning the prepared indicators of the ids in
+    ``keep`` (to compare their domains with :func:`~mics_toolkit.indicators.compute_gaps`).
+
+    With ``workers=2`` the indicators are prepared and estimated in this process and in a
+    forked child process at once (:func:`~mics_toolkit.io.forked.fork_call`), whole designs
+    on each side: the designs of ``keep`` here, the others shared by the size of their work
+    (rows times indicators times breakdowns). Every spec is checked
+    first, here, so a spec error is the one a single process reports; the frame is the
+    same, bit for bit. Progress of the child's part is reported when it ends, and its
+    warnings are issued then (:meth:`~mics_toolkit.io.forked.ForkedCall.result`).
+
+    Returns
+    -------
+    (pandas.DataFrame, dict of str to PreparedIndicator)
+        The estimates frame (as :func:`compute_indicators`) and the prepared indicators of
+        ``keep``.
+    """
     specs = list(specs)
     plan = _breakdown_plan(specs, breakdowns)
-    prepared = prepare_indicators(survey, specs, breakdowns=plan, lonely_psu=lonely_psu,
-                                  adjustments=adjustments)
-    return estimate_prepared(prepared, plan, total=total, level=level, ci=ci,
-                             ci_method=ci_method, df=df, progress=progress, workers=workers)
+    options = Options.checked(level, ci, df, ci_method)
+    if workers not in (1, 2) or isinstance(workers, bool):
+        raise OptionError(f"workers={workers!r} is not valid; use 1 or 2", option="workers",
+                          value=workers, valid=(1, 2))
+    keep = set(keep)
+    designs: dict[tuple, list[IndicatorSpec]] = {}
+    for spec in specs:
+        designs.setdefault(_design_key(spec), []).append(spec)
+    parts: list[list[list[IndicatorSpec]]] = [list(designs.values()), []]
+    if workers == 2 and CAN_FORK and len(designs) > 1:
+        _unique_ids(specs)
+        check_indicators(survey, specs, plan)
+        sizes = [survey.n_rows(members[0].files[0])
+                 * sum(_size(s, plan, total) for s in members) for members in parts[0]]
+        here, there = _shared_out(sizes, [any(s.id in keep for s in m) for m in parts[0]])
+        parts = [[parts[0][k] for k in here], [parts[0][k] for k in there]]
+    steps = _Progress(progress, sum(int(total) + len(plan[s.id]) for s in specs))
+
+    def estimate(designs_here: list[list[IndicatorSpec]], report: Callable | None):
+        prepared = prepare_indicators(survey, [s for m in designs_here for s in m],
+                                      breakdowns=plan, lonely_psu=lonely_psu,
+                                      adjustments=adjustments)
+        return prepared, _estimate_designs(prepared, plan, total, options, report)
+
+    if parts[1]:
+        with fork_call(lambda: estimate(parts[1], None)[1]) as child:
+            prepared, pieces = estimate(parts[0], steps)
+            pieces.update(child.result())
+        for members in parts[1]:
+            steps(members, plan, total)
+    else:
+        prepared, pieces = estimate(parts[0], steps)
+    out = estimates_frame(piece for spec in specs for piece in pieces.get(spec.id, []))
+    out.attrs["mics"] = _conventions(level, ci, ci_method, df,
+                                     {lonely_psu} if specs else set())
+    return out, {k: v for k, v in prepared.items() if k in keep}
 
 
 def estimate_prepared(
@@ -761,60 +837,73 @@ def estimate_prepared(
     ci_method: str | None = None,
     df: str = "design",
     progress: Progress | None = None,
-    workers: int = 1,
 ) -> pd.DataFrame:
     """The long estimates frame of indicators already prepared (:func:`prepare_indicators`).
 
-    :func:`compute_indicators` is this after :func:`prepare_indicators`; a caller that also
-    compares domains (:func:`mics_toolkit.indicators.compute_gaps`) prepares once and calls
-    both. Parameters and result as :func:`compute_indicators`; ``breakdowns`` must be among
-    those the indicators were prepared with.
-
-    With ``workers=2`` the indicators of different designs are shared between this process
-    and a forked child process (:func:`~mics_toolkit.io.forked.fork_call`), by the size of
-    their work (rows, requests and breakdowns); the frame is the same, row for row and bit
-    for bit, and the progress and the warnings of the child's part are reported when it
-    ends. ``workers=1`` (default) computes everything here.
+    :func:`compute_indicators` is this after :func:`prepare_indicators`. Parameters and
+    result as :func:`compute_indicators`; ``breakdowns`` must be among those the indicators
+    were prepared with.
     """
     specs = [item.spec for item in prepared.values()]
     plan = _breakdown_plan(specs, breakdowns)
     options = Options.checked(level, ci, df, ci_method)
-    if workers not in (1, 2) or isinstance(workers, bool):
-        raise OptionError(f"workers={workers!r} is not valid; use 1 or 2", option="workers",
-                          value=workers, valid=(1, 2))
-    groups: dict[tuple[int, tuple], list[IndicatorSpec]] = {}
-    for spec in specs:
-        by = (((),) if total else ()) + tuple((name,) for name in plan[spec.id])
-        if by:
-            groups.setdefault((id(prepared[spec.id].design), by), []).append(spec)
-    work = [(by, members) for (_, by), members in groups.items()]
-    n_steps = sum(int(total) + len(plan[spec.id]) for spec in specs)
-    done = 0
-
-    def report(part: list[tuple[tuple, list[IndicatorSpec]]]) -> None:
-        nonlocal done
-        for by, members in part:
-            for spec in _estimation_order(members):
-                for names in by:
-                    done += 1
-                    if progress is not None:
-                        progress(done, n_steps, f"{spec.id} by {breakdown_label(list(names))}")
-
-    if workers > 1 and len(work) > 1:
-        here, there = _shared_out(work, prepared)
-        with fork_call(lambda: _estimate_groups(there, prepared, options)) as child:
-            pieces = _estimate_groups(here, prepared, options)
-            report(here)
-            pieces.update(child.result())
-        report(there)
-    else:
-        pieces = {}
-        for part in work:
-            pieces.update(_estimate_groups([part], prepared, options))
-            report([part])
+    steps = _Progress(progress, sum(int(total) + len(plan[s.id]) for s in specs))
+    pieces = _estimate_designs(prepared, plan, total, options, steps)
     out = estimates_frame(piece for spec in specs for piece in pieces.get(spec.id, []))
-    lonely = {item.design.lonely_psu for item in prepared.values()}
-    out.attrs["mics"] = Conventions({
+    out.attrs["mics"] = _conventions(level, ci, ci_method, df,
+                                     {item.design.lonely_psu for item in prepared.values()})
+    return out
+
+
+def _shared_out(sizes: Sequence[float], here: Sequence[bool] = ()
+               ) -> tuple[list[int], list[int]]:
+    """Positions of pieces of work in two parts of about the same total size, each part in
+    the order of ``sizes``: the pieces with ``here`` true in the first part, then the others
+    from the largest, each to the part with less so far (ties: the first)."""
+    forced = [bool(f) for f in here] + [False] * (len(sizes) - len(here))
+    loads, parts = [0.0, 0.0], [[], []]
+    for number in range(len(sizes)):
+        if forced[number]:
+            loads[0] += sizes[number]
+            parts[0].append(number)
+    for number in sorted((k for k in range(len(sizes)) if not forced[k]),
+                         key=lambda k: -sizes[k]):
+        lighter = loads.index(min(loads))
+        loads[lighter] += sizes[number]
+        parts[lighter].append(number)
+    return sorted(parts[0]), sorted(parts[1])
+
+
+class _Progress:
+    """Counts estimates (an indicator by one breakdown) and reports them to ``progress``."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def __call__(self, members: list[IndicatorSpec], plan: Mapping[str, list[str]],
+                 total: bool) -> None:
+        for spec in _estimation_order(members):
+            for names in (((),) if total else ()) + tuple((n,) for n in plan[spec.id]):
+                self.done += 1
+                if self.progress is not None:
+                    self.progress(self.done, self.total,
+                                  f"{spec.id} by {breakdown_label(list(names))}")
+
+
+def _design_key(spec: IndicatorSpec) -> tuple:
+    """The specs with the same files and weights share a design."""
+    return (spec.files, tuple(spec.expression("weight", f) for f in spec.files))
+
+
+def _size(spec: IndicatorSpec, plan: Mapping[str, list[str]], total: bool) -> float:
+    """The work of estimating an indicator, per row: its estimates (a median or quantile
+    counting twice: measured on the example report)."""
+    return (2 if spec.type in QUANTILE_TYPES else 1) * (int(total) + len(plan[spec.id]))
+
+
+def _conventions(level: float, ci: str, ci_method: str | None, df: str, lonely: set[str]
+                 ) -> Conventions:
+    return Conventions({
         "level": level,
         "ci": ci,
         "ci_method": ci_method,
@@ -822,7 +911,6 @@ def estimate_prepared(
         "lonely_psu": lonely.pop() if len(lonely) == 1 else sorted(lonely),
         "variance": "Taylor linearisation, first stage with replacement",
     })
-    return out
 
 
 def _estimation_order(members: list[IndicatorSpec]) -> list[IndicatorSpec]:
@@ -832,42 +920,28 @@ def _estimation_order(members: list[IndicatorSpec]) -> list[IndicatorSpec]:
             + [s for s in members if s.type in QUANTILE_TYPES])
 
 
-def _estimate_groups(work: list[tuple[tuple, list[IndicatorSpec]]],
-                     prepared: Mapping[str, PreparedIndicator], options: Options
-                     ) -> dict[str, list[tuple]]:
-    """The pieces of the estimates frame of each indicator of ``work`` (pairs of breakdowns
-    and the indicators of one design estimated over them), by indicator id."""
+def _estimate_designs(prepared: Mapping[str, PreparedIndicator],
+                      plan: Mapping[str, list[str]], total: bool, options: Options,
+                      steps: _Progress | None) -> dict[str, list[tuple]]:
+    """The pieces of the estimates frame of every prepared indicator, by id: the indicators
+    of one design and the same breakdowns together."""
+    groups: dict[tuple[int, tuple], list[IndicatorSpec]] = {}
+    for item in prepared.values():
+        spec = item.spec
+        by = (((),) if total else ()) + tuple((name,) for name in plan[spec.id])
+        if by:
+            groups.setdefault((id(item.design), by), []).append(spec)
     pieces: dict[str, list[tuple]] = {}
-    for by, members in work:
+    for (_, by), members in groups.items():
         together = [s for s in members if s.type not in QUANTILE_TYPES]
         found = _estimate_together([prepared[s.id] for s in together], list(by), options)
         found += [_estimate_quantiles(prepared[s.id], list(by), options)
                   for s in members if s.type in QUANTILE_TYPES]
         for spec, blocks in zip(_estimation_order(members), found, strict=True):
             pieces[spec.id] = blocks
+        if steps is not None:
+            steps(members, plan, total)
     return pieces
-
-
-def _shared_out(work: list[tuple[tuple, list[IndicatorSpec]]],
-                prepared: Mapping[str, PreparedIndicator]
-                ) -> tuple[list[tuple], list[tuple]]:
-    """``work`` in two parts of about the same size, each in the order of ``work``: the
-    largest pieces first, each to the lighter part. The size of a design's piece is its
-    indicators times its breakdowns times (1 + rows / 40,000), a quantile counting as two
-    indicators (measured on the example report: about 0.7 ms per unit)."""
-    def size(part: tuple[tuple, list[IndicatorSpec]]) -> float:
-        by, members = part
-        rows = len(prepared[members[0].id].design.weights)
-        weight = sum(2 if s.type in QUANTILE_TYPES else 1 for s in members)
-        return weight * len(by) * (1 + rows / 40_000)
-
-    loads, parts = [0.0, 0.0], [[], []]
-    for number in sorted(range(len(work)), key=lambda k: -size(work[k])):
-        lighter = loads.index(min(loads))
-        loads[lighter] += size(work[number])
-        parts[lighter].append(number)
-    here, there = (sorted(part) for part in parts)
-    return [work[k] for k in here], [work[k] for k in there]
 
 
 def level_id(indicator: str, category: object) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -882,13 +882,17 @@ class Survey:
             return aliases[name]
         raise self._unknown(file, name, own_only=True)
 
-    def prefetch(self, columns: Mapping[str, Iterable[str]], workers: int = 2) -> None:
+    def prefetch(self, columns: Mapping[str, Iterable[str]], workers: int = 2,
+                 meanwhile: Callable[[], object] | None = None) -> None:
         """Read what several files need, the files side by side: each file's own columns
         among ``columns[file]`` (aliases resolved) and its keys, in ``workers`` reader
         processes at once (the parsing of each file runs in C in its own process, so two
         files take about the time of the larger one on two cores; the files are handed out
         largest first, so that the processes finish together). Later :meth:`data` calls
         find the columns read; what they need from linked files is read then.
+
+        ``meanwhile`` is called in this thread while the reader processes parse (a build
+        imports the modules it needs later); its errors are raised after the reads.
 
         Raises
         ------
@@ -906,13 +910,20 @@ class Survey:
         if len(jobs) < 2 or workers < 2:
             for file, names in jobs.items():
                 self._stored(file, names)
+            if meanwhile is not None:
+                meanwhile()
             return
         start_readers(min(workers, len(jobs)))
         # the largest files first: the readers then finish at about the same time
         order = sorted(jobs, key=lambda file: -_size(self.path(file)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for _ in pool.map(lambda file: self._stored(file, jobs[file]), order):
-                pass
+            reads = [pool.submit(self._stored, file, jobs[file]) for file in order]
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+            finally:
+                for read in reads:
+                    read.result()
 
     def _unknown(self, file: str, name: str, *, own_only: bool = False) -> VariableError:
         candidates = self.variables(file) if own_only else self.available(file)

@@ -25,15 +25,6 @@ a single file is written atomically (temporary file beside it, then rename).
 """
 
 from mics_toolkit.report.build import write_report
-from mics_toolkit.report.excel import (
-    FrameSheet,
-    frames_workbook_bytes,
-    number_format,
-    sheet_names,
-    workbook_bytes,
-    write_frames_workbook,
-    write_workbook,
-)
 from mics_toolkit.report.manifest import (
     MANIFEST_NAME,
     BuildInfo,
@@ -91,3 +82,18 @@ __all__ = [
     "write_table_csv",
     "write_workbook",
 ]
+
+_EXCEL = {"FrameSheet", "frames_workbook_bytes", "number_format", "sheet_names",
+          "workbook_bytes", "write_frames_workbook", "write_workbook"}
+"""Names of :mod:`~mics_toolkit.report.excel`, imported with openpyxl on first use: a build
+imports them while it reads its files."""
+
+
+def __getattr__(name: str):
+    if name not in _EXCEL:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from mics_toolkit.report import excel
+
+    value = getattr(excel, name)
+    globals()[name] = value
+    return value

@@ -17,6 +17,7 @@ estimates and the time per stage.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
@@ -35,13 +36,11 @@ from mics_toolkit.indicators import (
     Gap,
     IndicatorSpec,
     compute_gaps,
-    estimate_prepared,
-    prepare_indicators,
+    estimate_indicators,
 )
 from mics_toolkit.io import Survey, open_survey
 from mics_toolkit.io.forked import fork_call
 from mics_toolkit.io.reader_process import start_readers
-from mics_toolkit.report.excel import workbook_bytes
 from mics_toolkit.report.manifest import MANIFEST_NAME, BuildInfo, file_sha256, manifest_bytes
 from mics_toolkit.report.output_folder import OutputFile, check_output_folder
 from mics_toolkit.report.spec import GapSpec, ReportSpec, WeightingStep, load_report_spec
@@ -89,6 +88,14 @@ _WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
 """Processes a build computes in: with two CPUs, the estimates of different designs and the
 workbook beside the tidy tables are computed in a forked child process at the same time."""
 
+_LATER_MODULES = ("scipy.special", "mics_toolkit.report.excel")
+"""Modules a build needs after reading its files (the interval quantiles, the workbook with
+openpyxl), imported while the reader processes parse the files; spec checking and reading
+need neither."""
+
+_WEIGHTING_MODULES = ("scipy.linalg", "scipy.sparse")
+"""Modules the weighting steps (calibration) need, imported the same way."""
+
 _UNWEIGHTED_HEADER = {
     "en": "Number of cases (unweighted)",
     "ru": "Число случаев (невзвешенное)",
@@ -132,6 +139,8 @@ def report_outputs(
         pyarrow is missing for Parquet.
     """
     def workbook() -> bytes:
+        from mics_toolkit.report.excel import workbook_bytes  # with openpyxl
+
         return workbook_bytes(tables, info=info, notes=notes)
 
     if workers > 1:
@@ -348,16 +357,14 @@ class _Plan:
         """Every indicator by its breakdowns, and every gap asked, with the spec's options
         and weighting: the estimates frame and the gaps frame."""
         options = spec.options
-        prepared = prepare_indicators(
-            self.survey, self.specs, breakdowns=self.plan, lonely_psu=options.lonely_psu,
-            adjustments=[step.adjustment() for step in spec.weighting])
-        estimates = estimate_prepared(
-            prepared, self.plan, level=options.level, ci=options.ci,
-            ci_method=options.ci_method, df=options.df,
-            progress=lambda _done, _total, message: steps(f"estimate {message}"),
-            workers=_WORKERS,
-        )
         requests = _gap_requests(spec)
+        estimates, prepared = estimate_indicators(
+            self.survey, self.specs, breakdowns=self.plan, lonely_psu=options.lonely_psu,
+            adjustments=[step.adjustment() for step in spec.weighting], level=options.level,
+            ci=options.ci, ci_method=options.ci_method, df=options.df,
+            progress=lambda _done, _total, message: steps(f"estimate {message}"),
+            workers=_WORKERS, keep={gap.indicator for gap, _ in requests},
+        )
         _check_gap_categories(spec, requests, estimates)
         gaps = compute_gaps(prepared, [gap for gap, _ in requests], level=options.level,
                             ci=options.ci, df=options.df)
@@ -365,10 +372,12 @@ class _Plan:
             steps("gaps")
         return estimates, gaps
 
-    def read(self, steps: _Steps) -> None:
-        """Read the needed columns of every file, the household file first."""
+    def read(self, steps: _Steps, later: Sequence[str] = ()) -> None:
+        """Read the needed columns of every file, the household file first; import the
+        modules ``later`` while the reader processes parse."""
         household = self.survey.config.household_file
-        self.survey.prefetch(self.needed)  # the files side by side, in two reader processes
+        # the files side by side, in two reader processes; this process imports meanwhile
+        self.survey.prefetch(self.needed, meanwhile=lambda: _import_all(later))
         for file in sorted(self.needed, key=lambda f: (f != household, f)):
             self.survey.data(file, self.needed[file])
             steps(f"read {self.survey.paths[file].name}")
@@ -456,7 +465,7 @@ def build_report(
     plan = _Plan.prepare(spec, survey)
     steps = _Steps(plan.n_steps(spec), progress)
     clock.lap("open")
-    plan.read(steps)
+    plan.read(steps, later=_LATER_MODULES + (_WEIGHTING_MODULES if spec.weighting else ()))
     clock.lap("read")
     estimates, gaps = plan.estimate(spec, steps)
     clock.lap("estimate")
@@ -473,6 +482,11 @@ def build_report(
     clock.lap("write")
     return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]), gaps=gaps,
                        estimates=estimates, timings=clock.stop(), n_tables=len(tables))
+
+
+def _import_all(names: Sequence[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
 
 
 def _language(spec: ReportSpec, lang: str | None) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 import mics_toolkit as mt
 from mics_toolkit.errors import OptionError
-from mics_toolkit.indicators import compute_indicators, load_catalogue
+from mics_toolkit.indicators import compute_indicators, estimate_indicators, load_catalogue
 from mics_toolkit.indicators.compute import _shared_out
 
 BREAKDOWNS = ["HH6", "HH7", "windex5"]
@@ -81,29 +81,50 @@ def test_the_warnings_of_the_child_process_reach_the_caller(example_folder, monk
 
 
 def test_the_two_parts_are_balanced_and_keep_the_order():
-    class Design:
-        def __init__(self, rows):
-            self.weights = np.zeros(rows)
+    # the largest first, each to the lighter part: 12 -> first, 8 -> second, 4 -> second
+    # (8 < 12), 2 -> first (12 = 12, a tie goes first); each part in the order given
+    assert _shared_out([12, 4, 2, 8]) == ([0, 2], [1, 3])
+    # pieces kept here start the first part: 4 first; then 12 -> second, 8 -> first, 2 -> first
+    assert _shared_out([12, 4, 2, 8], [False, True, False, False]) == ([1, 2, 3], [0])
+    assert _shared_out([5.0]) == ([0], [])
+    assert _shared_out([]) == ([], [])
 
-    class Item:
-        def __init__(self, rows):
-            self.design = Design(rows)
 
-    class Spec:
-        def __init__(self, ident, kind="percentage"):
-            self.id, self.type = ident, kind
+def test_the_prepared_indicators_kept_come_back_from_this_process(example_folder):
+    survey = mt.open_survey(example_folder)
+    specs = list(load_catalogue().values())
+    keep = {specs[0].id, specs[-1].id}
+    one, kept_one = estimate_indicators(survey, specs, breakdowns=["HH6"],
+                                        lonely_psu="adjust", keep=keep)
+    two, kept_two = estimate_indicators(survey, specs, breakdowns=["HH6"],
+                                        lonely_psu="adjust", keep=keep, workers=2)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    assert set(kept_one) == set(kept_two) == keep
+    for ident in keep:
+        a, b = kept_one[ident].estimate("HH6"), kept_two[ident].estimate("HH6")
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
 
-    sizes = {"a": 40_000, "b": 40_000, "c": 0, "d": 120_000}
-    prepared = {k: Item(v) for k, v in sizes.items()}
-    by = ((), ("HH6",))
-    work = [(by, [Spec("a"), Spec("a2", "median")]), (by, [Spec("b")]), (by, [Spec("c")]),
-            (by, [Spec("d")])]
-    prepared["a2"] = prepared["a"]
-    # sizes: a 2*(1+2)*2 = 12 (a median counts twice), b 2*2 = 4, c 2*1 = 2, d 2*4 = 8
-    here, there = _shared_out(work, prepared)
-    # a to the first part, d to the second, b to the second (8 < 12), c to the first (a tie)
-    assert [w[1][0].id for w in here] == ["a", "c"]
-    assert [w[1][0].id for w in there] == ["b", "d"]
+
+def test_a_spec_error_is_the_one_of_a_single_process(example_folder):
+    """Two specs with unknown variables, on designs that two processes would share out:
+    both ways report the first, checked before any work is shared."""
+    import dataclasses
+
+    from mics_toolkit.errors import SpecError
+
+    survey = mt.open_survey(example_folder)
+    specs = list(load_catalogue().values())
+    bad = list(specs)
+    for k in (3, len(specs) - 2):
+        bad[k] = dataclasses.replace(specs[k], universe=f"NOPE{k} == 1")
+    assert specs[3].files != specs[-2].files
+    messages = []
+    for workers in (1, 2):
+        with pytest.raises(SpecError) as caught:
+            compute_indicators(survey, bad, lonely_psu="adjust", workers=workers)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "NOPE3" in messages[0]
 
 
 @pytest.mark.parametrize("workers", [0, 3, True, "2", 1.5])
