@@ -67,3 +67,31 @@ def test_prefetch_hands_out_the_largest_files_first(small_example_survey, monkey
     assert by_size[0] == "hl" and sizes["hl"] > sizes["mn"]
     assert order[:2] == by_size[:2] or order[:2] == by_size[1::-1]  # two threads start
     assert set(order[2:]) == set(by_size[2:])
+
+
+def test_prefetch_runs_meanwhile_here_during_the_reads(small_example_survey):
+    wanted = {"wm": ["HH6", "LS2"], "hh": ["HH6"], "hl": ["HH6"]}
+    survey = mt.open_survey(small_example_survey)
+    seen = []
+
+    def meanwhile():
+        seen.append((threading.get_ident(), sorted(survey._cache.get(("columns", "hl"), {}))))
+
+    survey.prefetch(wanted, meanwhile=meanwhile)
+    assert [ident for ident, _ in seen] == [threading.get_ident()]
+    # the reads were handed out before: the largest file (hl) was not stored yet
+    assert seen[0][1] == []
+    assert sorted(survey._cache[("columns", "hl")]) == ["HH1", "HH2", "HH6", "HL1"]
+
+
+def test_an_error_of_meanwhile_comes_after_the_reads(small_example_survey):
+    import pytest
+
+    survey = mt.open_survey(small_example_survey)
+
+    def meanwhile():
+        raise ValueError("meanwhile failed")
+
+    with pytest.raises(ValueError, match="meanwhile failed"):
+        survey.prefetch({"wm": ["HH6"], "hh": ["HH6"]}, meanwhile=meanwhile)
+    assert ("columns", "wm") in survey._cache and ("columns", "hh") in survey._cache
