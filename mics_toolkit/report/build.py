@@ -17,6 +17,7 @@ estimates and the time per stage.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import math
@@ -85,8 +86,9 @@ Progress = Callable[[int, int, str], None]
 """A progress callback: ``progress(done, total, message)``."""
 
 _WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
-"""Processes a build computes in: with two CPUs, the estimates of different designs and the
-workbook beside the tidy tables are computed in a forked child process at the same time."""
+"""Processes a build computes in: with two CPUs, the indicators of some designs, and then the
+tables and the workbook (while this process renders the tidy files), are computed in a forked
+child process; the outputs are the same bytes."""
 
 _LATER_MODULES = ("scipy.special", "mics_toolkit.report.excel")
 """Modules a build needs after reading its files (the interval quantiles, the workbook with
@@ -139,17 +141,26 @@ def report_outputs(
         pyarrow is missing for Parquet.
     """
     def workbook() -> bytes:
-        from mics_toolkit.report.excel import workbook_bytes  # with openpyxl
-
-        return workbook_bytes(tables, info=info, notes=notes)
+        return _workbook(tables, info, notes)
 
     if workers > 1:
         with fork_call(workbook) as book:
             tidy = _tidy_outputs(estimates, gaps, info, breakdowns, name, parquet)
-            outputs = {f"{name}.xlsx": book.result(), **tidy}
-    else:
-        outputs = {f"{name}.xlsx": workbook(),
-                   **_tidy_outputs(estimates, gaps, info, breakdowns, name, parquet)}
+            return _with_manifest(name, book.result(), tidy, info)
+    return _with_manifest(name, workbook(),
+                          _tidy_outputs(estimates, gaps, info, breakdowns, name, parquet), info)
+
+
+def _workbook(tables: Sequence[Table], info: BuildInfo, notes: Sequence[str]) -> bytes:
+    from mics_toolkit.report.excel import workbook_bytes  # with openpyxl
+
+    return workbook_bytes(tables, info=info, notes=notes)
+
+
+def _with_manifest(name: str, workbook: bytes, tidy: Mapping[str, bytes], info: BuildInfo
+                   ) -> dict[str, bytes]:
+    """The outputs in writing order: the workbook, the tidy files, ``manifest.json``."""
+    outputs = {f"{name}.xlsx": workbook, **tidy}
     outputs[MANIFEST_NAME] = manifest_bytes(info, outputs)
     return outputs
 
@@ -253,8 +264,9 @@ class ReportBuild:
     estimates : pandas.DataFrame
         The long estimates frame (``indicator, breakdown, category`` and the result columns).
     timings : dict of str to float
-        Seconds spent per stage: ``open``, ``read``, ``estimate``, ``tables``, ``write``,
-        ``total`` (wall time; never written into an output).
+        Seconds spent per stage: ``open`` (spec, survey, checks), ``read``, ``estimate``,
+        ``tables`` (the tables, the workbook and the tidy files rendered), ``write`` (the
+        files written and swapped in), ``total`` (wall time; never written into an output).
     n_tables : int
         Sheets of tables written (standard tables and appendix tables).
     gaps : pandas.DataFrame
@@ -372,12 +384,19 @@ class _Plan:
             steps("gaps")
         return estimates, gaps
 
-    def read(self, steps: _Steps, later: Sequence[str] = ()) -> None:
+    def read(self, steps: _Steps, later: Sequence[str] = (),
+             meanwhile: Callable[[], object] | None = None) -> None:
         """Read the needed columns of every file, the household file first; import the
-        modules ``later`` while the reader processes parse."""
+        modules ``later`` and call ``meanwhile`` while the reader processes parse."""
         household = self.survey.config.household_file
-        # the files side by side, in two reader processes; this process imports meanwhile
-        self.survey.prefetch(self.needed, meanwhile=lambda: _import_all(later))
+
+        def work_while_reading() -> None:
+            _import_all(later)
+            if meanwhile is not None:
+                meanwhile()
+
+        # the files side by side, in two reader processes; this process works meanwhile
+        self.survey.prefetch(self.needed, meanwhile=work_while_reading)
         for file in sorted(self.needed, key=lambda f: (f != household, f)):
             self.survey.data(file, self.needed[file])
             steps(f"read {self.survey.paths[file].name}")
@@ -465,23 +484,34 @@ def build_report(
     plan = _Plan.prepare(spec, survey)
     steps = _Steps(plan.n_steps(spec), progress)
     clock.lap("open")
-    plan.read(steps, later=_LATER_MODULES + (_WEIGHTING_MODULES if spec.weighting else ()))
+    info: list[BuildInfo] = []  # the build facts (file hashes) found while the files are read
+    plan.read(steps, later=_LATER_MODULES + (_WEIGHTING_MODULES if spec.weighting else ()),
+              meanwhile=lambda: info.append(_build_info(spec, plan, lang)))
     clock.lap("read")
     estimates, gaps = plan.estimate(spec, steps)
     clock.lap("estimate")
     named, extra = _resolve_breakdowns(spec, plan.survey, plan.plan)
-    tables = _render_tables(spec, named, estimates, gaps, lang, steps, plan.survey)
+    notes = [_localised(n, lang) for n in spec.notes]
+
+    def workbook() -> tuple[bytes, list[str], int]:
+        tables, messages = _render_tables(spec, named, estimates, gaps, lang, plan.survey)
+        return _workbook(tables, info[0], notes), messages, len(tables)
+
+    # the tables and the workbook in a forked process while this one renders the tidy files
+    with fork_call(workbook) if _WORKERS > 1 else contextlib.nullcontext() as book:
+        done = workbook() if book is None else None
+        tidy = _tidy_outputs(estimates, gaps, info[0], [*named.values(), *extra], spec.name,
+                             True)
+        workbook_data, messages, n_tables = done if book is None else book.result()
+    for message in messages:
+        steps(message)
     clock.lap("tables")
-    outputs = report_outputs(
-        tables=tables, estimates=estimates, info=_build_info(spec, plan, lang),
-        breakdowns=[*named.values(), *extra], notes=[_localised(n, lang) for n in spec.notes],
-        name=spec.name, gaps=gaps, workers=_WORKERS,
-    )
+    outputs = _with_manifest(spec.name, workbook_data, tidy, info[0])
     files = folder.write(outputs)
     steps("wrote the report")
     clock.lap("write")
     return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]), gaps=gaps,
-                       estimates=estimates, timings=clock.stop(), n_tables=len(tables))
+                       estimates=estimates, timings=clock.stop(), n_tables=n_tables)
 
 
 def _import_all(names: Sequence[str]) -> None:
@@ -498,12 +528,14 @@ def _language(spec: ReportSpec, lang: str | None) -> str:
 
 
 def _render_tables(spec: ReportSpec, named: Mapping[str, Breakdown], estimates: pd.DataFrame,
-                   gaps: pd.DataFrame, lang: str, steps: _Steps, survey: Survey) -> list[Table]:
-    """The standard tables, then the sampling-error appendix tables."""
-    tables = []
+                   gaps: pd.DataFrame, lang: str, survey: Survey
+                   ) -> tuple[list[Table], list[str]]:
+    """The standard tables, then the sampling-error appendix tables; a progress message for
+    each table and for the appendix."""
+    tables, messages = [], []
     for table_spec in _table_specs(spec, named, estimates, survey, lang):
         tables.append(build_table(table_spec, estimates, lang=lang, gaps=gaps))
-        steps(f"table {table_spec.id}")
+        messages.append(f"table {table_spec.id}")
     if spec.appendix_items or spec.appendix_gaps:
         appendix = sampling_errors(
             estimates,
@@ -517,8 +549,8 @@ def _render_tables(spec: ReportSpec, named: Mapping[str, Breakdown], estimates: 
             gap_items=[_appendix_gap(spec, named, gap, lang) for gap in spec.appendix_gaps],
         )
         tables.extend(appendix.to_tables(lang, title=spec.appendix_title))
-        steps("sampling-error appendix")
-    return tables
+        messages.append("sampling-error appendix")
+    return tables, messages
 
 
 def _gap_requests(spec: ReportSpec) -> list[tuple[Gap, GapSpec]]:
