@@ -39,7 +39,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--survey", metavar="DIR", default=None,
                         help="survey folder replacing the spec's 'survey'")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, library="mics_toolkit.report.build")
 
 
 def run(args: argparse.Namespace) -> int:

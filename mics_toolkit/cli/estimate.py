@@ -70,7 +70,7 @@ def add_parser(commands) -> None:
                         help="codes labelled no response, don't know, non-numeric, "
                         "inconsistent ...: keep them as values (default; an average warns) "
                         "or read them as missing")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, library="mics_toolkit.estimate")
 
 
 def needed_columns(args: argparse.Namespace) -> list[str]:

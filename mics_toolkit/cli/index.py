@@ -50,7 +50,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default="en", metavar="LANG",
                         help="language of the workbook and charts: %(choices)s (default: en)")
     parser.add_argument("--quiet", action="store_true", help="no progress and no league table")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, library="mics_toolkit.report.index_build")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,8 @@ bug. Ctrl-C (SIGINT) and SIGTERM stop the command with one line on stderr and ex
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import os
 import signal
 import sys
@@ -68,8 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``mics`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+def main(argv: Sequence[str] | None = None, *, freeze: bool = False) -> int:
+    """Run ``mics`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    With ``freeze`` (the ``mics`` command), the command's library module (``library`` of its
+    parser's defaults) is imported first and every object then alive is left out of the
+    garbage collector's later passes (:func:`gc.freeze`): the modules stay loaded for the
+    life of the process, and a full pass over them costs 0.1-0.2 s in a build.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     import logging
@@ -80,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _show_warning
+            if freeze and getattr(args, "library", None):
+                importlib.import_module(args.library)
+                gc.freeze()
             return args.run(args)
     except MicsError as error:
         print(f"mics {args.command}: error: {error}", file=sys.stderr)
@@ -104,7 +115,7 @@ def run_and_exit(argv: Sequence[str] | None = None) -> NoReturn:
     the logging handlers are flushed first. A failed flush (the reader of a pipe gone)
     gives status 120, as Python's own exit does.
     """
-    status = main(argv)
+    status = main(argv, freeze=True)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -119,3 +119,28 @@ def test_the_command_flushes_its_output_and_ends_with_the_status(tmp_path, argv,
     assert done.stdout.startswith("x" * 200_000 + "\n")
     assert stderr in done.stderr
     assert log.read_text() == "logged before the exit\n"
+
+
+FREEZE = """
+import gc, json, sys
+import mics_toolkit.cli.build as command
+import mics_toolkit.cli.main as cli
+seen = {}
+def run(args):
+    seen["frozen"] = gc.get_freeze_count()
+    seen["library"] = "mics_toolkit.report.build" in sys.modules
+    return 0
+command.run = run
+status = cli.main(["build", "spec.yaml", "--out", "out"], freeze=sys.argv[1] == "1")
+print(json.dumps({**seen, "status": status}))
+"""
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_the_command_loads_its_library_then_freezes_the_collector(freeze):
+    done = subprocess.run([sys.executable, "-c", FREEZE, "1" if freeze else "0"],
+                          capture_output=True, text=True, check=True, timeout=120)
+    seen = json.loads(done.stdout)
+    assert seen["status"] == 0
+    assert seen["library"] is freeze
+    assert (seen["frozen"] > 10_000) is freeze
