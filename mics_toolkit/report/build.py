@@ -386,8 +386,8 @@ class _Plan:
 
     def read(self, steps: _Steps, later: Sequence[str] = (),
              meanwhile: Callable[[], object] | None = None) -> None:
-        """Read the needed columns of every file, the household file first; import the
-        modules ``later`` and call ``meanwhile`` while the reader processes parse."""
+        """Read the needed columns of every file; import the modules ``later`` and call
+        ``meanwhile`` while the reader processes parse."""
         household = self.survey.config.household_file
 
         def work_while_reading() -> None:
@@ -397,8 +397,9 @@ class _Plan:
 
         # the files side by side, in two reader processes; this process works meanwhile
         self.survey.prefetch(self.needed, meanwhile=work_while_reading)
+        # the files are linked (household variables joined, keys checked) where their
+        # indicators are prepared: in two processes at once (estimate_indicators)
         for file in sorted(self.needed, key=lambda f: (f != household, f)):
-            self.survey.data(file, self.needed[file])
             steps(f"read {self.survey.paths[file].name}")
 
 
