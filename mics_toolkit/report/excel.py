@@ -39,6 +39,7 @@ import math
 import os
 import re
 import unicodedata
+import weakref
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
@@ -119,6 +121,11 @@ _NUMBER_ALIGNMENT = Alignment(horizontal="right")
 _STUB_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
 _STUB_INDENTED = Alignment(vertical="top", wrap_text=True, indent=1)
 _WRAPPED = Alignment(vertical="top", wrap_text=True)
+_BOTTOM_BORDER = Border(bottom=_THIN)
+_TOP_BORDER = Border(top=_THIN)
+_TOP_BOTTOM_BORDER = Border(top=_THIN, bottom=_THIN)
+_STYLE_FIELDS = {"font": "fontId", "alignment": "alignmentId", "border": "borderId"}
+_STYLE_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _DATA_WIDTH = 14
 _STUB_WIDTH_LIMITS = (12, 60)
 _FRAME_WIDTH_LIMITS = (6, 40)
@@ -290,6 +297,25 @@ def _put_text(cell, text: str) -> None:
         cell.quotePrefix = True
 
 
+def _style(cell, **styles: Any) -> None:
+    """Give ``cell`` the fonts, alignments or borders of ``styles`` (module constants).
+
+    openpyxl looks up an equal style among the workbook's by hashing the style object on
+    every assignment; the index found for a style object is kept per workbook and given to
+    the next cells directly (the same index, so the same bytes).
+    """
+    known = _STYLE_IDS.setdefault(cell.parent.parent, {})
+    for name, value in styles.items():
+        found = known.get((name, id(value)))
+        if found is None:
+            setattr(cell, name, value)
+            known[(name, id(value))] = (value, getattr(cell._style, _STYLE_FIELDS[name]))
+        else:
+            if cell._style is None:  # a cell that has no style yet
+                cell._style = StyleArray()
+            setattr(cell._style, _STYLE_FIELDS[name], found[1])
+
+
 def _is_missing(value: Any) -> bool:
     try:
         return value is None or bool(pd.isna(value))
@@ -328,7 +354,7 @@ def _put_cell(target, cell: Cell) -> None:
         )
     else:
         _put_text(target, cell.shown)
-        target.alignment = _NUMBER_ALIGNMENT  # marks line up with the numbers
+        _style(target, alignment=_NUMBER_ALIGNMENT)  # marks line up with the numbers
 
 
 def _location(name: str) -> str:
@@ -391,7 +417,7 @@ def _write_table_header(sheet, table: Table, widths: Sequence[float]) -> int:
     last_header = HEADER_ROW + depth - 1
     stub = sheet.cell(row=HEADER_ROW, column=1)
     _put_text(stub, table.stub_header)
-    stub.alignment = _HEADER_ALIGNMENT
+    _style(stub, alignment=_HEADER_ALIGNMENT)
     if depth > 1:
         sheet.merge_cells(start_row=HEADER_ROW, start_column=1, end_row=last_header, end_column=1)
     row_lines = [math.ceil(text_lines(table.stub_header or "", widths[0]) / depth)] * depth
@@ -400,7 +426,7 @@ def _write_table_header(sheet, table: Table, widths: Sequence[float]) -> int:
         bottom, right = HEADER_ROW + header.last_row, 2 + header.last_column
         target = sheet.cell(row=top, column=left)
         _put_text(target, header.text)
-        target.alignment = _HEADER_ALIGNMENT
+        _style(target, alignment=_HEADER_ALIGNMENT)
         if (top, left) != (bottom, right):
             sheet.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
         width = sum(widths[left - 1:right])
@@ -411,10 +437,9 @@ def _write_table_header(sheet, table: Table, widths: Sequence[float]) -> int:
     for level, lines in enumerate(row_lines):
         _set_height(sheet, HEADER_ROW + level, lines)
     for column in range(1, len(table.columns) + 2):
-        sheet.cell(row=last_header, column=column).border = Border(bottom=_THIN)
-        sheet.cell(row=HEADER_ROW, column=column).border = Border(
-            top=_THIN, bottom=_THIN if depth == 1 else None
-        )
+        _style(sheet.cell(row=last_header, column=column), border=_BOTTOM_BORDER)
+        _style(sheet.cell(row=HEADER_ROW, column=column),
+               border=_TOP_BOTTOM_BORDER if depth == 1 else _TOP_BORDER)
     return last_header
 
 
@@ -432,17 +457,17 @@ def _write_table(sheet, table: Table) -> None:
         if group.label is not None:
             heading = sheet.cell(row=row, column=1)
             _put_text(heading, group.label)
-            heading.font = _BOLD
+            _style(heading, font=_BOLD)
             row += 1
         for body in group.rows:
             label = sheet.cell(row=row, column=1)
             _put_text(label, body.label)
-            label.alignment = _STUB_ALIGNMENT if group.label is None else _STUB_INDENTED
+            _style(label, alignment=_STUB_ALIGNMENT if group.label is None else _STUB_INDENTED)
             for offset, cell in enumerate(body.cells):
                 _put_cell(sheet.cell(row=row, column=2 + offset), cell)
             row += 1
     for column in range(1, len(table.columns) + 2):
-        sheet.cell(row=row - 1, column=column).border = Border(bottom=_THIN)
+        _style(sheet.cell(row=row - 1, column=column), border=_BOTTOM_BORDER)
 
     row += 1
     for footnote in table.footnotes:
