@@ -256,3 +256,28 @@ def test_a_significant_gap_stays_a_number_with_its_mark_in_the_format(info):
                                                     '0.0"\u2020";-0.0"\u2020"')
     assert (row[2].value, row[2].number_format) == (-0.8, '(0.00)"\u2020";(-0.00)"\u2020"')
     assert row[3].value == "*"
+
+
+def test_styles_given_through_the_index_memo_are_those_openpyxl_gives():
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    from mics_toolkit.report.excel import _style
+
+    bold, right = Font(bold=True), Alignment(horizontal="right")
+    border = Border(bottom=Side(style="thin"))
+    memo, plain = Workbook(), Workbook()
+    for book in (memo, plain):
+        book.active.cell(row=1, column=1).font = Font(italic=True)  # another style first
+    for row in range(2, 6):
+        _style(memo.active.cell(row=row, column=1), font=bold, alignment=right, border=border)
+        cell = plain.active.cell(row=row, column=1)
+        cell.font, cell.alignment, cell.border = bold, right, border
+    for row in range(1, 6):
+        a, b = memo.active.cell(row=row, column=1), plain.active.cell(row=row, column=1)
+        assert list(a._style) == list(b._style)
+        assert (a.font, a.alignment, a.border) == (b.font, b.alignment, b.border)
+    assert memo.active.cell(row=5, column=1).font.bold
+    other = Workbook()  # the memo is per workbook: indices of another workbook are not used
+    _style(other.active.cell(row=1, column=1), font=bold)
+    assert other.active.cell(row=1, column=1).font.bold
