@@ -276,7 +276,7 @@ def test_styles_given_through_the_index_memo_are_those_openpyxl_gives():
     for row in range(1, 6):
         a, b = memo.active.cell(row=row, column=1), plain.active.cell(row=row, column=1)
         assert list(a._style) == list(b._style)
-        assert (a.font, a.alignment, a.border) == (b.font, b.alignment, b.border)
+        assert repr((a.font, a.alignment, a.border)) == repr((b.font, b.alignment, b.border))
     assert memo.active.cell(row=5, column=1).font.bold
     other = Workbook()  # the memo is per workbook: indices of another workbook are not used
     _style(other.active.cell(row=1, column=1), font=bold)
