@@ -42,9 +42,14 @@ from mics_toolkit.errors import (
 from mics_toolkit.estimate.contrasts import t_test_columns
 from mics_toolkit.estimate.engine import analysis_of, check_request
 from mics_toolkit.estimate.frame import Conventions
+from mics_toolkit.estimate.model_matrix import (
+    categorical_function,
+    model_matrices,
+    parse_formula,
+)
 from mics_toolkit.estimate.options import DF_OPTIONS, DfRule, where_array, where_text
 from mics_toolkit.estimate.products import Request
-from mics_toolkit.estimate.scores import ReplicateUnits, influence_scores
+from mics_toolkit.estimate.scores import GroupedInfluence, ReplicateUnits, influence_scores
 
 __all__ = ["FAMILIES", "GLM_COLUMNS", "WALD_COLUMNS", "GlmFamily", "GlmResult", "glm"]
 
@@ -399,18 +404,15 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     fit = _fit(model, family)
     _warn_fit(model, fit, family)
 
-    # z_ik = w_i G[pattern(i), k], 0 outside the fit; column-major, as the engine sums each
-    # column over the rows of the cells
+    # z_ik = w_i G[pattern(i), k], 0 outside the fit: the engine sums the weights of each
+    # (cell, pattern) times the pattern's G, without the (N, K) values
     used = np.zeros(base.n_rows, dtype=bool)
     used[model.rows] = True
     row_weight = np.zeros(base.n_rows)
     row_weight[model.rows] = model.weights
     pattern = np.zeros(base.n_rows, dtype=np.intp)
     pattern[model.rows] = model.row_pattern
-    unit = np.ascontiguousarray(fit.unit_influence.T)
-    influence = np.empty((base.n_rows, model.n_columns), order="F")
-    for k in range(model.n_columns):
-        np.multiply(unit[k].take(pattern), row_weight, out=influence[:, k])
+    influence = GroupedInfluence(pattern, row_weight, fit.unit_influence)
     domain = np.where(used, 0, -1)
 
     def replicates(units: ReplicateUnits) -> np.ndarray:
@@ -535,13 +537,13 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     """Parse ``formula``, check its variables, and build y and X on the fit's patterns."""
     import patsy
 
-    description = _parse(patsy, formula)
+    description = parse_formula(formula)
     if not description.lhs_termlist:
         raise ExpressionError(
             f"the formula {formula!r} has no response: write it as 'response ~ terms'",
             expression=formula, position=0,
         )
-    namespace = {"np": np, "C": _categorical(patsy)}
+    namespace = {"np": np, "C": categorical_function()}
     known = set(namespace) | set(patsy.builtins.__all__) | set(dir(builtins))
     names, called, categorical = _variables(
         description.lhs_termlist + description.rhs_termlist, base, known, formula)
@@ -561,34 +563,18 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     grouped = None if called & _STATEFUL else _patterns(base, names, rows)
     first, row_pattern = grouped if grouped is not None else (
         np.arange(len(rows)), np.arange(len(rows)))
-    data = pd.DataFrame({name: _model_column(base, name, rows[first], name in categorical)
-                         for name in names}, index=pd.RangeIndex(len(first)))
-    try:
-        with np.errstate(all="ignore"):
-            # the variables have no missing values here: a NaN can only come from a
-            # transformation (np.log(0)), and such patterns are dropped below
-            y_matrix, x_matrix = patsy.dmatrices(
-                formula, data, eval_env=patsy.EvalEnvironment([namespace]),
-                NA_action=patsy.NAAction(NA_types=[]), return_type="matrix",
-            )
-    except patsy.PatsyError as error:
-        raise _expression_error(formula, error) from None
-    except Exception as error:  # a transformation failed on the data (np.log of text, ...)
-        raise ExpressionError(
-            f"the formula {formula!r} cannot be evaluated on the data: "
-            f"{type(error).__name__}: {error}",
-            expression=formula, position=None,
-        ) from None
+    data = {name: _model_column(base, name, rows[first], name in categorical)
+            for name in names}
+    matrices = model_matrices(formula, data, namespace)
     response = formula.split("~", 1)[0].strip()
-    if y_matrix.shape[1] != 1:
+    if matrices.y.shape[1] != 1:
         raise VariableError(
             f"the response {response!r} of the formula {formula!r} must be one numeric "
             f"variable (0/1 or a proportion for family='binomial'); it gives the columns "
-            f"{list(y_matrix.design_info.column_names)}",
+            f"{matrices.y_names}",
             variable=response, file=base.source,
         )
-    y = np.asarray(y_matrix, dtype=float)[:, 0]
-    x = np.asarray(x_matrix, dtype=float)
+    y, x = matrices.y[:, 0], matrices.x
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     if not finite.all():  # a transformation gave missing values (np.log(0)): rows dropped
         kept = np.flatnonzero(finite)
@@ -599,28 +585,14 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
         inside = row_pattern >= 0
         rows, row_pattern = rows[inside], row_pattern[inside]
     weights = base.weights[rows]
-    info = x_matrix.design_info
-    terms = {name: tuple(range(s.start, s.stop)) for name, s in info.term_name_slices.items()}
+    terms = {name: tuple(range(s.start, s.stop)) for name, s in matrices.terms.items()}
     model = _Model(
         formula, response, rows, row_pattern, weights, np.ascontiguousarray(y),
         np.ascontiguousarray(x), np.bincount(row_pattern, weights=weights, minlength=len(y)),
-        list(info.column_names), terms, domain_rows, float(base.weights[domain].sum()),
+        list(matrices.names), terms, domain_rows, float(base.weights[domain].sum()),
     )
     _check_model(model, family, base)
     return model
-
-
-def _categorical(patsy):
-    """patsy's ``C``, except that a pandas categorical without contrast or levels is returned
-    as it is: patsy reads the codes of a pandas categorical directly but converts the values
-    of a ``C()`` box one by one (the column names are the same, taken from the formula)."""
-    def C(data, contrast=None, levels=None):
-        if (contrast is None and levels is None
-                and isinstance(getattr(data, "dtype", None), pd.CategoricalDtype)):
-            return data
-        return patsy.builtins.C(data, contrast, levels)
-
-    return C
 
 
 def _patterns(base, names: list[str], rows: np.ndarray):
@@ -650,23 +622,6 @@ def _patterns(base, names: list[str], rows: np.ndarray):
     if len(first) > _GROUPED * len(rows):
         return None
     return first, row_pattern.reshape(-1)
-
-
-def _parse(patsy, formula: str):
-    """patsy's description of ``formula`` (ExpressionError when it cannot be parsed)."""
-    try:
-        return patsy.ModelDesc.from_formula(formula)
-    except patsy.PatsyError as error:
-        raise _expression_error(formula, error) from None
-
-
-def _expression_error(formula: str, error) -> ExpressionError:
-    origin = getattr(error, "origin", None)
-    position = getattr(origin, "start", None)
-    message = str(error).split("\n", 1)[0]
-    where = f" (at character {position})" if position is not None else ""
-    return ExpressionError(f"the formula {formula!r} is not valid{where}: {message}",
-                           expression=formula, position=position)
 
 
 def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set, set]:
