@@ -531,6 +531,8 @@ class _Model:
 _STATEFUL = frozenset({"center", "standardize", "scale", "bs", "cr", "cc", "te"})
 # Rows are grouped by covariate pattern when there are at most this share as many patterns.
 _GROUPED = 0.5
+# Whole numbers spanning at most this many values are pattern codes as they are.
+_PATTERN_SPAN = 100_000
 
 
 def _model_matrices(base, formula: str, mask, family: str) -> _Model:
@@ -551,7 +553,9 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     domain_rows = int(domain.sum())
     complete = domain.copy()
     for name in names:
-        complete &= ~pd.isna(base.frame[name]).to_numpy()
+        numbers = base.numeric(name)
+        complete &= ~(np.isnan(numbers) if numbers is not None
+                      else pd.isna(base.frame[name]).to_numpy())
     rows = np.flatnonzero(complete)
 
     def analysed() -> np.ndarray:
@@ -602,11 +606,11 @@ def _patterns(base, names: list[str], rows: np.ndarray):
     key = np.zeros(len(rows), dtype=np.int64)
     size = 1
     for name in names:
-        codes, uniques = base.codes(name, role="analysis")
-        size *= max(len(uniques), 1)
+        codes, n_codes = _pattern_codes(base, name, rows)
+        size *= max(n_codes, 1)
         if size >= 2**62:
             return None
-        key = key * len(uniques) + codes[rows]
+        key = key * n_codes + codes
     if size <= 4 * len(rows) + 1024:  # combinations as dense codes, without a sort
         present = np.zeros(size, dtype=bool)
         present[key] = True
@@ -622,6 +626,23 @@ def _patterns(base, names: list[str], rows: np.ndarray):
     if len(first) > _GROUPED * len(rows):
         return None
     return first, row_pattern.reshape(-1)
+
+
+def _pattern_codes(base, name: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of column ``name`` on ``rows`` that increase with its values, and a bound on
+    them: whole numbers of a small span (survey codes, whole years) as the value minus the
+    lowest, read from the rows only; any other column the design's codes of its values."""
+    numbers = base.numeric(name, role="analysis")
+    if numbers is not None and len(rows):
+        values = numbers[rows]
+        low, high = float(values.min()), float(values.max())
+        if -(2.0**53) < low and high < 2.0**53 and high - low <= _PATTERN_SPAN:
+            whole = values.astype(np.int64)
+            if np.array_equal(whole, values):
+                whole -= int(low)
+                return whole, int(high - low) + 1
+    codes, uniques = base.codes(name, role="analysis")
+    return codes[rows], len(uniques)
 
 
 def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set, set]:
@@ -679,7 +700,10 @@ def _model_column(base, name: str, rows: np.ndarray, categorical: bool):
         values = numbers[rows]
         if np.all(np.mod(values, 1) == 0) and np.all(np.abs(values) < 2**53):
             values = values.astype(np.int64)
-        return pd.Categorical(values, categories=np.unique(values)) if categorical else values
+        if not categorical:
+            return values
+        levels, codes = np.unique(values, return_inverse=True)
+        return pd.Categorical.from_codes(codes.reshape(-1), categories=levels)
     series = base.frame[name].iloc[rows].reset_index(drop=True)
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.cat.remove_unused_categories()
@@ -750,6 +774,12 @@ def _aliased_columns(x: np.ndarray, weights: np.ndarray) -> list[int]:
     pivoting QR keeps the earlier columns)."""
     gram = x.T @ (x * (weights / weights.mean())[:, None])
     norms = np.diag(gram).copy()
+    try:  # the common case: the residual of column j on all before it is L_jj^2
+        pivots = np.diag(np.linalg.cholesky(gram)) ** 2
+    except np.linalg.LinAlgError:
+        pivots = None
+    if pivots is not None and np.all((pivots > _ALIASED * norms) & (norms > 0)):
+        return []
     aliased: list[int] = []
     kept: list[int] = []
     for j in range(len(norms)):

@@ -466,6 +466,33 @@ def test_rows_grouped_by_covariate_pattern_give_the_row_by_row_fit(kind, monkeyp
     assert grouped.nobs == by_row.nobs
 
 
+def test_covariate_patterns_are_the_distinct_combinations_in_value_order():
+    # whole numbers (negative, with gaps, beyond the span read as they are), fractions,
+    # text and logical values: the patterns are the distinct combinations in the order
+    # of the values, each with its first row
+    glm_module = sys.modules["mics_toolkit.estimate.glm"]
+    rng = np.random.default_rng(4)
+    n = 600
+    frame = pd.DataFrame({
+        "psu": np.arange(n) // 20, "w": 1.0,
+        "gaps": rng.choice([-7, -2, 0, 5, 40], n).astype(float),
+        "wide": rng.choice([-(10**6), 3, 10**6], n),
+        "half": rng.choice([0.5, 1.5, 2.0], n),
+        "text": rng.choice(["b", "a", "c"], n),
+        "flag": rng.choice([True, False], n),
+    })
+    base = mt.SurveyDesign(frame, weight="w", psu="psu")
+    names = ["gaps", "wide", "half", "text", "flag"]
+    rows = np.flatnonzero(rng.uniform(size=n) < 0.8)
+    first, row_pattern = glm_module._patterns(base, names, rows)
+    keys = list(zip(*(frame[name].to_numpy()[rows] for name in names), strict=True))
+    distinct = sorted(set(keys))
+    assert len(first) == len(distinct) < len(rows) / 2
+    assert [keys[k] for k in first] == distinct
+    assert [distinct[p] for p in row_pattern] == keys
+    assert all(keys.index(keys[k]) == k for k in first)  # the first row of each
+
+
 def test_stateful_transformations_see_every_row():
     design = _designs()["taylor"]
     centred = design.glm("y ~ center(x)")
