@@ -76,6 +76,10 @@ _ALIASED = 1e-7
 # IRLS stops when the deviance (weights scaled to mean 1) changes by less than this.
 _TOLERANCE = 1e-10
 _MAX_ITERATIONS = 100
+# The Newton steps that find statsmodels' starting values stop when no coefficient changes by
+# more than this (relative to the largest, at least 1), or give up after this many steps.
+_START_TOLERANCE = 1e-9
+_START_STEPS = 25
 
 _LINKS = {"gaussian": "identity", "binomial": "logit", "poisson": "log"}
 _R_FAMILIES = {"gaussian": "gaussian", "binomial": "quasibinomial", "poisson": "quasipoisson"}
@@ -108,7 +112,8 @@ class GlmResult:
     converged : bool
         Whether IRLS converged.
     iterations : int
-        IRLS iterations of the full-sample fit.
+        IRLS iterations of the full-sample fit (the Newton steps to its starting values
+        included).
     terms : Mapping
         Term name -> the positions of its coefficients (``"C(windex5)"`` -> (2, 3, 4, 5)).
     conventions : Conventions
@@ -841,11 +846,47 @@ def _irls(x, y, weights, family, start=None):
                 bool(result.converged), int(history.get("iteration", 0)))
 
 
+def _start(x, y, weights, family) -> tuple[np.ndarray | None, int]:
+    """Coefficients at the fixed point of IRLS by plain Newton steps (the normal equations,
+    one Cholesky factor a step, from statsmodels' starting values), and the steps taken.
+
+    statsmodels' fit started there converges in one iteration to the coefficients it would
+    reach from its own start (the same weighted least squares at the same fixed point, to
+    rounding), without its overhead per iteration. None when the steps do not settle within
+    ``_START_STEPS`` (separation, a singular information): statsmodels then starts from its
+    own values.
+    """
+    scaled = weights / weights.mean()
+    beta = None
+    with np.errstate(all="ignore"):
+        mu = family.starting_mu(y)
+        eta = family.predict(mu)
+        for step in range(1, _START_STEPS + 1):
+            deriv = family.link.deriv(mu)
+            working = scaled / (deriv**2 * family.variance(mu))
+            weighted = x * working[:, None]
+            try:
+                new = linalg.cho_solve(linalg.cho_factor(x.T @ weighted),
+                                       weighted.T @ (eta + deriv * (y - mu)))
+            except (linalg.LinAlgError, ValueError):  # singular, or not finite
+                return None, step
+            eta = x @ new
+            mu = family.fitted(eta)
+            if beta is not None and np.max(np.abs(new - beta)) <= _START_TOLERANCE * max(
+                    1.0, float(np.max(np.abs(new)))):
+                return new, step
+            beta = new
+    return None, _START_STEPS
+
+
 def _fit(model: _Model, family: str) -> _Fit:
     """The full-sample fit and the influence of its patterns."""
     fam = _family(family)
     weights = model.pattern_weights
-    params, mu, converged, iterations = _irls(model.x, model.y, weights, fam)
+    start, steps = _start(model.x, model.y, weights, fam)
+    params, mu, converged, iterations = _irls(model.x, model.y, weights, fam, start=start)
+    if start is not None:
+        iterations += steps
     with np.errstate(all="ignore"):
         mu_eta = 1.0 / fam.link.deriv(mu)
         variance = fam.variance(mu)

@@ -19,6 +19,7 @@ import pytest
 
 import mics_toolkit as mt
 from mics_toolkit.errors import ExpressionError, OptionError, VariableError, WeightError
+from mics_toolkit.estimate.engine import analysis_of
 from mics_toolkit.estimate.glm import GLM_COLUMNS, WALD_COLUMNS
 from mics_toolkit.estimate.intervals import multiplier
 
@@ -435,6 +436,42 @@ def test_complete_separation_by_a_numeric_term_warns_naming_it():
     assert issubclass(warning.category, mt.MicsWarning)
     assert "the coefficient of 'x' (term 'x') grows without bound" in str(warning.message)
     assert "fitted probabilities are numerically 0 or 1 on 900 rows" in str(warning.message)
+
+
+@pytest.mark.parametrize(("family", "response"),
+                         [("binomial", "b"), ("poisson", "k"), ("gaussian", "y")])
+def test_newton_start_gives_statsmodels_fit_in_one_iteration(family, response):
+    glm_module = sys.modules["mics_toolkit.estimate.glm"]
+    base, _ = analysis_of(mt.SurveyDesign(_frame(), weight="w", strata="stratum", psu="psu"))
+    model = glm_module._model_matrices(base, f"{response} ~ x * C(g) + C(region)", None,
+                                       family)
+    fam = glm_module._family(family)
+    weights = model.pattern_weights
+    start, steps = glm_module._start(model.x, model.y, weights, fam)
+    assert start is not None and 2 <= steps <= 10
+    own, _, _, own_iterations = glm_module._irls(model.x, model.y, weights, fam)
+    params, _, converged, iterations = glm_module._irls(model.x, model.y, weights, fam,
+                                                        start=start)
+    assert converged and iterations == 1
+    assert own_iterations > 1 or family == "gaussian"
+    # statsmodels stops on the deviance a little short of its fixed point (4e-13 here);
+    # one more of its iterations reaches it, and the Newton start lands there directly
+    fixed_point, _, _, _ = glm_module._irls(model.x, model.y, weights, fam, start=own)
+    np.testing.assert_allclose(params, own, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(params, fixed_point, rtol=1e-13, atol=2e-15)
+    fit = glm_module._fit(model, family)
+    assert fit.iterations == steps + 1
+    np.testing.assert_array_equal(fit.params, params)
+
+
+def test_newton_start_gives_up_on_separation():
+    glm_module = sys.modules["mics_toolkit.estimate.glm"]
+    frame = _frame().assign(s=lambda f: (f["x"] > 0).astype(float))
+    base, _ = analysis_of(mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu"))
+    model = glm_module._model_matrices(base, "s ~ x", None, "binomial")
+    start, steps = glm_module._start(model.x, model.y, model.pattern_weights,
+                                     glm_module._family("binomial"))
+    assert start is None and steps == glm_module._START_STEPS
 
 
 def test_poisson_level_without_events_warns():
