@@ -418,13 +418,13 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     pattern = np.zeros(base.n_rows, dtype=np.intp)
     pattern[model.rows] = model.row_pattern
     influence = GroupedInfluence(pattern, row_weight, fit.unit_influence)
-    domain = np.where(used, 0, -1)
 
     def replicates(units: ReplicateUnits) -> np.ndarray:
         return _replicate_coefficients(base, model, family, fit.params, units)
 
-    scores = influence_scores(base, influence, fit.params[None, :], replicates,
-                              domain=domain, n_domains=1, used=used)
+    # one domain, every row (the engine's cached partition: the cells are the PSUs); the
+    # rows outside the fit are left out of the sums and counts by ``used``
+    scores = influence_scores(base, influence, fit.params[None, :], replicates, used=used)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         covariance = method.covariance([scores])
