@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -43,6 +44,7 @@ from mics_toolkit.estimate.contrasts import t_test_columns
 from mics_toolkit.estimate.engine import analysis_of, check_request
 from mics_toolkit.estimate.frame import Conventions
 from mics_toolkit.estimate.model_matrix import (
+    CodedColumn,
     categorical_function,
     model_matrices,
     parse_formula,
@@ -662,12 +664,12 @@ def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set
         for factor in term.factors:
             code = factor.name()
             try:
-                tree = ast.parse(code, mode="eval")
+                read = _names(code)
             except SyntaxError:
                 raise ExpressionError(f"the formula {formula!r} has a term that is not "
                                       f"valid: {code!r}", expression=formula,
                                       position=formula.find(code)) from None
-            for name, categorical in _names(tree):
+            for name, categorical in read:
                 called.add(name)
                 if name in columns:
                     found.append(name)
@@ -677,9 +679,12 @@ def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set
     return list(dict.fromkeys(found)), called, {n for n, only in in_c.items() if only}
 
 
-def _names(tree) -> list[tuple[str, bool]]:
+@functools.lru_cache(maxsize=1024)
+def _names(code: str) -> tuple[tuple[str, bool], ...]:
     """The names a factor's code reads (bare names, and ``Q("name")`` arguments), each with
-    whether it is the first argument of ``C()``."""
+    whether it is the first argument of ``C()`` (kept per code; SyntaxError when it is not
+    Python)."""
+    tree = ast.parse(code, mode="eval")
     first_of_c = {id(node.args[0]) for node in ast.walk(tree)
                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                   and node.func.id == "C" and node.args}
@@ -691,7 +696,7 @@ def _names(tree) -> list[tuple[str, bool]]:
               and node.func.id == "Q" and node.args
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             out.append((node.args[0].value, False))
-    return out
+    return tuple(out)
 
 
 def _model_column(base, name: str, rows: np.ndarray, categorical: bool):
@@ -703,12 +708,12 @@ def _model_column(base, name: str, rows: np.ndarray, categorical: bool):
     numbers = base.numeric(name)
     if numbers is not None:
         values = numbers[rows]
-        if np.all(np.mod(values, 1) == 0) and np.all(np.abs(values) < 2**53):
+        if np.all(np.abs(values) < 2**53) and np.array_equal(np.trunc(values), values):
             values = values.astype(np.int64)
         if not categorical:
             return values
         levels, codes = np.unique(values, return_inverse=True)
-        return pd.Categorical.from_codes(codes.reshape(-1), categories=levels)
+        return CodedColumn(codes.reshape(-1), tuple(levels.tolist()))
     series = base.frame[name].iloc[rows].reset_index(drop=True)
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.cat.remove_unused_categories()
@@ -726,13 +731,16 @@ def _check_model(model: _Model, family: str, base) -> None:
     y = model.y
     name = model.response
     where = f" in {base.source}" if base.source else ""
-    rows_of = np.bincount(model.row_pattern, minlength=len(y))
+
+    def rows_of() -> np.ndarray:
+        return np.bincount(model.row_pattern, minlength=len(y))
+
     if family == "binomial":
         bad = (y < 0) | (y > 1)
         if bad.any():
             raise VariableError(
                 f"the response {name!r}{where} of a binomial model must be 0/1 or a proportion "
-                f"in [0, 1]; {int(rows_of[bad].sum())} rows of the fit are outside (e.g. "
+                f"in [0, 1]; {int(rows_of()[bad].sum())} rows of the fit are outside (e.g. "
                 f"{_examples(y[bad])}). Recode it as a 0/1 column, or exclude those rows "
                 "with where=",
                 variable=name, file=base.source,
@@ -742,7 +750,7 @@ def _check_model(model: _Model, family: str, base) -> None:
         if bad.any():
             raise VariableError(
                 f"the response {name!r}{where} of a poisson model must be >= 0; "
-                f"{int(rows_of[bad].sum())} rows of the fit are negative (e.g. "
+                f"{int(rows_of()[bad].sum())} rows of the fit are negative (e.g. "
                 f"{_examples(y[bad])})",
                 variable=name, file=base.source,
             )

@@ -28,7 +28,37 @@ import pandas as pd
 
 from mics_toolkit.errors import ExpressionError
 
-__all__ = ["ModelMatrices", "categorical_function", "model_matrices", "parse_formula"]
+__all__ = [
+    "CodedColumn",
+    "ModelMatrices",
+    "categorical_function",
+    "model_matrices",
+    "parse_formula",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class CodedColumn:
+    """A categorical column given by its codes: the same as a pandas categorical with these
+    categories (patsy's levels, in this order), without building one.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of int, shape (n,)
+        Positions in ``levels``, no missing values.
+    levels : tuple
+        The categories (Python scalars, as pandas gives them).
+    """
+
+    codes: np.ndarray
+    levels: tuple
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def to_pandas(self) -> pd.Categorical:
+        """The pandas categorical."""
+        return pd.Categorical.from_codes(self.codes, categories=pd.Index(list(self.levels)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +132,8 @@ def model_matrices(formula: str, data: Mapping[str, object], namespace: dict) ->
     formula : str
     data : mapping
         The columns the formula reads, without missing values: numbers as float64 or int64
-        arrays, categorical variables as pandas categoricals (levels in their order).
+        arrays, categorical variables as :class:`CodedColumn` or pandas categoricals (levels
+        in their order).
     namespace : dict
         Names the formula may call besides the columns (``np``, ``C``).
 
@@ -125,7 +156,8 @@ def _patsy_matrices(formula: str, data: Mapping[str, object], namespace: dict) -
     import patsy
 
     n_rows = len(next(iter(data.values()))) if data else 0
-    frame = pd.DataFrame(dict(data), index=pd.RangeIndex(n_rows))
+    frame = pd.DataFrame({name: column.to_pandas() if isinstance(column, CodedColumn) else column
+                          for name, column in data.items()}, index=pd.RangeIndex(n_rows))
     try:
         with np.errstate(all="ignore"):
             # a NaN can only come from a transformation (np.log(0)): the caller drops it
@@ -174,24 +206,33 @@ def _simple_matrices(description, data: Mapping[str, object]) -> ModelMatrices |
                 values[factor] = found
     if not values:  # intercept only: patsy sizes the matrix from the response
         return None
-    make_subterm_infos, column_names_of, build_matrix, FactorInfo, DesignInfo = rules
-    numeric = {f: 1 for f, v in values.items() if v[0] == "numerical"}
-    categorical = {f: (v[2], None) for f, v in values.items() if v[0] == "categorical"}
-    codings = make_subterm_infos(description.rhs_termlist, numeric, categorical)
-    infos = {f: (FactorInfo(f, "numerical", {}, num_columns=1) if f in numeric
-                 else FactorInfo(f, "categorical", {}, categories=categorical[f][0]))
-             for f in values}
-    names = [name for subterms in codings.values() for subterm in subterms
-             for name in column_names_of(infos, subterm)]
-    info = DesignInfo(names, factor_infos=infos, term_codings=codings)
-    _, x = build_matrix(info, {infos[f]: v[1] for f, v in values.items()}, np.float64)
+    kinds = tuple((f, v[2] if v[0] == "categorical" else None) for f, v in values.items())
+    info = _design_info(tuple(description.rhs_termlist), kinds)
+    _, x = rules[2](info, {info.factor_infos[f]: v[1] for f, v in values.items()}, np.float64)
     return ModelMatrices(
         y=np.asarray(y[1], dtype=float),
         y_names=[response[0].name()],
         x=np.ascontiguousarray(x, dtype=float),
-        names=names,
+        names=list(info.column_names),
         terms=dict(info.term_name_slices),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _design_info(terms: tuple, kinds: tuple):
+    """patsy's ``DesignInfo`` of ``terms`` whose factors are numeric (levels None) or
+    categorical with the given levels: the order of the terms, the coding of each factor and
+    the column names (kept for the last models)."""
+    make_subterm_infos, column_names_of, _, FactorInfo, DesignInfo = _patsy_rules()
+    numeric = {f: 1 for f, levels in kinds if levels is None}
+    categorical = {f: (levels, None) for f, levels in kinds if levels is not None}
+    codings = make_subterm_infos(list(terms), numeric, categorical)
+    infos = {f: (FactorInfo(f, "numerical", {}, num_columns=1) if levels is None
+                 else FactorInfo(f, "categorical", {}, categories=levels))
+             for f, levels in kinds}
+    names = [name for subterms in codings.values() for subterm in subterms
+             for name in column_names_of(infos, subterm)]
+    return DesignInfo(names, factor_infos=infos, term_codings=codings)
 
 
 def _factor_values(factor, data: Mapping[str, object]):
@@ -209,6 +250,8 @@ def _factor_values(factor, data: Mapping[str, object]):
     if not isinstance(tree, ast.Name) or tree.id not in data:
         return None
     column = data[tree.id]
+    if isinstance(column, CodedColumn):
+        return "categorical", column.codes, column.levels
     if isinstance(getattr(column, "dtype", None), pd.CategoricalDtype):
         from patsy.util import pandas_Categorical_categories, pandas_Categorical_codes
 

@@ -12,6 +12,7 @@ import pytest
 from mics_toolkit.errors import ExpressionError
 from mics_toolkit.estimate import model_matrix
 from mics_toolkit.estimate.model_matrix import (
+    CodedColumn,
     categorical_function,
     model_matrices,
     parse_formula,
@@ -75,6 +76,21 @@ def test_matrices_are_patsys(formula):
     np.testing.assert_array_equal(built.x, np.asarray(x))
     np.testing.assert_array_equal(built.y, np.asarray(y))
     assert built.x.flags.c_contiguous and built.x.dtype == np.float64
+
+
+@pytest.mark.parametrize("formula", SIMPLE + OTHER)
+def test_coded_columns_are_their_pandas_categoricals(formula):
+    data = _data()
+    coded = {name: (CodedColumn(np.asarray(column.codes, dtype=np.intp),
+                                tuple(column.categories.tolist()))
+                    if isinstance(column, pd.Categorical) else column)
+             for name, column in data.items()}
+    assert isinstance(coded["a"], CodedColumn) and coded["a"].levels == (1, 2, 3, 4)
+    namespace = {"np": np, "C": categorical_function()}
+    built, expected = (model_matrices(formula, d, namespace) for d in (coded, data))
+    assert built.names == expected.names and built.terms == expected.terms
+    np.testing.assert_array_equal(built.x, expected.x)
+    pd.testing.assert_index_equal(coded["t"].to_pandas().categories, data["t"].categories)
 
 
 @pytest.mark.parametrize("formula", SIMPLE)
