@@ -600,7 +600,8 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     model = _Model(
         formula, response, rows, row_pattern, weights, np.ascontiguousarray(y),
         np.ascontiguousarray(x), np.bincount(row_pattern, weights=weights, minlength=len(y)),
-        list(matrices.names), terms, domain_rows, float(base.weights[domain].sum()),
+        list(matrices.names), terms, domain_rows,
+        float((base.weights if mask is None else base.weights[domain]).sum()),
     )
     _check_model(model, family, base)
     return model
@@ -617,7 +618,8 @@ def _patterns(base, names: list[str], rows: np.ndarray):
         size *= max(n_codes, 1)
         if size >= 2**62:
             return None
-        key = key * n_codes + codes
+        key *= n_codes
+        key += codes
     if size <= 4 * len(rows) + 1024:  # combinations as dense codes, without a sort
         present = np.zeros(size, dtype=bool)
         present[key] = True
@@ -855,8 +857,8 @@ def _irls(x, y, weights, family, start=None):
 
 
 def _start(x, y, weights, family) -> tuple[np.ndarray | None, int]:
-    """Coefficients at the fixed point of IRLS by plain Newton steps (the normal equations,
-    one Cholesky factor a step, from statsmodels' starting values), and the steps taken.
+    """Coefficients at the fixed point of IRLS by plain Newton steps (the normal equations
+    solved directly, from statsmodels' starting values), and the steps taken.
 
     statsmodels' fit started there converges in one iteration to the coefficients it would
     reach from its own start (the same weighted least squares at the same fixed point, to
@@ -874,9 +876,8 @@ def _start(x, y, weights, family) -> tuple[np.ndarray | None, int]:
             working = scaled / (deriv**2 * family.variance(mu))
             weighted = x * working[:, None]
             try:
-                new = linalg.cho_solve(linalg.cho_factor(x.T @ weighted),
-                                       weighted.T @ (eta + deriv * (y - mu)))
-            except (linalg.LinAlgError, ValueError):  # singular, or not finite
+                new = np.linalg.solve(x.T @ weighted, weighted.T @ (eta + deriv * (y - mu)))
+            except np.linalg.LinAlgError:  # singular (not finite: the steps do not settle)
                 return None, step
             eta = x @ new
             mu = family.fitted(eta)

@@ -148,8 +148,8 @@ class GroupedInfluence:
     def cell_sums(self, cells: np.ndarray, n_cells: int) -> np.ndarray:
         """(n_cells, K) sums over the rows of each cell (rows with ``cells == n_cells`` are
         left out)."""
-        matrix = sparse.coo_matrix((self.factor, (cells, self.group)),
-                                   shape=(n_cells + 1, self.values.shape[0]))
+        matrix = sparse.coo_array((self.factor, (cells, self.group)),
+                                  shape=(n_cells + 1, self.values.shape[0]))
         return np.asarray(matrix @ np.asarray(self.values, dtype=np.float64))[:n_cells]
 
 
