@@ -80,7 +80,7 @@ _TOLERANCE = 1e-10
 _MAX_ITERATIONS = 100
 # The Newton steps that find statsmodels' starting values stop when no coefficient changes by
 # more than this (relative to the largest, at least 1), or give up after this many steps.
-_START_TOLERANCE = 1e-9
+_START_TOLERANCE = 1e-6
 _START_STEPS = 25
 
 _LINKS = {"gaussian": "identity", "binomial": "logit", "poisson": "log"}
