@@ -972,13 +972,14 @@ def _warn_fit(model: _Model, fit: _Fit, family: str) -> None:
         x, y, mu = model.x[positive], model.y[positive], fit.mu[positive]
         at_zero = y <= 0
         at_one = y >= 1 if family == "binomial" else np.zeros_like(at_zero)
-        indicator = np.all((x == 0) | (x == 1), axis=0)
+        ones = x == 1
+        indicator = np.all(ones | (x == 0), axis=0)
         indicator[[name == "Intercept" for name in model.names]] = False
-        separated = []
-        for j in np.flatnonzero(indicator):
-            rows = x[:, j] == 1
-            if rows.any() and (at_zero[rows].all() or at_one[rows].all()):
-                separated.append(j)
+        # an indicator whose rows (at least one) all have the response at a bound
+        n_ones = ones.sum(axis=0)
+        at_bound = ((ones.T @ at_zero.astype(np.int64) == n_ones)
+                    | (ones.T @ at_one.astype(np.int64) == n_ones))
+        separated = np.flatnonzero(indicator & (n_ones > 0) & at_bound).tolist()
         near = mu < _NEAR_BOUND
         if family == "binomial":
             near |= mu > 1 - _NEAR_BOUND
