@@ -215,12 +215,12 @@ def influence_scores(
         used = ((influence if grouped is None else grouped.rows()) != 0).any(axis=1)
     inside = used & (domain >= 0)
     partition = partition_of(design, domain, n_domains)
-    row_cell = partition.row_cell if partition.row_cell is not None else None
-    if row_cell is None:  # the cells are the PSUs of the domains
-        cell_of_psu = np.full(design.n_psu_total, -1, dtype=np.intp)
-        cell_of_psu[partition.cell_psu] = np.arange(partition.n_cells)
-        row_cell = np.where(domain >= 0, cell_of_psu[design.psu_index], partition.n_cells)
     n_cells = partition.n_cells
+    row_cell = partition.row_cell
+    if row_cell is None:  # the cells are the PSUs of the domains (rows inside are in one)
+        cell_of_psu = np.full(design.n_psu_total, -1, dtype=np.intp)
+        cell_of_psu[partition.cell_psu] = np.arange(n_cells)
+        row_cell = cell_of_psu[design.psu_index]
     cells = np.where(inside, row_cell, n_cells)
     if grouped is not None:
         cell_scores = grouped.cell_sums(cells, n_cells)
@@ -230,9 +230,9 @@ def influence_scores(
             cell_scores[:, k] = np.bincount(cells, weights=influence[:, k],
                                             minlength=n_cells + 1)[:n_cells]
     counts = np.bincount(cells, minlength=n_cells + 1)[:n_cells]
-    positive = np.bincount(cells, weights=design.weights > 0, minlength=n_cells + 1)[:n_cells]
+    positive = np.bincount(cells[design.weights > 0], minlength=n_cells + 1)[:n_cells]
     n_valid = np.repeat(counts[:, None], n_vars, axis=1).astype(np.int64)
-    n_positive = np.repeat(np.rint(positive)[:, None], n_vars, axis=1).astype(np.int64)
+    n_positive = np.repeat(positive[:, None], n_vars, axis=1).astype(np.int64)
     weight = np.bincount(np.where(inside, domain, n_domains), weights=design.weights,
                          minlength=n_domains + 1)[:n_domains]
     weight_total = np.repeat(weight[:, None], n_vars, axis=1)
