@@ -968,7 +968,6 @@ def _warn_fit(model: _Model, fit: _Fit, family: str) -> None:
     """
     if family in ("binomial", "poisson"):
         positive = model.pattern_weights > 0
-        n_rows = model.positive_rows[positive]
         x, y, mu = model.x[positive], model.y[positive], fit.mu[positive]
         at_zero = y <= 0
         at_one = y >= 1 if family == "binomial" else np.zeros_like(at_zero)
@@ -987,6 +986,7 @@ def _warn_fit(model: _Model, fit: _Fit, family: str) -> None:
             reach = np.abs(fit.params) * np.abs(x).max(axis=0)
             separated += [j for j in np.flatnonzero(reach > _DIVERGING) if j not in separated]
         if separated or near.any():
+            n_rows = model.positive_rows[positive]
             _warn_separation(model, family, sorted(separated), int(n_rows[near].sum()))
     if not fit.converged:
         warnings.warn(
