@@ -9,7 +9,9 @@ the estimating equation ``sum_i w_i x_i (y_i - mu_i) mu'_i / V(mu_i) = 0``,
 go to :func:`~mics_toolkit.estimate.scores.influence_scores`; the design's variance method
 (Taylor, calibrated or replicate, see :mod:`mics_toolkit.estimate.engine`) gives their
 covariance. For replicate designs the model is fitted again with each replicate's weights,
-starting from the full-sample coefficients (R's ``svyglm.svyrep.design``).
+starting from the full-sample coefficients (R's ``svyglm.svyrep.design``). The model matrix
+comes from :mod:`mics_toolkit.estimate.model_matrix`; the rows are fitted once per covariate
+pattern and reach the engine as :class:`~mics_toolkit.estimate.scores.GroupedInfluence`.
 
 The result is a :class:`GlmResult`: coefficients, standard errors, t tests with the residual
 degrees of freedom, intervals, the covariance, a plain-text summary, a tidy frame and
@@ -356,7 +358,8 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     Rows: those in ``where`` with a value for every variable of the formula (R's
     ``na.omit`` after ``subset``). Coefficients: weighted IRLS with the design weights
     ``w_i`` scaled to mean 1, to a deviance change below 1e-10 (statsmodels ``GLM`` with
-    ``var_weights``). With ``mu'_i = dmu/deta``, ``V`` the family's variance function and
+    ``var_weights``, started at its fixed point found by Newton steps on the covariate
+    patterns, so that it converges in one iteration). With ``mu'_i = dmu/deta``, ``V`` the family's variance function and
     ``x_i`` the model row, the score of row i is
     ``U_i = w_i x_i (y_i - mu_i) mu'_i / V(mu_i)`` and ``B = sum_i w_i mu'_i^2 / V(mu_i)
     x_i x_i'``; the influence values ``z_i = B^-1 U_i`` (0 outside the fit) give the
