@@ -193,7 +193,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"coefficients, ours vs R: max rel diff "
                   f"{relative_difference(fit.params, r[key]['coef']):.1e}; SEs: "
                   f"{relative_difference(fit.bse, r[key]['se']):.1e}")
+        print(targets(best, min(floor_times), None if r is None else min(r[key]["times"])))
     return 0
+
+
+def targets(ours_best: float, floor_best: float, r_best: float | None) -> str:
+    """The issue's targets on the best times: at least 50x faster than R, and within 2x of
+    the plain statsmodels fit."""
+    floor = ours_best / floor_best
+    parts = [f"within 2x of statsmodels: {'met' if floor <= 2 else 'NOT met'} "
+             f"({floor:.2f}x its time)"]
+    if r_best is not None:
+        speedup = r_best / ours_best
+        parts.insert(0, f"50x faster than R: {'met' if speedup >= 50 else 'NOT met'} "
+                        f"({speedup:.1f}x; 50x needs {r_best / 50 * 1000:.1f} ms)")
+    return "targets: " + "; ".join(parts)
 
 
 if __name__ == "__main__":

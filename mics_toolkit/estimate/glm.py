@@ -9,7 +9,9 @@ the estimating equation ``sum_i w_i x_i (y_i - mu_i) mu'_i / V(mu_i) = 0``,
 go to :func:`~mics_toolkit.estimate.scores.influence_scores`; the design's variance method
 (Taylor, calibrated or replicate, see :mod:`mics_toolkit.estimate.engine`) gives their
 covariance. For replicate designs the model is fitted again with each replicate's weights,
-starting from the full-sample coefficients (R's ``svyglm.svyrep.design``).
+starting from the full-sample coefficients (R's ``svyglm.svyrep.design``). The model matrix
+comes from :mod:`mics_toolkit.estimate.model_matrix`; the rows are fitted once per covariate
+pattern and reach the engine as :class:`~mics_toolkit.estimate.scores.GroupedInfluence`.
 
 The result is a :class:`GlmResult`: coefficients, standard errors, t tests with the residual
 degrees of freedom, intervals, the covariance, a plain-text summary, a tidy frame and
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -42,9 +45,15 @@ from mics_toolkit.errors import (
 from mics_toolkit.estimate.contrasts import t_test_columns
 from mics_toolkit.estimate.engine import analysis_of, check_request
 from mics_toolkit.estimate.frame import Conventions
+from mics_toolkit.estimate.model_matrix import (
+    CodedColumn,
+    categorical_function,
+    model_matrices,
+    parse_formula,
+)
 from mics_toolkit.estimate.options import DF_OPTIONS, DfRule, where_array, where_text
 from mics_toolkit.estimate.products import Request
-from mics_toolkit.estimate.scores import ReplicateUnits, influence_scores
+from mics_toolkit.estimate.scores import GroupedInfluence, ReplicateUnits, influence_scores
 
 __all__ = ["FAMILIES", "GLM_COLUMNS", "WALD_COLUMNS", "GlmFamily", "GlmResult", "glm"]
 
@@ -71,6 +80,10 @@ _ALIASED = 1e-7
 # IRLS stops when the deviance (weights scaled to mean 1) changes by less than this.
 _TOLERANCE = 1e-10
 _MAX_ITERATIONS = 100
+# The Newton steps that find statsmodels' starting values stop when no coefficient changes by
+# more than this (relative to the largest, at least 1), or give up after this many steps.
+_START_TOLERANCE = 1e-6
+_START_STEPS = 25
 
 _LINKS = {"gaussian": "identity", "binomial": "logit", "poisson": "log"}
 _R_FAMILIES = {"gaussian": "gaussian", "binomial": "quasibinomial", "poisson": "quasipoisson"}
@@ -103,7 +116,8 @@ class GlmResult:
     converged : bool
         Whether IRLS converged.
     iterations : int
-        IRLS iterations of the full-sample fit.
+        IRLS iterations of the full-sample fit (the Newton steps to its starting values
+        included).
     terms : Mapping
         Term name -> the positions of its coefficients (``"C(windex5)"`` -> (2, 3, 4, 5)).
     conventions : Conventions
@@ -344,7 +358,8 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     Rows: those in ``where`` with a value for every variable of the formula (R's
     ``na.omit`` after ``subset``). Coefficients: weighted IRLS with the design weights
     ``w_i`` scaled to mean 1, to a deviance change below 1e-10 (statsmodels ``GLM`` with
-    ``var_weights``). With ``mu'_i = dmu/deta``, ``V`` the family's variance function and
+    ``var_weights``, started at its fixed point found by Newton steps on the covariate
+    patterns, so that it converges in one iteration). With ``mu'_i = dmu/deta``, ``V`` the family's variance function and
     ``x_i`` the model row, the score of row i is
     ``U_i = w_i x_i (y_i - mu_i) mu'_i / V(mu_i)`` and ``B = sum_i w_i mu'_i^2 / V(mu_i)
     x_i x_i'``; the influence values ``z_i = B^-1 U_i`` (0 outside the fit) give the
@@ -399,25 +414,22 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     fit = _fit(model, family)
     _warn_fit(model, fit, family)
 
-    # z_ik = w_i G[pattern(i), k], 0 outside the fit; column-major, as the engine sums each
-    # column over the rows of the cells
+    # z_ik = w_i G[pattern(i), k], 0 outside the fit: the engine sums the weights of each
+    # (cell, pattern) times the pattern's G, without the (N, K) values
     used = np.zeros(base.n_rows, dtype=bool)
     used[model.rows] = True
     row_weight = np.zeros(base.n_rows)
     row_weight[model.rows] = model.weights
     pattern = np.zeros(base.n_rows, dtype=np.intp)
     pattern[model.rows] = model.row_pattern
-    unit = np.ascontiguousarray(fit.unit_influence.T)
-    influence = np.empty((base.n_rows, model.n_columns), order="F")
-    for k in range(model.n_columns):
-        np.multiply(unit[k].take(pattern), row_weight, out=influence[:, k])
-    domain = np.where(used, 0, -1)
+    influence = GroupedInfluence(pattern, row_weight, fit.unit_influence)
 
     def replicates(units: ReplicateUnits) -> np.ndarray:
         return _replicate_coefficients(base, model, family, fit.params, units)
 
-    scores = influence_scores(base, influence, fit.params[None, :], replicates,
-                              domain=domain, n_domains=1, used=used)
+    # one domain, every row (the engine's cached partition: the cells are the PSUs); the
+    # rows outside the fit are left out of the sums and counts by ``used``
+    scores = influence_scores(base, influence, fit.params[None, :], replicates, used=used)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         covariance = method.covariance([scores])
@@ -529,19 +541,21 @@ class _Model:
 _STATEFUL = frozenset({"center", "standardize", "scale", "bs", "cr", "cc", "te"})
 # Rows are grouped by covariate pattern when there are at most this share as many patterns.
 _GROUPED = 0.5
+# Whole numbers spanning at most this many values are pattern codes as they are.
+_PATTERN_SPAN = 100_000
 
 
 def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     """Parse ``formula``, check its variables, and build y and X on the fit's patterns."""
     import patsy
 
-    description = _parse(patsy, formula)
+    description = parse_formula(formula)
     if not description.lhs_termlist:
         raise ExpressionError(
             f"the formula {formula!r} has no response: write it as 'response ~ terms'",
             expression=formula, position=0,
         )
-    namespace = {"np": np, "C": _categorical(patsy)}
+    namespace = {"np": np, "C": categorical_function()}
     known = set(namespace) | set(patsy.builtins.__all__) | set(dir(builtins))
     names, called, categorical = _variables(
         description.lhs_termlist + description.rhs_termlist, base, known, formula)
@@ -549,7 +563,9 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     domain_rows = int(domain.sum())
     complete = domain.copy()
     for name in names:
-        complete &= ~pd.isna(base.frame[name]).to_numpy()
+        numbers = base.numeric(name)
+        complete &= ~(np.isnan(numbers) if numbers is not None
+                      else pd.isna(base.frame[name]).to_numpy())
     rows = np.flatnonzero(complete)
 
     def analysed() -> np.ndarray:
@@ -561,34 +577,18 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     grouped = None if called & _STATEFUL else _patterns(base, names, rows)
     first, row_pattern = grouped if grouped is not None else (
         np.arange(len(rows)), np.arange(len(rows)))
-    data = pd.DataFrame({name: _model_column(base, name, rows[first], name in categorical)
-                         for name in names}, index=pd.RangeIndex(len(first)))
-    try:
-        with np.errstate(all="ignore"):
-            # the variables have no missing values here: a NaN can only come from a
-            # transformation (np.log(0)), and such patterns are dropped below
-            y_matrix, x_matrix = patsy.dmatrices(
-                formula, data, eval_env=patsy.EvalEnvironment([namespace]),
-                NA_action=patsy.NAAction(NA_types=[]), return_type="matrix",
-            )
-    except patsy.PatsyError as error:
-        raise _expression_error(formula, error) from None
-    except Exception as error:  # a transformation failed on the data (np.log of text, ...)
-        raise ExpressionError(
-            f"the formula {formula!r} cannot be evaluated on the data: "
-            f"{type(error).__name__}: {error}",
-            expression=formula, position=None,
-        ) from None
+    data = {name: _model_column(base, name, rows[first], name in categorical)
+            for name in names}
+    matrices = model_matrices(formula, data, namespace)
     response = formula.split("~", 1)[0].strip()
-    if y_matrix.shape[1] != 1:
+    if matrices.y.shape[1] != 1:
         raise VariableError(
             f"the response {response!r} of the formula {formula!r} must be one numeric "
             f"variable (0/1 or a proportion for family='binomial'); it gives the columns "
-            f"{list(y_matrix.design_info.column_names)}",
+            f"{matrices.y_names}",
             variable=response, file=base.source,
         )
-    y = np.asarray(y_matrix, dtype=float)[:, 0]
-    x = np.asarray(x_matrix, dtype=float)
+    y, x = matrices.y[:, 0], matrices.x
     finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
     if not finite.all():  # a transformation gave missing values (np.log(0)): rows dropped
         kept = np.flatnonzero(finite)
@@ -599,28 +599,15 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
         inside = row_pattern >= 0
         rows, row_pattern = rows[inside], row_pattern[inside]
     weights = base.weights[rows]
-    info = x_matrix.design_info
-    terms = {name: tuple(range(s.start, s.stop)) for name, s in info.term_name_slices.items()}
+    terms = {name: tuple(range(s.start, s.stop)) for name, s in matrices.terms.items()}
     model = _Model(
         formula, response, rows, row_pattern, weights, np.ascontiguousarray(y),
         np.ascontiguousarray(x), np.bincount(row_pattern, weights=weights, minlength=len(y)),
-        list(info.column_names), terms, domain_rows, float(base.weights[domain].sum()),
+        list(matrices.names), terms, domain_rows,
+        float((base.weights if mask is None else base.weights[domain]).sum()),
     )
     _check_model(model, family, base)
     return model
-
-
-def _categorical(patsy):
-    """patsy's ``C``, except that a pandas categorical without contrast or levels is returned
-    as it is: patsy reads the codes of a pandas categorical directly but converts the values
-    of a ``C()`` box one by one (the column names are the same, taken from the formula)."""
-    def C(data, contrast=None, levels=None):
-        if (contrast is None and levels is None
-                and isinstance(getattr(data, "dtype", None), pd.CategoricalDtype)):
-            return data
-        return patsy.builtins.C(data, contrast, levels)
-
-    return C
 
 
 def _patterns(base, names: list[str], rows: np.ndarray):
@@ -630,11 +617,12 @@ def _patterns(base, names: list[str], rows: np.ndarray):
     key = np.zeros(len(rows), dtype=np.int64)
     size = 1
     for name in names:
-        codes, uniques = base.codes(name, role="analysis")
-        size *= max(len(uniques), 1)
+        codes, n_codes = _pattern_codes(base, name, rows)
+        size *= max(n_codes, 1)
         if size >= 2**62:
             return None
-        key = key * len(uniques) + codes[rows]
+        key *= n_codes
+        key += codes
     if size <= 4 * len(rows) + 1024:  # combinations as dense codes, without a sort
         present = np.zeros(size, dtype=bool)
         present[key] = True
@@ -652,21 +640,21 @@ def _patterns(base, names: list[str], rows: np.ndarray):
     return first, row_pattern.reshape(-1)
 
 
-def _parse(patsy, formula: str):
-    """patsy's description of ``formula`` (ExpressionError when it cannot be parsed)."""
-    try:
-        return patsy.ModelDesc.from_formula(formula)
-    except patsy.PatsyError as error:
-        raise _expression_error(formula, error) from None
-
-
-def _expression_error(formula: str, error) -> ExpressionError:
-    origin = getattr(error, "origin", None)
-    position = getattr(origin, "start", None)
-    message = str(error).split("\n", 1)[0]
-    where = f" (at character {position})" if position is not None else ""
-    return ExpressionError(f"the formula {formula!r} is not valid{where}: {message}",
-                           expression=formula, position=position)
+def _pattern_codes(base, name: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of column ``name`` on ``rows`` that increase with its values, and a bound on
+    them: whole numbers of a small span (survey codes, whole years) as the value minus the
+    lowest, read from the rows only; any other column the design's codes of its values."""
+    numbers = base.numeric(name, role="analysis")
+    if numbers is not None and len(rows):
+        values = numbers[rows]
+        low, high = float(values.min()), float(values.max())
+        if -(2.0**53) < low and high < 2.0**53 and high - low <= _PATTERN_SPAN:
+            whole = values.astype(np.int64)
+            if np.array_equal(whole, values):
+                whole -= int(low)
+                return whole, int(high - low) + 1
+    codes, uniques = base.codes(name, role="analysis")
+    return codes[rows], len(uniques)
 
 
 def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set, set]:
@@ -681,12 +669,12 @@ def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set
         for factor in term.factors:
             code = factor.name()
             try:
-                tree = ast.parse(code, mode="eval")
+                read = _names(code)
             except SyntaxError:
                 raise ExpressionError(f"the formula {formula!r} has a term that is not "
                                       f"valid: {code!r}", expression=formula,
                                       position=formula.find(code)) from None
-            for name, categorical in _names(tree):
+            for name, categorical in read:
                 called.add(name)
                 if name in columns:
                     found.append(name)
@@ -696,9 +684,12 @@ def _variables(termlist, base, known: set, formula: str) -> tuple[list[str], set
     return list(dict.fromkeys(found)), called, {n for n, only in in_c.items() if only}
 
 
-def _names(tree) -> list[tuple[str, bool]]:
+@functools.lru_cache(maxsize=1024)
+def _names(code: str) -> tuple[tuple[str, bool], ...]:
     """The names a factor's code reads (bare names, and ``Q("name")`` arguments), each with
-    whether it is the first argument of ``C()``."""
+    whether it is the first argument of ``C()`` (kept per code; SyntaxError when it is not
+    Python)."""
+    tree = ast.parse(code, mode="eval")
     first_of_c = {id(node.args[0]) for node in ast.walk(tree)
                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                   and node.func.id == "C" and node.args}
@@ -710,7 +701,7 @@ def _names(tree) -> list[tuple[str, bool]]:
               and node.func.id == "Q" and node.args
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             out.append((node.args[0].value, False))
-    return out
+    return tuple(out)
 
 
 def _model_column(base, name: str, rows: np.ndarray, categorical: bool):
@@ -722,9 +713,12 @@ def _model_column(base, name: str, rows: np.ndarray, categorical: bool):
     numbers = base.numeric(name)
     if numbers is not None:
         values = numbers[rows]
-        if np.all(np.mod(values, 1) == 0) and np.all(np.abs(values) < 2**53):
+        if np.all(np.abs(values) < 2**53) and np.array_equal(np.trunc(values), values):
             values = values.astype(np.int64)
-        return pd.Categorical(values, categories=np.unique(values)) if categorical else values
+        if not categorical:
+            return values
+        levels, codes = np.unique(values, return_inverse=True)
+        return CodedColumn(codes.reshape(-1), tuple(levels.tolist()))
     series = base.frame[name].iloc[rows].reset_index(drop=True)
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.cat.remove_unused_categories()
@@ -742,13 +736,16 @@ def _check_model(model: _Model, family: str, base) -> None:
     y = model.y
     name = model.response
     where = f" in {base.source}" if base.source else ""
-    rows_of = np.bincount(model.row_pattern, minlength=len(y))
+
+    def rows_of() -> np.ndarray:
+        return np.bincount(model.row_pattern, minlength=len(y))
+
     if family == "binomial":
         bad = (y < 0) | (y > 1)
         if bad.any():
             raise VariableError(
                 f"the response {name!r}{where} of a binomial model must be 0/1 or a proportion "
-                f"in [0, 1]; {int(rows_of[bad].sum())} rows of the fit are outside (e.g. "
+                f"in [0, 1]; {int(rows_of()[bad].sum())} rows of the fit are outside (e.g. "
                 f"{_examples(y[bad])}). Recode it as a 0/1 column, or exclude those rows "
                 "with where=",
                 variable=name, file=base.source,
@@ -758,7 +755,7 @@ def _check_model(model: _Model, family: str, base) -> None:
         if bad.any():
             raise VariableError(
                 f"the response {name!r}{where} of a poisson model must be >= 0; "
-                f"{int(rows_of[bad].sum())} rows of the fit are negative (e.g. "
+                f"{int(rows_of()[bad].sum())} rows of the fit are negative (e.g. "
                 f"{_examples(y[bad])})",
                 variable=name, file=base.source,
             )
@@ -795,6 +792,12 @@ def _aliased_columns(x: np.ndarray, weights: np.ndarray) -> list[int]:
     pivoting QR keeps the earlier columns)."""
     gram = x.T @ (x * (weights / weights.mean())[:, None])
     norms = np.diag(gram).copy()
+    try:  # the common case: the residual of column j on all before it is L_jj^2
+        pivots = np.diag(np.linalg.cholesky(gram)) ** 2
+    except np.linalg.LinAlgError:
+        pivots = None
+    if pivots is not None and np.all((pivots > _ALIASED * norms) & (norms > 0)):
+        return []
     aliased: list[int] = []
     kept: list[int] = []
     for j in range(len(norms)):
@@ -856,11 +859,46 @@ def _irls(x, y, weights, family, start=None):
                 bool(result.converged), int(history.get("iteration", 0)))
 
 
+def _start(x, y, weights, family) -> tuple[np.ndarray | None, int]:
+    """Coefficients at the fixed point of IRLS by plain Newton steps (the normal equations
+    solved directly, from statsmodels' starting values), and the steps taken.
+
+    statsmodels' fit started there converges in one iteration to the coefficients it would
+    reach from its own start (the same weighted least squares at the same fixed point, to
+    rounding), without its overhead per iteration. None when the steps do not settle within
+    ``_START_STEPS`` (separation, a singular information): statsmodels then starts from its
+    own values.
+    """
+    scaled = weights / weights.mean()
+    beta = None
+    with np.errstate(all="ignore"):
+        mu = family.starting_mu(y)
+        eta = family.predict(mu)
+        for step in range(1, _START_STEPS + 1):
+            deriv = family.link.deriv(mu)
+            working = scaled / (deriv**2 * family.variance(mu))
+            weighted = x * working[:, None]
+            try:
+                new = np.linalg.solve(x.T @ weighted, weighted.T @ (eta + deriv * (y - mu)))
+            except np.linalg.LinAlgError:  # singular (not finite: the steps do not settle)
+                return None, step
+            eta = x @ new
+            mu = family.fitted(eta)
+            if beta is not None and np.max(np.abs(new - beta)) <= _START_TOLERANCE * max(
+                    1.0, float(np.max(np.abs(new)))):
+                return new, step
+            beta = new
+    return None, _START_STEPS
+
+
 def _fit(model: _Model, family: str) -> _Fit:
     """The full-sample fit and the influence of its patterns."""
     fam = _family(family)
     weights = model.pattern_weights
-    params, mu, converged, iterations = _irls(model.x, model.y, weights, fam)
+    start, steps = _start(model.x, model.y, weights, fam)
+    params, mu, converged, iterations = _irls(model.x, model.y, weights, fam, start=start)
+    if start is not None:
+        iterations += steps
     with np.errstate(all="ignore"):
         mu_eta = 1.0 / fam.link.deriv(mu)
         variance = fam.variance(mu)
@@ -933,17 +971,17 @@ def _warn_fit(model: _Model, fit: _Fit, family: str) -> None:
     """
     if family in ("binomial", "poisson"):
         positive = model.pattern_weights > 0
-        n_rows = model.positive_rows[positive]
         x, y, mu = model.x[positive], model.y[positive], fit.mu[positive]
         at_zero = y <= 0
         at_one = y >= 1 if family == "binomial" else np.zeros_like(at_zero)
-        indicator = np.all((x == 0) | (x == 1), axis=0)
+        ones = x == 1
+        indicator = np.all(ones | (x == 0), axis=0)
         indicator[[name == "Intercept" for name in model.names]] = False
-        separated = []
-        for j in np.flatnonzero(indicator):
-            rows = x[:, j] == 1
-            if rows.any() and (at_zero[rows].all() or at_one[rows].all()):
-                separated.append(j)
+        # an indicator whose rows (at least one) all have the response at a bound
+        n_ones = ones.sum(axis=0)
+        at_bound = ((ones.T @ at_zero.astype(np.int64) == n_ones)
+                    | (ones.T @ at_one.astype(np.int64) == n_ones))
+        separated = np.flatnonzero(indicator & (n_ones > 0) & at_bound).tolist()
         near = mu < _NEAR_BOUND
         if family == "binomial":
             near |= mu > 1 - _NEAR_BOUND
@@ -951,6 +989,7 @@ def _warn_fit(model: _Model, fit: _Fit, family: str) -> None:
             reach = np.abs(fit.params) * np.abs(x).max(axis=0)
             separated += [j for j in np.flatnonzero(reach > _DIVERGING) if j not in separated]
         if separated or near.any():
+            n_rows = model.positive_rows[positive]
             _warn_separation(model, family, sorted(separated), int(n_rows[near].sum()))
     if not fit.converged:
         warnings.warn(

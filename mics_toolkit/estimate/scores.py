@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from mics_toolkit.estimate.cells import Partition, partition_of
 from mics_toolkit.estimate.domains import domains_of
 
-__all__ = ["ReplicateUnits", "Scores", "influence_scores"]
+__all__ = ["GroupedInfluence", "ReplicateUnits", "Scores", "influence_scores"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,9 +111,51 @@ class Scores:
         return self.partition.by_domain(cell_values)
 
 
+@dataclass(frozen=True, eq=False)
+class GroupedInfluence:
+    """Row influence values that are a row factor times the values of the row's group,
+    ``z_ik = factor_i * values[group_i, k]``: the rows of a covariate pattern of a regression
+    (their weight times the pattern's influence per unit of weight).
+
+    :func:`influence_scores` sums them to cells without forming the (N, K) values: each
+    cell's sum is ``sum_i factor_i values[group_i, k]`` over its rows, in row order, one
+    pass over the rows for all K columns.
+
+    Attributes
+    ----------
+    group : numpy.ndarray of int, shape (N,)
+        The group of each row (any valid group where ``factor`` is 0).
+    factor : numpy.ndarray, shape (N,)
+    values : numpy.ndarray, shape (M, K)
+    """
+
+    group: np.ndarray
+    factor: np.ndarray
+    values: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(N, K)."""
+        return (len(self.factor), self.values.shape[1])
+
+    def rows(self) -> np.ndarray:
+        """The (N, K) influence values, column-major."""
+        out = np.empty(self.shape, order="F")
+        for k in range(self.shape[1]):
+            np.multiply(self.values[:, k].take(self.group), self.factor, out=out[:, k])
+        return out
+
+    def cell_sums(self, cells: np.ndarray, n_cells: int) -> np.ndarray:
+        """(n_cells, K) sums over the rows of each cell (rows with ``cells == n_cells`` are
+        left out)."""
+        matrix = sparse.coo_array((self.factor, (cells, self.group)),
+                                  shape=(n_cells + 1, self.values.shape[0]))
+        return np.asarray(matrix @ np.asarray(self.values, dtype=np.float64))[:n_cells]
+
+
 def influence_scores(
     design,
-    influence: np.ndarray,
+    influence: np.ndarray | GroupedInfluence,
     estimate: np.ndarray,
     replicates: Callable[[ReplicateUnits], np.ndarray],
     *,
@@ -134,8 +177,10 @@ def influence_scores(
     ----------
     design : Design
         The design that holds the rows.
-    influence : numpy.ndarray, shape (N, K)
-        ``z_ik``, for estimate k of the domain of row i.
+    influence : numpy.ndarray, shape (N, K), or GroupedInfluence
+        ``z_ik``, for estimate k of the domain of row i; a :class:`GroupedInfluence` when
+        they are a row factor times the values of a group of rows (the same sums, without
+        the (N, K) values).
     estimate : numpy.ndarray, shape (G, K)
     replicates : callable
         ``replicates(units) -> (G, K, R)`` (see :attr:`Scores.replicates`).
@@ -156,7 +201,9 @@ def influence_scores(
         Cell scores summed from the rows, counts of the rows used, the sums of weights of
         those rows.
     """
-    influence = np.asarray(influence, dtype=np.float64)
+    grouped = influence if isinstance(influence, GroupedInfluence) else None
+    if grouped is None:
+        influence = np.asarray(influence, dtype=np.float64)
     n_vars = influence.shape[1]
     if domain is None:
         domain = domains_of(design).index  # the engine's one-domain partition, kept
@@ -165,34 +212,38 @@ def influence_scores(
         domain = domain.copy()
         domain.flags.writeable = False
     if used is None:
-        used = (influence != 0).any(axis=1)
+        used = ((influence if grouped is None else grouped.rows()) != 0).any(axis=1)
     inside = used & (domain >= 0)
     partition = partition_of(design, domain, n_domains)
-    row_cell = partition.row_cell if partition.row_cell is not None else None
-    if row_cell is None:  # the cells are the PSUs of the domains
-        cell_of_psu = np.full(design.n_psu_total, -1, dtype=np.intp)
-        cell_of_psu[partition.cell_psu] = np.arange(partition.n_cells)
-        row_cell = np.where(domain >= 0, cell_of_psu[design.psu_index], partition.n_cells)
     n_cells = partition.n_cells
+    row_cell = partition.row_cell
+    if row_cell is None:  # the cells are the PSUs of the domains (rows inside are in one)
+        cell_of_psu = np.full(design.n_psu_total, -1, dtype=np.intp)
+        cell_of_psu[partition.cell_psu] = np.arange(n_cells)
+        row_cell = cell_of_psu[design.psu_index]
     cells = np.where(inside, row_cell, n_cells)
-    cell_scores = np.empty((n_cells, n_vars))
-    for k in range(n_vars):
-        cell_scores[:, k] = np.bincount(cells, weights=influence[:, k],
-                                        minlength=n_cells + 1)[:n_cells]
+    if grouped is not None:
+        cell_scores = grouped.cell_sums(cells, n_cells)
+    else:
+        cell_scores = np.empty((n_cells, n_vars))
+        for k in range(n_vars):
+            cell_scores[:, k] = np.bincount(cells, weights=influence[:, k],
+                                            minlength=n_cells + 1)[:n_cells]
     counts = np.bincount(cells, minlength=n_cells + 1)[:n_cells]
-    positive = np.bincount(cells, weights=design.weights > 0, minlength=n_cells + 1)[:n_cells]
+    positive = np.bincount(cells[design.weights > 0], minlength=n_cells + 1)[:n_cells]
     n_valid = np.repeat(counts[:, None], n_vars, axis=1).astype(np.int64)
-    n_positive = np.repeat(np.rint(positive)[:, None], n_vars, axis=1).astype(np.int64)
+    n_positive = np.repeat(positive[:, None], n_vars, axis=1).astype(np.int64)
     weight = np.bincount(np.where(inside, domain, n_domains), weights=design.weights,
                          minlength=n_domains + 1)[:n_domains]
     weight_total = np.repeat(weight[:, None], n_vars, axis=1)
 
     def projection(basis, row_factor: np.ndarray) -> np.ndarray:
+        values = influence if grouped is None else grouped.rows()
         rows = np.flatnonzero(inside)
         out = np.empty((n_domains * n_vars, basis.n_columns))
         for k in range(n_vars):
             out[k::n_vars] = basis.sums(domain[rows], n_domains,
-                                        (influence[:, k] * row_factor)[rows], rows=rows)
+                                        (values[:, k] * row_factor)[rows], rows=rows)
         return out.T
 
     return Scores(

@@ -19,6 +19,7 @@ import pytest
 
 import mics_toolkit as mt
 from mics_toolkit.errors import ExpressionError, OptionError, VariableError, WeightError
+from mics_toolkit.estimate.engine import analysis_of
 from mics_toolkit.estimate.glm import GLM_COLUMNS, WALD_COLUMNS
 from mics_toolkit.estimate.intervals import multiplier
 
@@ -437,6 +438,42 @@ def test_complete_separation_by_a_numeric_term_warns_naming_it():
     assert "fitted probabilities are numerically 0 or 1 on 900 rows" in str(warning.message)
 
 
+@pytest.mark.parametrize(("family", "response"),
+                         [("binomial", "b"), ("poisson", "k"), ("gaussian", "y")])
+def test_newton_start_gives_statsmodels_fit_in_one_iteration(family, response):
+    glm_module = sys.modules["mics_toolkit.estimate.glm"]
+    base, _ = analysis_of(mt.SurveyDesign(_frame(), weight="w", strata="stratum", psu="psu"))
+    model = glm_module._model_matrices(base, f"{response} ~ x * C(g) + C(region)", None,
+                                       family)
+    fam = glm_module._family(family)
+    weights = model.pattern_weights
+    start, steps = glm_module._start(model.x, model.y, weights, fam)
+    assert start is not None and 2 <= steps <= 10
+    own, _, _, own_iterations = glm_module._irls(model.x, model.y, weights, fam)
+    params, _, converged, iterations = glm_module._irls(model.x, model.y, weights, fam,
+                                                        start=start)
+    assert converged and iterations == 1
+    assert own_iterations > 1 or family == "gaussian"
+    # statsmodels stops on the deviance a little short of its fixed point (4e-13 here);
+    # one more of its iterations reaches it, and the Newton start lands there directly
+    fixed_point, _, _, _ = glm_module._irls(model.x, model.y, weights, fam, start=own)
+    np.testing.assert_allclose(params, own, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(params, fixed_point, rtol=1e-13, atol=2e-15)
+    fit = glm_module._fit(model, family)
+    assert fit.iterations == steps + 1
+    np.testing.assert_array_equal(fit.params, params)
+
+
+def test_newton_start_gives_up_on_separation():
+    glm_module = sys.modules["mics_toolkit.estimate.glm"]
+    frame = _frame().assign(s=lambda f: (f["x"] > 0).astype(float))
+    base, _ = analysis_of(mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu"))
+    model = glm_module._model_matrices(base, "s ~ x", None, "binomial")
+    start, steps = glm_module._start(model.x, model.y, model.pattern_weights,
+                                     glm_module._family("binomial"))
+    assert start is None and steps == glm_module._START_STEPS
+
+
 def test_poisson_level_without_events_warns():
     frame = _frame()
     frame.loc[frame["g"] == 1, "k"] = 0.0
@@ -464,6 +501,33 @@ def test_rows_grouped_by_covariate_pattern_give_the_row_by_row_fit(kind, monkeyp
     pd.testing.assert_series_equal(grouped.bse, by_row.bse, rtol=1e-9)
     assert grouped.dispersion == pytest.approx(by_row.dispersion, rel=1e-10)
     assert grouped.nobs == by_row.nobs
+
+
+def test_covariate_patterns_are_the_distinct_combinations_in_value_order():
+    # whole numbers (negative, with gaps, beyond the span read as they are), fractions,
+    # text and logical values: the patterns are the distinct combinations in the order
+    # of the values, each with its first row
+    glm_module = sys.modules["mics_toolkit.estimate.glm"]
+    rng = np.random.default_rng(4)
+    n = 600
+    frame = pd.DataFrame({
+        "psu": np.arange(n) // 20, "w": 1.0,
+        "gaps": rng.choice([-7, -2, 0, 5, 40], n).astype(float),
+        "wide": rng.choice([-(10**6), 3, 10**6], n),
+        "half": rng.choice([0.5, 1.5, 2.0], n),
+        "text": rng.choice(["b", "a", "c"], n),
+        "flag": rng.choice([True, False], n),
+    })
+    base = mt.SurveyDesign(frame, weight="w", psu="psu")
+    names = ["gaps", "wide", "half", "text", "flag"]
+    rows = np.flatnonzero(rng.uniform(size=n) < 0.8)
+    first, row_pattern = glm_module._patterns(base, names, rows)
+    keys = list(zip(*(frame[name].to_numpy()[rows] for name in names), strict=True))
+    distinct = sorted(set(keys))
+    assert len(first) == len(distinct) < len(rows) / 2
+    assert [keys[k] for k in first] == distinct
+    assert [distinct[p] for p in row_pattern] == keys
+    assert all(keys.index(keys[k]) == k for k in first)  # the first row of each
 
 
 def test_stateful_transformations_see_every_row():

@@ -69,3 +69,39 @@ def test_influence_values_give_the_estimators_variance(kind, by):
     _, method = analysis_of(design)
     np.testing.assert_allclose(method.covariance([scores]),
                                design.covariance(expected).to_numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["taylor", "poststratified", "jkn"])
+def test_grouped_influence_values_give_the_same_scores_as_the_row_values(kind):
+    # z_ik = factor_i * values[group_i, k]: the engine's sums without the (N, K) values
+    from mics_toolkit.estimate.scores import GroupedInfluence
+
+    design = mt.SurveyDesign(_frame(), weight="w", strata="stratum", psu="psu")
+    if kind == "poststratified":
+        design = design.poststratify("g", {0: 300, 1: 300, 2: 300})
+    elif kind == "jkn":
+        design = design.replicate("jkn")
+    base, method = analysis_of(design)
+    rng = np.random.default_rng(8)
+    n = base.n_rows
+    group = rng.integers(0, 40, n)
+    factor = base.weights * (rng.uniform(size=n) > 0.2)  # some rows out (factor 0)
+    values = rng.normal(size=(40, 3))
+    grouped = GroupedInfluence(group, factor, values)
+    rows = factor[:, None] * values[group]
+    np.testing.assert_array_equal(grouped.rows(), rows)
+    domain = base.frame["region"].to_numpy().astype(np.intp)
+    domain[factor == 0] = -1
+
+    def replicates(units):
+        return np.zeros((3, 3, units.weights.shape[1]))
+
+    made = [influence_scores(base, z, np.zeros((3, 3)), replicates, domain=domain,
+                             n_domains=3) for z in (rows, grouped)]
+    np.testing.assert_allclose(made[1].cell_scores, made[0].cell_scores, rtol=1e-13,
+                               atol=1e-13)
+    np.testing.assert_array_equal(made[1].used_rows(), made[0].used_rows())
+    np.testing.assert_array_equal(made[1].n_positive, made[0].n_positive)
+    assert np.count_nonzero(made[0].cell_scores) > 0
+    np.testing.assert_allclose(method.covariance([made[1]]), method.covariance([made[0]]),
+                               rtol=1e-12, atol=1e-15)
