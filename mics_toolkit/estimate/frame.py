@@ -98,7 +98,8 @@ def estimates_frame(pieces) -> pd.DataFrame:
     pieces : iterable of (str, tuple of str, DataFrame, dict)
         ``(indicator, by, domain_table, statistics)``: an indicator's estimates over the
         domains of one breakdown; ``domain_table`` holds the ``by`` columns (one row per
-        domain, G rows), ``statistics`` each result column as a (G,) array.
+        domain, G rows: a DataFrame, or a mapping of column to list), ``statistics`` each
+        result column as a (G,) array.
 
     Returns
     -------
@@ -114,7 +115,7 @@ def estimates_frame(pieces) -> pd.DataFrame:
         indicators += [indicator] * n
         breakdowns += [breakdown_label(list(by))] * n
         if by:
-            columns = [table[name].tolist() for name in by]
+            columns = [list(table[name]) for name in by]
             categories += ["+".join(category_key(c[i]) for c in columns) for i in range(n)]
         else:
             categories += [TOTAL] * n

@@ -31,7 +31,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, sparse, special
 
 from mics_toolkit.errors import (
     ExpressionError,
@@ -216,6 +215,7 @@ class GlmResult:
         OptionError
             A term that is not in the model (the model's terms are listed).
         """
+        from scipy import special
         names = [terms] if isinstance(terms, str) else list(terms)
         if not names:
             raise OptionError("wald_test() needs at least one term", option="terms",
@@ -790,6 +790,7 @@ def _aliased_columns(x: np.ndarray, weights: np.ndarray) -> list[int]:
     """Columns whose weighted residual on the non-aliased columns before them is below
     ``_ALIASED`` of their weighted norm (sequential Gram-Schmidt in column order, as R's
     pivoting QR keeps the earlier columns)."""
+    from scipy import linalg
     gram = x.T @ (x * (weights / weights.mean())[:, None])
     norms = np.diag(gram).copy()
     try:  # the common case: the residual of column j on all before it is L_jj^2
@@ -893,6 +894,7 @@ def _start(x, y, weights, family) -> tuple[np.ndarray | None, int]:
 
 def _fit(model: _Model, family: str) -> _Fit:
     """The full-sample fit and the influence of its patterns."""
+    from scipy import linalg
     fam = _family(family)
     weights = model.pattern_weights
     start, steps = _start(model.x, model.y, weights, fam)
@@ -923,6 +925,7 @@ def _replicate_coefficients(base, model: _Model, family: str, start: np.ndarray,
     replicate weights of the patterns are one sparse product: ``A M`` with ``A`` the
     (pattern, PSU) sums of weights and ``M`` the PSU factors, or ``A`` the (pattern, row)
     incidence and ``M`` the rows' replicate weights."""
+    from scipy import sparse
     fam = _family(family)
     n_patterns = len(model.y)
     if units.by_psu:

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from mics_toolkit.estimate.cells import Partition, partition_of
 from mics_toolkit.estimate.domains import domains_of
@@ -148,6 +147,7 @@ class GroupedInfluence:
     def cell_sums(self, cells: np.ndarray, n_cells: int) -> np.ndarray:
         """(n_cells, K) sums over the rows of each cell (rows with ``cells == n_cells`` are
         left out)."""
+        from scipy import sparse
         matrix = sparse.coo_array((self.factor, (cells, self.group)),
                                   shape=(n_cells + 1, self.values.shape[0]))
         return np.asarray(matrix @ np.asarray(self.values, dtype=np.float64))[:n_cells]

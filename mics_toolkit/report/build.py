@@ -491,28 +491,33 @@ def build_report(
     clock.lap("read")
     estimates, gaps = plan.estimate(spec, steps)
     clock.lap("estimate")
-    named, extra = _resolve_breakdowns(spec, plan.survey, plan.plan)
-    notes = [_localised(n, lang) for n in spec.notes]
-
-    def workbook() -> tuple[bytes, list[str], int]:
-        tables, messages = _render_tables(spec, named, estimates, gaps, lang, plan.survey)
-        return _workbook(tables, info[0], notes), messages, len(tables)
-
-    # the tables and the workbook in a forked process while this one renders the tidy files
-    with fork_call(workbook) if _WORKERS > 1 else contextlib.nullcontext() as book:
-        done = workbook() if book is None else None
-        tidy = _tidy_outputs(estimates, gaps, info[0], [*named.values(), *extra], spec.name,
-                             True)
-        workbook_data, messages, n_tables = done if book is None else book.result()
-    for message in messages:
-        steps(message)
+    outputs, n_tables = _render_outputs(spec, plan, estimates, gaps, lang, info[0], steps)
     clock.lap("tables")
-    outputs = _with_manifest(spec.name, workbook_data, tidy, info[0])
     files = folder.write(outputs)
     steps("wrote the report")
     clock.lap("write")
     return ReportBuild(files=files, manifest=json.loads(outputs[MANIFEST_NAME]), gaps=gaps,
                        estimates=estimates, timings=clock.stop(), n_tables=n_tables)
+
+
+def _render_outputs(spec: ReportSpec, plan: _Plan, estimates: pd.DataFrame, gaps: pd.DataFrame,
+                    lang: str, info: BuildInfo, steps: _Steps) -> tuple[dict[str, bytes], int]:
+    """Every output of the build in memory, and the number of tables: the tables and the
+    workbook in a forked process while this one renders the tidy files (one CPU: in turn)."""
+    named, extra = _resolve_breakdowns(spec, plan.survey, plan.plan)
+    notes = [_localised(n, lang) for n in spec.notes]
+
+    def workbook() -> tuple[bytes, list[str], int]:
+        tables, messages = _render_tables(spec, named, estimates, gaps, lang, plan.survey)
+        return _workbook(tables, info, notes), messages, len(tables)
+
+    with fork_call(workbook) if _WORKERS > 1 else contextlib.nullcontext() as book:
+        done = workbook() if book is None else None
+        tidy = _tidy_outputs(estimates, gaps, info, [*named.values(), *extra], spec.name, True)
+        workbook_data, messages, n_tables = done if book is None else book.result()
+    for message in messages:
+        steps(message)
+    return _with_manifest(spec.name, workbook_data, tidy, info), n_tables
 
 
 def _import_all(names: Sequence[str]) -> None:

@@ -144,3 +144,34 @@ def test_the_command_loads_its_library_then_freezes_the_collector(freeze):
     assert seen["status"] == 0
     assert seen["library"] is freeze
     assert (seen["frozen"] > 10_000) is freeze
+
+
+BUILD_IMPORTS = """
+import json, sys
+import mics_toolkit.report.build as build
+from mics_toolkit.report.spec import load_report_spec
+heavy = lambda: sorted({n.split(".")[0] for n in sys.modules} & {"scipy", "openpyxl",
+                                                                 "statsmodels", "patsy"})
+spec = load_report_spec(sys.argv[1])
+plan = build._Plan.prepare(spec, None)
+before = heavy()
+seen = {}
+def meanwhile():
+    seen["during"] = heavy()
+plan.read(build._Steps(plan.n_steps(spec), None), later=build._LATER_MODULES,
+          meanwhile=meanwhile)
+print(json.dumps({"before": before, "during": seen["during"], "after": heavy()}))
+"""
+
+
+def test_a_build_imports_scipy_and_openpyxl_while_it_reads(small_example_survey,
+                                                            example_report_spec, tmp_path):
+    """Checking the spec and opening the survey need neither scipy nor openpyxl: the build
+    imports them while the reader processes parse the files."""
+    spec = example_report_spec(tmp_path / "spec", small_example_survey)
+    done = subprocess.run([sys.executable, "-c", BUILD_IMPORTS, str(spec)],
+                          capture_output=True, text=True, check=True, timeout=300)
+    seen = json.loads(done.stdout)
+    assert seen["before"] == []
+    assert seen["during"] == ["openpyxl", "scipy"]
+    assert seen["after"] == ["openpyxl", "scipy"]
