@@ -25,6 +25,7 @@ Value = TypeVar("Value")
 PARTITIONS_KEPT = 16
 PRODUCTS_KEPT = 16
 PRODUCT_BYTES_KEPT = 256 * 2**20  # at most this much memory in row products per design
+VALUE_ROWS_KEPT = 8  # variables whose rows sorted by value are kept per design (quantiles)
 
 
 class Recent(Generic[Value]):
@@ -93,6 +94,9 @@ class EngineCache:
     products : Recent
         Row products of the last requests (:func:`mics_toolkit.estimate.products.row_products`),
         within :data:`PRODUCT_BYTES_KEPT`.
+    value_rows : Recent
+        The rows of the last variables asked for quantiles, sorted by value
+        (:mod:`mics_toolkit.estimate.quantiles`), within :data:`PRODUCT_BYTES_KEPT`.
     calibration : object or None
         Design-only parts of the calibrated variance
         (:mod:`mics_toolkit.estimate.calibrated_variance`).
@@ -106,6 +110,10 @@ class EngineCache:
     products: Recent = field(
         default_factory=lambda: Recent(PRODUCTS_KEPT, PRODUCT_BYTES_KEPT,
                                        lambda products: products.nbytes)
+    )
+    value_rows: Recent = field(
+        default_factory=lambda: Recent(VALUE_ROWS_KEPT, PRODUCT_BYTES_KEPT,
+                                       lambda rows: rows.nbytes)
     )
     calibration: Any = None
     degrees_of_freedom: int | None = None

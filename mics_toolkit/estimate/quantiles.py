@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.errors import MicsWarning, OptionError, caller_stacklevel, check_option
+from mics_toolkit.estimate.cache import engine_cache
 from mics_toolkit.estimate.cells import partition_of
 from mics_toolkit.estimate.domains import by_names, domains_of
 from mics_toolkit.estimate.engine import analysis_of, check_request, score_statistics
@@ -236,12 +237,12 @@ def _quantile(design, variable, q, by, where, qrule, interval, level, ci, df) ->
         _warn_no_domains(base, names)
         statistics = {name: np.empty((0, len(probabilities))) for name in RESULT_COLUMNS}
     else:
-        problem = _Problem(design, domains.index, domains.n_domains, y, valid,
+        rows = _Rows.of(base, variable, y, mask)
+        problem = _Problem(design, domains.index, domains.n_domains, y, valid, rows,
                            probabilities, qrule, options)
         statistics = problem.statistics(interval)
-    frame = result_frame(domains.table, statistics, levels=probabilities, attrs=conventions)
-    frame.columns = [*names, "quantile", *RESULT_COLUMNS]
-    return frame
+    return result_frame(domains.table, statistics, levels=probabilities, attrs=conventions,
+                        level_name="quantile")
 
 
 def median(
@@ -413,6 +414,84 @@ class _Sample:
         return _approx(points, x, p, linear=True)
 
 
+@dataclass(frozen=True, eq=False)
+class _Samples:
+    """The :class:`_Sample` of every domain of a breakdown, held end to end.
+
+    ``x``, ``w`` and ``cumulative`` are the domains' samples one after the other (domain
+    g at ``bounds[g]:bounds[g + 1]``; each sorted by value, ties in row order, weights of 0
+    dropped, its cumulative weights accumulated from 0 in extended precision), ``total``
+    each domain's R ``sum(w)`` in row order. The rules that only search the cumulative
+    weights (``"math"``, ``"school"``, ``"hf4"``) run for all domains in one search; the
+    others domain by domain.
+    """
+
+    x: np.ndarray
+    w: np.ndarray
+    cumulative: np.ndarray
+    total: np.ndarray
+    bounds: np.ndarray
+
+    @property
+    def n(self) -> np.ndarray:
+        """Values per domain (G,)."""
+        return np.diff(self.bounds)
+
+    def sample(self, g: int) -> _Sample:
+        """The sample of domain g."""
+        a, b = self.bounds[g], self.bounds[g + 1]
+        return _Sample(self.x[a:b], self.w[a:b], float(self.total[g]), self.cumulative[a:b])
+
+    def quantiles(self, rule: str, p: np.ndarray) -> np.ndarray:
+        """R's ``qrule_<rule>`` in each domain at its row of the (G, K) probabilities ``p``
+        (NaN where p is NaN or the domain has no values)."""
+        rule = _QS_RULES.get(rule, rule)
+        if rule not in ("hf1", "hf2", "hf4"):
+            return np.vstack([self.sample(g).quantiles(rule, p[g]) for g in range(len(p))])
+        n_columns = p.shape[1]
+        out = np.full(p.shape, np.nan)
+        n = np.repeat(self.n, n_columns)
+        known = ~np.isnan(p.reshape(-1)) & (n > 0)
+        start = np.repeat(self.bounds[:-1], n_columns)
+        single = known & (n == 1)
+        flat = out.reshape(-1)
+        flat[single] = self.x[start[single]]
+        [chosen] = np.nonzero(known & (n > 1))
+        if len(chosen):
+            domain = chosen // n_columns
+            flat[chosen] = self._qs_values(rule, p.reshape(-1)[chosen], domain,
+                                           start[chosen], start[chosen] + n[chosen] - 1)
+        return out
+
+    @functools.cached_property
+    def _keys(self) -> np.ndarray:
+        """(domain, cumulative weight) of every value as a complex number, whose order is
+        the lexicographic order of the pairs: one search finds a domain's position."""
+        keys = np.empty(len(self.cumulative), dtype=np.complex128)
+        keys.real = np.repeat(np.arange(len(self.total), dtype=np.float64), self.n)
+        keys.imag = self.cumulative
+        return keys
+
+    def _qs_values(self, rule, p, domain, first, last) -> np.ndarray:
+        """:func:`_qs` and the rule's value for each probability ``p`` of domain ``domain``
+        (the domain's values at ``first..last``, two or more)."""
+        total = self.total[domain]
+        found = np.searchsorted(self._keys, domain + 1j * (p * total), side="right")
+        position = np.maximum(found - 1, first)
+        following = np.where(position == last, position, position + 1)
+        cumulative, x = self.cumulative, self.x
+        w_low = p - cumulative[position] / total
+        w_up = cumulative[following] / total - p
+        low, up = x[position], x[following]
+        if rule == "hf1":
+            return np.where(w_low == 0, low, up)
+        if rule == "hf2":
+            return np.where(w_low == 0, (low + up) / 2, up)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gamma = w_low / (w_up + w_low)
+            return low * (1 - gamma) + up * gamma
+
+
 def _qs(x, cumulative, total, p):
     """R survey's ``qs()``: the values either side of ``p`` and their weight gaps."""
     n = len(x)
@@ -463,15 +542,18 @@ def _stable_order(values: np.ndarray) -> np.ndarray:
 
 
 def _long_cumsum(values: np.ndarray) -> np.ndarray:
-    """``cumsum`` with an extended-precision accumulator, as R's (each value rounded)."""
-    return np.cumsum(values, dtype=np.longdouble).astype(np.float64)
+    """``cumsum`` with an extended-precision accumulator, as R's (each value rounded).
+
+    The values are widened first (exactly) and then accumulated: the same sums as
+    ``cumsum(dtype=longdouble)``, which widens chunk by chunk several times slower."""
+    return np.cumsum(values.astype(np.longdouble)).astype(np.float64)
 
 
 def _long_sum(values: np.ndarray) -> float:
     """R's ``sum``: a sequential extended-precision accumulation, rounded."""
     if len(values) == 0:
         return 0.0
-    return float(np.cumsum(values, dtype=np.longdouble)[-1])
+    return float(np.cumsum(values.astype(np.longdouble))[-1])
 
 
 def _long_mean(values: np.ndarray) -> float:
@@ -513,11 +595,132 @@ def _type7_quantile(values: np.ndarray, probability: float) -> float:
 
 
 # ------------------------------------------------------------------------- estimation
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The rows of a variable that have a value, and what every breakdown shares of them.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        The rows with a value (in the filter), in row order.
+    values, weights, psu : numpy.ndarray
+        Their values, design weights and PSUs.
+    n_psu : int
+        PSUs of the design.
+    kept : numpy.ndarray
+        Positions (in ``rows``) of the rows of weight other than 0, which the quantile
+        rules use, in row order; ``long_weights`` their weights widened to extended
+        precision (R's accumulator).
+    by_value : numpy.ndarray
+        The positions of ``kept`` sorted by value, ties in row order; ``sorted_values``,
+        ``sorted_weights`` and ``sorted_long`` their values and weights. A stable sort by
+        domain of this order gives each breakdown its (domain, value, row) order.
+    """
+
+    rows: np.ndarray
+    values: np.ndarray
+    weights: np.ndarray
+    psu: np.ndarray
+    n_psu: int
+    kept: np.ndarray
+    long_weights: np.ndarray
+    by_value: np.ndarray
+    sorted_values: np.ndarray
+    sorted_weights: np.ndarray
+    sorted_long: np.ndarray
+
+    @classmethod
+    def of(cls, design, variable: str, y: np.ndarray, mask: np.ndarray | None) -> _Rows:
+        """The rows of ``variable`` (values ``y``) in the filter ``mask``; without a filter
+        they are kept by the engine for later calls on the same design."""
+        cache = engine_cache(design).value_rows if mask is None else None
+        if cache is not None:
+            hit = cache.get(variable)
+            if hit is not None and hit.source is y:
+                return hit.rows
+        valid = ~np.isnan(y)
+        if mask is not None:
+            valid &= mask
+        rows = np.flatnonzero(valid)
+        values = y[rows]
+        weights = design.weights[rows]
+        nonzero = weights != 0
+        kept = np.arange(len(rows)) if nonzero.all() else np.flatnonzero(nonzero)
+        by_value = kept[_stable_order(values[kept])]
+        sorted_weights = weights[by_value]
+        out = cls(rows, values, weights, design.psu_index[rows], design.n_psu_total, kept,
+                  weights[kept].astype(np.longdouble), by_value, values[by_value],
+                  sorted_weights, sorted_weights.astype(np.longdouble))
+        if cache is not None:
+            cache.put(variable, _KeptRows(y, out))
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held."""
+        return sum(a.nbytes for a in (self.rows, self.values, self.weights, self.psu,
+                                      self.kept, self.long_weights, self.by_value,
+                                      self.sorted_values, self.sorted_weights,
+                                      self.sorted_long))
+
+    def within(self, inside: np.ndarray) -> _Rows:
+        """The rows where ``inside`` (one flag per row of ``rows``) holds, in the same
+        orders."""
+        position = np.cumsum(inside) - 1
+        kept_inside = inside[self.kept]
+        sorted_inside = inside[self.by_value]
+        return _Rows(self.rows[inside], self.values[inside], self.weights[inside],
+                     self.psu[inside], self.n_psu, position[self.kept[kept_inside]],
+                     self.long_weights[kept_inside], position[self.by_value[sorted_inside]],
+                     self.sorted_values[sorted_inside], self.sorted_weights[sorted_inside],
+                     self.sorted_long[sorted_inside])
+
+    @functools.cached_property
+    def positive(self) -> np.ndarray | None:
+        """Whether each row's weight is positive; None when all are."""
+        positive = self.weights > 0
+        return None if positive.all() else positive
+
+    @functools.cached_property
+    def psu_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per PSU: the sum of the weights, the rows and the rows of positive weight (each
+        PSU's rows in row order), the cell sums of every breakdown whose domains hold whole
+        PSUs."""
+        n_psu = self.n_psu
+        weights = np.bincount(self.psu, weights=self.weights, minlength=n_psu)
+        rows = np.bincount(self.psu, minlength=n_psu)
+        positive = self.positive
+        return weights, rows, (rows if positive is None
+                               else np.bincount(self.psu[positive], minlength=n_psu))
+
+    @functools.cached_property
+    def long_total(self) -> float:
+        """R's ``sum(w)`` over all the rows (in row order, extended precision, rounded)."""
+        return float(np.cumsum(self.long_weights)[-1]) if len(self.kept) else 0.0
+
+    @functools.cached_property
+    def long_cumulative(self) -> np.ndarray:
+        """The cumulative weights in value order (extended precision, rounded)."""
+        return np.cumsum(self.sorted_long).astype(np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class _KeptRows:
+    """:class:`_Rows` kept by the engine, with the values array they were made from."""
+
+    source: np.ndarray
+    rows: _Rows
+
+    @property
+    def nbytes(self) -> int:
+        return self.rows.nbytes
+
+
 class _Problem:
     """The quantiles of one variable in every domain of one breakdown, and their intervals."""
 
-    def __init__(self, design, domain_index, n_domains, y, valid, probabilities, qrule,
-                 options: Options) -> None:
+    def __init__(self, design, domain_index, n_domains, y, valid, rows: _Rows, probabilities,
+                 qrule, options: Options) -> None:
         self.design = design
         self.base, self.method = analysis_of(design)
         self.domain_index = domain_index
@@ -527,48 +730,69 @@ class _Problem:
         self.probabilities = probabilities
         self.qrule = qrule
         self.options = options
-        self.partition = partition_of(self.base, domain_index, n_domains)
+        self.partition = partition = partition_of(self.base, domain_index, n_domains)
         # the rows with a value in some domain, and their domains
-        self.used = used = np.flatnonzero(valid & (domain_index >= 0))
-        self.used_domain = codes = domain_index[used]
-        weights = self.base.weights
-        self.used_values = y[used]
-        self.used_weights = used_weights = weights[used]
+        codes = domain_index[rows.rows]
+        inside = codes >= 0
+        if not inside.all():
+            rows = rows.within(inside)
+            codes = codes[inside]
+        self.used = used = rows.rows
+        self.used_domain = codes
+        self.used_values = rows.values
+        self.used_weights = used_weights = rows.weights
         self.weight_total = np.bincount(codes, weights=used_weights, minlength=n_domains)
-        self.row_counts = np.bincount(codes, minlength=n_domains)
         # the (domain, PSU) cell of each used row, and the cells' weights and row counts
-        n_cells = self.partition.n_cells
-        self.cells = self._row_cells(used)
-        self.cell_weights = np.bincount(self.cells, weights=used_weights, minlength=n_cells)
-        self.cell_rows = np.bincount(self.cells, minlength=n_cells)
-        positive = used_weights > 0
-        self.cell_positive = (self.cell_rows if positive.all()
-                              else np.bincount(self.cells[positive], minlength=n_cells))
-        # R's sum(w) of each domain: in row order, accumulated in extended precision
+        n_cells = partition.n_cells
+        if partition.row_cell is None:  # the cells are PSUs: sums by PSU, taken per cell
+            self.cells, self.n_bins, self.take = rows.psu, rows.n_psu, partition.cell_psu
+            weights, counts, positive_counts = rows.psu_sums
+            self.cell_weights = weights[self.take]
+            self.cell_rows = counts[self.take]
+            self.cell_positive = positive_counts[self.take]
+        else:
+            self.cells, self.n_bins, self.take = partition.row_cell[used], n_cells, None
+            self.cell_weights = np.bincount(self.cells, weights=used_weights, minlength=n_cells)
+            self.cell_rows = np.bincount(self.cells, minlength=n_cells)
+            positive = rows.positive
+            self.cell_positive = (self.cell_rows if positive is None
+                                  else np.bincount(self.cells[positive], minlength=n_cells))
+        self.row_counts = np.bincount(partition.cell_domain, weights=self.cell_rows,
+                                      minlength=n_domains).astype(np.intp)
+        self.samples = self._samples(rows, codes)
+        self.estimate = self.samples.quantiles(
+            qrule, np.broadcast_to(probabilities, (n_domains, len(probabilities))))
+
+    def _samples(self, rows: _Rows, codes: np.ndarray) -> _Samples:
+        """The domains' samples: the rows of weight other than 0 sorted by domain, value and
+        row (a stable sort by domain of the rows sorted by value), their cumulative weights,
+        and R's ``sum(w)`` of each domain (in row order, accumulated in extended precision;
+        rows of weight 0 add nothing)."""
+        n_domains = self.n_domains
+        if n_domains == 1:  # kept with the rows
+            return _Samples(rows.sorted_values, rows.sorted_weights, rows.long_cumulative,
+                            np.array([rows.long_total]), np.array([0, len(rows.by_value)]))
+        kept_codes = codes if len(rows.kept) == len(codes) else codes[rows.kept]
         sums = np.zeros(n_domains, dtype=np.longdouble)
-        np.add.at(sums, codes, used_weights.astype(np.longdouble))
-        by_value = self._value_order()
-        values, value_weights = y[by_value], weights[by_value]
-        bounds = np.r_[0, np.cumsum(self.row_counts)]
-        self.samples = [
-            _Sample.of(values[bounds[g]:bounds[g + 1]], value_weights[bounds[g]:bounds[g + 1]],
-                       float(sums[g]))
-            for g in range(n_domains)
-        ]
-        self.estimate = np.vstack([s.quantiles(qrule, probabilities) for s in self.samples])
+        np.add.at(sums, kept_codes, rows.long_weights)
+        by_domain = codes[rows.by_value]
+        if n_domains <= 2**8:
+            by_domain = by_domain.astype(np.uint8)  # a stable sort of small integers is a
+        elif n_domains <= 2**16:                     # radix sort
+            by_domain = by_domain.astype(np.uint16)
+        within = np.argsort(by_domain, kind="stable")
+        bounds = np.searchsorted(by_domain[within], np.arange(n_domains + 1), side="left")
+        long_weights = rows.sorted_long[within]
+        cumulative = np.empty(len(within), dtype=np.longdouble)
+        for g in np.flatnonzero(bounds[1:] > bounds[:-1]):
+            a, b = bounds[g], bounds[g + 1]
+            np.cumsum(long_weights[a:b], out=cumulative[a:b])
+        return _Samples(rows.sorted_values[within], rows.sorted_weights[within],
+                        cumulative.astype(np.float64), sums.astype(np.float64), bounds)
 
     def _used_rows(self) -> np.ndarray:
         """Whether each row has a value in some domain."""
         return self.valid & (self.domain_index >= 0)
-
-    def _row_cells(self, rows: np.ndarray) -> np.ndarray:
-        """The (domain, PSU) cell of each of ``rows`` in the breakdown's partition."""
-        partition = self.partition
-        if partition.row_cell is not None:
-            return partition.row_cell[rows]
-        cell_of_psu = np.full(self.base.n_psu_total, partition.n_cells, dtype=np.intp)
-        cell_of_psu[partition.cell_psu] = np.arange(partition.n_cells)
-        return cell_of_psu[self.base.psu_index[rows]]
 
     @functools.cached_property
     def rows(self) -> list[np.ndarray]:
@@ -579,23 +803,6 @@ class _Problem:
         grouped = self.used[np.argsort(codes, kind="stable")]
         bounds = np.r_[0, np.cumsum(self.row_counts)]
         return [grouped[bounds[g]:bounds[g + 1]] for g in range(self.n_domains)]
-
-    def _value_order(self) -> np.ndarray:
-        """The used rows sorted by domain, then value, then row: one radix sort of a
-        composite key when the values are whole numbers of a small range (ages, scores,
-        counts), else a sort by value and a stable sort by domain."""
-        used, codes, values = self.used, self.used_domain, self.used_values
-        if len(values):
-            low = values.min()
-            span = values.max() - low + 1
-            if span * self.n_domains <= 2**16 and np.array_equal(values, np.floor(values)):
-                key = (values - low).astype(np.uint16)
-                key += codes.astype(np.uint16) * np.uint16(span)
-                return used[np.argsort(key, kind="stable")]
-        if self.n_domains < 2**15:
-            codes = codes.astype(np.int16)
-        by_value = _stable_order(values)
-        return used[by_value][np.argsort(codes[by_value], kind="stable")]
 
     # ------------------------------------------------------------------ intervals
     def statistics(self, interval: str) -> dict:
@@ -652,8 +859,8 @@ class _Problem:
         with np.errstate(invalid="ignore"):
             for m in range(n_columns):
                 compare(y, cut[:, m][domain], out=indicator[m])
-                numerator[:, m] = np.bincount(cells, weights=indicator[m] * weight,
-                                              minlength=n_cells)
+                sums = np.bincount(cells, weights=indicator[m] * weight, minlength=self.n_bins)
+                numerator[:, m] = sums if self.take is None else sums[self.take]
         denominator = self.cell_weights
         weight_total = self.weight_total[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -730,7 +937,7 @@ class _Problem:
 
     def _through_rule(self, p: np.ndarray) -> np.ndarray:
         """Each domain's quantile rule at the (G, K) probabilities ``p``."""
-        return np.vstack([s.quantiles(self.qrule, p[g]) for g, s in enumerate(self.samples)])
+        return self.samples.quantiles(self.qrule, p)
 
     def _calibrated(self) -> bool:
         """Whether R's subset design keeps every row (a design with weight adjustments)."""
@@ -757,7 +964,7 @@ class _Problem:
         low_t = np.full(n_domains, np.nan)
         high_t = np.full(n_domains, np.nan)
         tolerance = np.full(n_domains, np.nan)
-        values = [self._subset_values(g) if self.samples[g].n else None
+        values = [self._subset_values(g) if self.samples.n[g] else None
                   for g in range(n_domains)]
         for g, x in enumerate(values):
             if x is None or len(x) == 0:
@@ -796,7 +1003,7 @@ class _Problem:
                 continue
             shares = (x[None, None, :] <= root[g][..., None]).sum(axis=-1) / len(x)
             shares = np.where(usable[g], shares, np.nan)
-            ends[g] = self.samples[g].quantiles(self.qrule, shares.reshape(-1)).reshape(
+            ends[g] = self.samples.sample(g).quantiles(self.qrule, shares.reshape(-1)).reshape(
                 shares.shape)
         return ends[..., 0], ends[..., 1]
 
