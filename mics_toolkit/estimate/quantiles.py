@@ -35,7 +35,13 @@ from mics_toolkit.errors import MicsWarning, OptionError, caller_stacklevel, che
 from mics_toolkit.estimate.cache import engine_cache
 from mics_toolkit.estimate.cells import partition_of
 from mics_toolkit.estimate.domains import by_names, domains_of
-from mics_toolkit.estimate.engine import analysis_of, check_request, score_statistics
+from mics_toolkit.estimate.engine import (
+    Block,
+    analysed_rows,
+    analysis_of,
+    check_request,
+    score_statistics,
+)
 from mics_toolkit.estimate.frame import RESULT_COLUMNS, result_frame
 from mics_toolkit.estimate.intervals import korn_graubard_interval, multiplier
 from mics_toolkit.estimate.options import CiType, DfRule, Options, where_array, where_text
@@ -43,7 +49,8 @@ from mics_toolkit.estimate.products import Request, numeric_column
 from mics_toolkit.estimate.replicate_variance import replicate_totals
 from mics_toolkit.estimate.scores import Scores, influence_scores
 
-__all__ = ["QRULES", "QUANTILE_INTERVALS", "median", "quantile"]
+__all__ = ["QRULES", "QUANTILE_INTERVALS", "median", "quantile", "quantile_blocks",
+           "quantile_options", "quantile_probabilities"]
 
 QRule = Literal["math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7",
                 "hf8", "hf9"]
@@ -192,17 +199,25 @@ def quantile(
     expected number of positive counts estimated from survey data. Survey Methodology 24,
     193-201.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        frame = _quantile(design, variable, q, by, where, qrule, interval, level, ci, df)
-    for message in {(w.category, str(w.message)): w for w in caught}.values():
-        warnings.warn(message.message, stacklevel=caller_stacklevel())
-    return frame
+    probabilities = quantile_probabilities(q)
+    options = quantile_options(qrule, interval, level, ci, df)
+    names = by_names(by)
+    [block] = quantile_blocks(design, [Request("quantile", variable)], probabilities, [names],
+                              where, options, qrule, interval)
+    _, method = analysis_of(design)
+    conventions = {
+        **method.conventions(), "estimator": "quantile", "variable": variable,
+        "quantiles": probabilities.tolist(), "qrule": qrule, "interval": interval,
+        "by": list(names), "where": where_text(where), "df": options.df,
+        "deff": "not defined for quantiles (NaN)", "level": options.level, "ci": options.ci,
+    }
+    return result_frame(block.table, block.statistics, levels=probabilities, attrs=conventions,
+                        level_name="quantile")
 
 
-def _quantile(design, variable, q, by, where, qrule, interval, level, ci, df) -> pd.DataFrame:
-    """The body of :func:`quantile` (its warnings are issued once each by the caller)."""
-    probabilities = _probabilities(q)
+def quantile_options(qrule: str, interval: str, level: float, ci: str, df: str) -> Options:
+    """The options of quantiles checked: ``qrule``, ``interval`` and the interval options
+    (OptionError for a value outside its set, or ``ci="mics"`` with ``interval="beta"``)."""
     check_option("qrule", qrule, QRULES)
     check_option("interval", interval, QUANTILE_INTERVALS)
     options = Options.checked(level, ci, df)
@@ -212,37 +227,70 @@ def _quantile(design, variable, q, by, where, qrule, interval, level, ci, df) ->
             "use interval='mean' (or another interval)",
             option="interval", value=interval, valid=tuple(i for i in _WOODRUFF if i != "beta"),
         )
+    return options
+
+
+def quantile_blocks(design, requests: list[Request], probabilities: np.ndarray,
+                    breakdowns: list[tuple[str, ...]], where, options: Options, qrule: str,
+                    interval: str) -> list[Block]:
+    """The quantiles of each request's variable over each breakdown, as engine blocks
+    (request by request, breakdown by breakdown): the body of :func:`quantile` and of the
+    quantiles of :func:`~mics_toolkit.estimate.tabulate`.
+
+    The rows of a variable with a value, their weights and their order by value are found
+    once for all breakdowns (and kept by the engine for later calls); each breakdown then
+    sorts them by domain and asks the design's variance method for the means of the
+    indicators. Warnings are issued once each, at the caller's line.
+
+    Parameters
+    ----------
+    design : SurveyDesign, Design or ReplicateDesign
+    requests : list of Request
+        One per variable (the kind, ``"quantile"`` or ``"median"``, labels the blocks).
+    probabilities : numpy.ndarray
+        The K probabilities (checked).
+    breakdowns : list of tuple of str
+        The ``by`` names of each breakdown (empty for the total).
+    where, options, qrule, interval
+        As :func:`quantile` (options checked by :func:`quantile_options`).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        blocks = _blocks(design, requests, probabilities, breakdowns, where, options, qrule,
+                         interval)
+    for message in {(w.category, str(w.message)): w for w in caught}.values():
+        warnings.warn(message.message, stacklevel=caller_stacklevel())
+    return blocks
+
+
+def _blocks(design, requests, probabilities, breakdowns, where, options, qrule,
+            interval) -> list[Block]:
+    """The body of :func:`quantile_blocks`."""
     base, method = analysis_of(design)
     _check_interval(interval, method)
-    names = by_names(by)
     mask = where_array(base.frame, where, base.n_rows)
-    domains = domains_of(base, list(names) or None)
-
-    def analysed() -> np.ndarray:
-        inside = domains.index >= 0
-        return inside if mask is None else inside & mask
-
-    check_request(base, Request("quantile", variable), analysed)
-    y = numeric_column(base, variable, "quantile")
-    valid = ~np.isnan(y)
-    if mask is not None:
-        valid &= mask
-    conventions = {
-        **method.conventions(), "estimator": "quantile", "variable": variable,
-        "quantiles": probabilities.tolist(), "qrule": qrule, "interval": interval,
-        "by": list(names), "where": where_text(where), "df": options.df,
-        "deff": "not defined for quantiles (NaN)", "level": options.level, "ci": options.ci,
-    }
-    if domains.n_domains == 0:
-        _warn_no_domains(base, names)
-        statistics = {name: np.empty((0, len(probabilities))) for name in RESULT_COLUMNS}
-    else:
+    partitions = [domains_of(base, list(names) or None) for names in breakdowns]
+    empty = {name: np.empty((0, len(probabilities))) for name in RESULT_COLUMNS}
+    blocks = []
+    for request in requests:
+        variable = request.variable
+        check_request(base, Request("quantile", variable), analysed_rows(partitions, mask))
+        y = numeric_column(base, variable, "quantile")
+        valid = ~np.isnan(y)
+        if mask is not None:
+            valid &= mask
         rows = _Rows.of(base, variable, y, mask)
-        problem = _Problem(design, domains.index, domains.n_domains, y, valid, rows,
-                           probabilities, qrule, options)
-        statistics = problem.statistics(interval)
-    return result_frame(domains.table, statistics, levels=probabilities, attrs=conventions,
-                        level_name="quantile")
+        for names, domains in zip(breakdowns, partitions, strict=True):
+            if domains.n_domains == 0:
+                _warn_no_domains(base, names)
+                statistics = empty
+            else:
+                problem = _Problem(design, domains.index, domains.n_domains, y, valid, rows,
+                                   probabilities, qrule, options)
+                statistics = problem.statistics(interval)
+            blocks.append(Block(request, tuple(names), domains.table, probabilities,
+                                statistics))
+    return blocks
 
 
 def median(
@@ -278,7 +326,7 @@ def median(
 
 
 # ---------------------------------------------------------------------------------- options
-def _probabilities(q) -> np.ndarray:
+def quantile_probabilities(q) -> np.ndarray:
     """``q`` as a float array, each value in [0, 1] (OptionError otherwise)."""
     values = [q] if isinstance(q, (numbers.Real, np.number)) or isinstance(q, str) else q
     try:
@@ -423,14 +471,21 @@ class _Samples:
     dropped, its cumulative weights accumulated from 0 in extended precision), ``total``
     each domain's R ``sum(w)`` in row order. The rules that only search the cumulative
     weights (``"math"``, ``"school"``, ``"hf4"``) run for all domains in one search; the
-    others domain by domain.
+    others domain by domain. The weights ``w`` are taken (``weights[order]``, or
+    ``weights`` when ``order`` is None) only when a rule asks for them.
     """
 
     x: np.ndarray
-    w: np.ndarray
     cumulative: np.ndarray
     total: np.ndarray
     bounds: np.ndarray
+    weights: np.ndarray
+    order: np.ndarray | None = None
+
+    @functools.cached_property
+    def w(self) -> np.ndarray:
+        """The weights of ``x``."""
+        return self.weights if self.order is None else self.weights[self.order]
 
     @property
     def n(self) -> np.ndarray:
@@ -676,10 +731,14 @@ class _Rows:
                      self.sorted_long[sorted_inside])
 
     @functools.cached_property
-    def positive(self) -> np.ndarray | None:
-        """Whether each row's weight is positive; None when all are."""
-        positive = self.weights > 0
-        return None if positive.all() else positive
+    def nonpositive(self) -> np.ndarray:
+        """Positions of the rows whose weight is not positive."""
+        return np.flatnonzero(self.weights <= 0)
+
+    @functools.cached_property
+    def zero(self) -> np.ndarray:
+        """Positions of the rows of weight 0 (the quantile rules leave them out)."""
+        return np.flatnonzero(self.weights == 0)
 
     @functools.cached_property
     def psu_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -689,9 +748,10 @@ class _Rows:
         n_psu = self.n_psu
         weights = np.bincount(self.psu, weights=self.weights, minlength=n_psu)
         rows = np.bincount(self.psu, minlength=n_psu)
-        positive = self.positive
-        return weights, rows, (rows if positive is None
-                               else np.bincount(self.psu[positive], minlength=n_psu))
+        positive = rows
+        if len(self.nonpositive):
+            positive = rows - np.bincount(self.psu[self.nonpositive], minlength=n_psu)
+        return weights, rows, positive
 
     @functools.cached_property
     def long_total(self) -> float:
@@ -754,9 +814,10 @@ class _Problem:
             self.cells, self.n_bins, self.take = partition.row_cell[used], n_cells, None
             self.cell_weights = np.bincount(self.cells, weights=used_weights, minlength=n_cells)
             self.cell_rows = np.bincount(self.cells, minlength=n_cells)
-            positive = rows.positive
-            self.cell_positive = (self.cell_rows if positive is None
-                                  else np.bincount(self.cells[positive], minlength=n_cells))
+            self.cell_positive = self.cell_rows
+            if len(rows.nonpositive):
+                self.cell_positive = self.cell_rows - np.bincount(
+                    self.cells[rows.nonpositive], minlength=n_cells)
         self.row_counts = np.bincount(partition.cell_domain, weights=self.cell_rows,
                                       minlength=n_domains).astype(np.intp)
         self.samples = self._samples(rows, codes)
@@ -770,8 +831,9 @@ class _Problem:
         rows of weight 0 add nothing)."""
         n_domains = self.n_domains
         if n_domains == 1:  # kept with the rows
-            return _Samples(rows.sorted_values, rows.sorted_weights, rows.long_cumulative,
-                            np.array([rows.long_total]), np.array([0, len(rows.by_value)]))
+            return _Samples(rows.sorted_values, rows.long_cumulative,
+                            np.array([rows.long_total]), np.array([0, len(rows.by_value)]),
+                            rows.sorted_weights)
         kept_codes = codes if len(rows.kept) == len(codes) else codes[rows.kept]
         sums = np.zeros(n_domains, dtype=np.longdouble)
         np.add.at(sums, kept_codes, rows.long_weights)
@@ -781,14 +843,17 @@ class _Problem:
         elif n_domains <= 2**16:                     # radix sort
             by_domain = by_domain.astype(np.uint16)
         within = np.argsort(by_domain, kind="stable")
-        bounds = np.searchsorted(by_domain[within], np.arange(n_domains + 1), side="left")
+        counts = self.row_counts
+        if len(rows.zero):
+            counts = counts - np.bincount(codes[rows.zero], minlength=n_domains)
+        bounds = np.r_[0, np.cumsum(counts)]
         long_weights = rows.sorted_long[within]
         cumulative = np.empty(len(within), dtype=np.longdouble)
         for g in np.flatnonzero(bounds[1:] > bounds[:-1]):
             a, b = bounds[g], bounds[g + 1]
             np.cumsum(long_weights[a:b], out=cumulative[a:b])
-        return _Samples(rows.sorted_values[within], rows.sorted_weights[within],
-                        cumulative.astype(np.float64), sums.astype(np.float64), bounds)
+        return _Samples(rows.sorted_values[within], cumulative.astype(np.float64),
+                        sums.astype(np.float64), bounds, rows.sorted_weights, within)
 
     def _used_rows(self) -> np.ndarray:
         """Whether each row has a value in some domain."""
