@@ -62,6 +62,7 @@ QUANTILE_INTERVALS: tuple[str, ...] = ("mean", "beta", "xlogit", "asin", "score"
 _WOODRUFF = ("mean", "beta", "xlogit", "asin")
 _QS_RULES = {"math": "hf1", "school": "hf2"}  # R's aliases
 _MAX_ITERATIONS = 1000  # R's uniroot default
+_SEARCHES_BY_DOMAIN = 64  # up to this many domains, the rules search domain by domain
 _EPSILON = np.finfo(np.float64).eps
 _LARGEST = np.finfo(np.float64).max
 
@@ -531,7 +532,16 @@ class _Samples:
         """:func:`_qs` and the rule's value for each probability ``p`` of domain ``domain``
         (the domain's values at ``first..last``, two or more)."""
         total = self.total[domain]
-        found = np.searchsorted(self._keys, domain + 1j * (p * total), side="right")
+        target = p * total
+        if len(self.total) <= _SEARCHES_BY_DOMAIN:  # a search per domain, no keys to build
+            found = np.empty(len(p), dtype=np.intp)
+            for g in np.unique(domain):
+                at = domain == g
+                a, b = self.bounds[g], self.bounds[g + 1]
+                found[at] = a + np.searchsorted(self.cumulative[a:b], target[at],
+                                                side="right")
+        else:
+            found = np.searchsorted(self._keys, domain + 1j * target, side="right")
         position = np.maximum(found - 1, first)
         following = np.where(position == last, position, position + 1)
         cumulative, x = self.cumulative, self.x
@@ -918,14 +928,16 @@ class _Problem:
         n_cells = partition.n_cells
         n_domains, n_columns = cut.shape
         y, weight = self.used_values, self.used_weights
-        indicator = np.empty((n_columns, len(used)), dtype=bool)
         numerator = np.empty((n_cells, n_columns))
         compare = np.less_equal if side == "<=" else np.greater
+        # each row against its domain's cut, all columns at once: (M, N)
+        row_cut = cut.T if n_domains == 1 else np.take(cut.T, domain, axis=1)
         with np.errstate(invalid="ignore"):
-            for m in range(n_columns):
-                compare(y, cut[:, m][domain], out=indicator[m])
-                sums = np.bincount(cells, weights=indicator[m] * weight, minlength=self.n_bins)
-                numerator[:, m] = sums if self.take is None else sums[self.take]
+            indicator = compare(y[None, :], row_cut)
+        weighted = indicator * weight
+        for m in range(n_columns):
+            sums = np.bincount(cells, weights=weighted[m], minlength=self.n_bins)
+            numerator[:, m] = sums if self.take is None else sums[self.take]
         denominator = self.cell_weights
         weight_total = self.weight_total[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -16,6 +16,7 @@ import pytest
 
 import mics_toolkit as mt
 from mics_toolkit.errors import OptionError, VariableError
+from mics_toolkit.estimate import quantiles
 from mics_toolkit.estimate.frame import RESULT_COLUMNS, breakdown_label
 
 BREAKDOWNS = [None, "area", "region", ["area", "region"], "group"]
@@ -159,3 +160,22 @@ def test_rows_kept_between_calls_give_the_results_of_a_fresh_design(kind):
             fresh = _design(kind).quantile(variable, [0.05, 0.5, 0.95], by=by, **options)
             pd.testing.assert_frame_equal(ours, fresh, check_exact=True)
 
+
+
+def test_one_search_over_all_domains_equals_a_search_per_domain(monkeypatch):
+    """The quantile rules search each domain's cumulative weights on its own up to 64
+    domains, and all domains in one search of (domain, cumulative weight) keys beyond: both
+    give the same values, for every rule that searches."""
+    design = _design("taylor")
+    by = ["area", "region", "group"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = {}
+        for limit in (64, 0):
+            monkeypatch.setattr(quantiles, "_SEARCHES_BY_DOMAIN", limit)
+            results[limit] = [design.quantile("age", [0.0, 0.1, 0.5, 0.9, 1.0], by=by,
+                                              qrule=rule, interval="asin")
+                              for rule in ("math", "school", "hf4")]
+    for per_domain, keys in zip(results[64], results[0], strict=True):
+        pd.testing.assert_frame_equal(per_domain, keys, check_exact=True)
+    assert results[0][0]["estimate"].notna().sum() > 40
