@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -467,26 +468,46 @@ class _Sample:
 class _Samples:
     """The :class:`_Sample` of every domain of a breakdown, held end to end.
 
-    ``x``, ``w`` and ``cumulative`` are the domains' samples one after the other (domain
-    g at ``bounds[g]:bounds[g + 1]``; each sorted by value, ties in row order, weights of 0
-    dropped, its cumulative weights accumulated from 0 in extended precision), ``total``
-    each domain's R ``sum(w)`` in row order. The rules that only search the cumulative
-    weights (``"math"``, ``"school"``, ``"hf4"``) run for all domains in one search; the
-    others domain by domain. The weights ``w`` are taken (``weights[order]``, or
-    ``weights`` when ``order`` is None) only when a rule asks for them.
+    ``x`` holds the domains' values one after the other (domain g at
+    ``bounds[g]:bounds[g + 1]``; each sorted by value, ties in row order, weights of 0
+    dropped) and their weights are ``weights[order]`` (``weights`` when ``order`` is None).
+    ``exact()`` gives their cumulative weights and each domain's ``sum(w)`` as R
+    accumulates them (from 0 in extended precision, the sum in row order); ``approximate``,
+    when given (no negative weight), holds the cumulative weights and the sums accumulated
+    in double precision, with each sum's number of terms.
+
+    The rules that only search the cumulative weights run for all domains at once (one
+    search per domain, or one search of (domain, cumulative weight) keys beyond
+    :data:`_SEARCHES_BY_DOMAIN` domains); the others domain by domain. ``"math"`` and
+    ``"school"`` decide from the double-precision sums wherever their error bound cannot
+    change R's decision (see :meth:`_decided`), and ask for R's sums only elsewhere.
     """
 
     x: np.ndarray
-    cumulative: np.ndarray
-    total: np.ndarray
     bounds: np.ndarray
     weights: np.ndarray
-    order: np.ndarray | None = None
+    order: np.ndarray | None
+    exact: Callable[[], tuple[np.ndarray, np.ndarray]]
+    approximate: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @functools.cached_property
     def w(self) -> np.ndarray:
         """The weights of ``x``."""
         return self.weights if self.order is None else self.weights[self.order]
+
+    @functools.cached_property
+    def _exact(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.exact()
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        """R's cumulative weights of each domain (extended precision, rounded)."""
+        return self._exact[0]
+
+    @property
+    def total(self) -> np.ndarray:
+        """R's ``sum(w)`` of each domain (in row order, extended precision, rounded)."""
+        return self._exact[1]
 
     @property
     def n(self) -> np.ndarray:
@@ -514,34 +535,55 @@ class _Samples:
         flat[single] = self.x[start[single]]
         [chosen] = np.nonzero(known & (n > 1))
         if len(chosen):
+            chosen_p = p.reshape(-1)[chosen]
             domain = chosen // n_columns
-            flat[chosen] = self._qs_values(rule, p.reshape(-1)[chosen], domain,
-                                           start[chosen], start[chosen] + n[chosen] - 1)
+            first = start[chosen]
+            last = first + n[chosen] - 1
+            if rule != "hf4" and self.approximate is not None:
+                values, undecided = self._decided(chosen_p, domain, first, last)
+            else:
+                values, undecided = np.empty(len(chosen)), np.ones(len(chosen), dtype=bool)
+            if undecided.any():
+                values[undecided] = self._qs_values(rule, chosen_p[undecided],
+                                                    domain[undecided], first[undecided],
+                                                    last[undecided])
+            flat[chosen] = values
         return out
 
-    @functools.cached_property
-    def _keys(self) -> np.ndarray:
+    def _search(self, cumulative: np.ndarray, keys: str, domain: np.ndarray,
+                target: np.ndarray) -> np.ndarray:
+        """For each ``target``, the position after the last cumulative weight of its
+        domain at or below it (``searchsorted(side="right")`` within the domain)."""
+        if len(self.bounds) - 1 > _SEARCHES_BY_DOMAIN:
+            return np.searchsorted(getattr(self, keys), domain + 1j * target, side="right")
+        found = np.empty(len(target), dtype=np.intp)
+        for g in np.unique(domain):
+            at = domain == g
+            a, b = self.bounds[g], self.bounds[g + 1]
+            found[at] = a + np.searchsorted(cumulative[a:b], target[at], side="right")
+        return found
+
+    def _keys_of(self, cumulative: np.ndarray) -> np.ndarray:
         """(domain, cumulative weight) of every value as a complex number, whose order is
         the lexicographic order of the pairs: one search finds a domain's position."""
-        keys = np.empty(len(self.cumulative), dtype=np.complex128)
-        keys.real = np.repeat(np.arange(len(self.total), dtype=np.float64), self.n)
-        keys.imag = self.cumulative
+        keys = np.empty(len(cumulative), dtype=np.complex128)
+        keys.real = np.repeat(np.arange(len(self.bounds) - 1, dtype=np.float64), self.n)
+        keys.imag = cumulative
         return keys
+
+    @functools.cached_property
+    def _exact_keys(self) -> np.ndarray:
+        return self._keys_of(self.cumulative)
+
+    @functools.cached_property
+    def _approximate_keys(self) -> np.ndarray:
+        return self._keys_of(self.approximate[0])
 
     def _qs_values(self, rule, p, domain, first, last) -> np.ndarray:
         """:func:`_qs` and the rule's value for each probability ``p`` of domain ``domain``
-        (the domain's values at ``first..last``, two or more)."""
+        (the domain's values at ``first..last``, two or more), from R's sums."""
         total = self.total[domain]
-        target = p * total
-        if len(self.total) <= _SEARCHES_BY_DOMAIN:  # a search per domain, no keys to build
-            found = np.empty(len(p), dtype=np.intp)
-            for g in np.unique(domain):
-                at = domain == g
-                a, b = self.bounds[g], self.bounds[g + 1]
-                found[at] = a + np.searchsorted(self.cumulative[a:b], target[at],
-                                                side="right")
-        else:
-            found = np.searchsorted(self._keys, domain + 1j * target, side="right")
+        found = self._search(self.cumulative, "_exact_keys", domain, p * total)
         position = np.maximum(found - 1, first)
         following = np.where(position == last, position, position + 1)
         cumulative, x = self.cumulative, self.x
@@ -555,6 +597,37 @@ class _Samples:
         with np.errstate(invalid="ignore", divide="ignore"):
             gamma = w_low / (w_up + w_low)
             return low * (1 - gamma) + up * gamma
+
+    def _decided(self, p, domain, first, last) -> tuple[np.ndarray, np.ndarray]:
+        """``"math"`` and ``"school"`` from the double-precision sums: the values, and
+        where the sums cannot decide as R's would.
+
+        R takes the last position whose cumulative weight ``C_k`` is at or below
+        ``t = p W`` and, unless ``C_k / W`` equals p, the value after it (for both rules).
+        A sequential sum of k positive terms in double precision is within
+        ``(k - 1) u`` (relative, u = 2^-53) of the exact sum, and R's extended-precision
+        sum rounded to double within ``(k - 1) 2^-64 + u``; so where the double-precision
+        ``C_k`` of the positions either side lie farther from ``t`` than twice those bounds
+        and the error of ``t`` itself (with room for the rounding of these comparisons), R's
+        position is the same and ``C_k / W`` cannot equal p: the value is the one after the
+        position. Elsewhere (ties of a cumulative weight and ``p W``, as with equal
+        weights) the caller asks R's sums.
+        """
+        cumulative, totals, counts = self.approximate
+        total = totals[domain]
+        target = p * total
+        found = self._search(cumulative, "_approximate_keys", domain, target)
+        below = np.maximum(found - 1, first)
+        above = np.minimum(found, last)
+        unit = _EPSILON / 2
+        slack = 4 * unit * (p * (counts[domain] + 2) * total + 2 * target)
+        low, high = cumulative[below], cumulative[above]
+        decided = ((found == first) | (low + 4 * unit * (below - first + 2) * low + slack
+                                       < target))
+        decided &= (found > last) | (high - 4 * unit * (above - first + 2) * high - slack
+                                     > target)
+        following = np.where(below == last, below, below + 1)
+        return self.x[following], ~decided
 
 
 def _qs(x, cumulative, total, p):
@@ -646,6 +719,16 @@ def _segment_sums(values: np.ndarray, start: np.ndarray, long: int = 64) -> np.n
     return sums
 
 
+def _domain_cumsums(values: np.ndarray, bounds: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Cumulative sums of ``values`` within each segment ``bounds[g]:bounds[g + 1]`` of the
+    ``present`` (non-empty) segments, in the precision of ``values``, rounded to double."""
+    out = np.empty(len(values), dtype=values.dtype)
+    for g in present:
+        a, b = bounds[g], bounds[g + 1]
+        np.cumsum(values[a:b], out=out[a:b])
+    return out if values.dtype == np.float64 else out.astype(np.float64)
+
+
 def _type7_quantile(values: np.ndarray, probability: float) -> float:
     """R's ``quantile(values, probability, type = 7)`` (unweighted)."""
     ordered = np.sort(values)
@@ -674,12 +757,11 @@ class _Rows:
         PSUs of the design.
     kept : numpy.ndarray
         Positions (in ``rows``) of the rows of weight other than 0, which the quantile
-        rules use, in row order; ``long_weights`` their weights widened to extended
-        precision (R's accumulator).
+        rules use, in row order.
     by_value : numpy.ndarray
-        The positions of ``kept`` sorted by value, ties in row order; ``sorted_values``,
-        ``sorted_weights`` and ``sorted_long`` their values and weights. A stable sort by
-        domain of this order gives each breakdown its (domain, value, row) order.
+        The positions of ``kept`` sorted by value, ties in row order; ``sorted_values`` and
+        ``sorted_weights`` their values and weights. A stable sort by domain of this order
+        gives each breakdown its (domain, value, row) order.
     """
 
     rows: np.ndarray
@@ -688,11 +770,9 @@ class _Rows:
     psu: np.ndarray
     n_psu: int
     kept: np.ndarray
-    long_weights: np.ndarray
     by_value: np.ndarray
     sorted_values: np.ndarray
     sorted_weights: np.ndarray
-    sorted_long: np.ndarray
 
     @classmethod
     def of(cls, design, variable: str, y: np.ndarray, mask: np.ndarray | None) -> _Rows:
@@ -712,21 +792,18 @@ class _Rows:
         nonzero = weights != 0
         kept = np.arange(len(rows)) if nonzero.all() else np.flatnonzero(nonzero)
         by_value = kept[_stable_order(values[kept])]
-        sorted_weights = weights[by_value]
         out = cls(rows, values, weights, design.psu_index[rows], design.n_psu_total, kept,
-                  weights[kept].astype(np.longdouble), by_value, values[by_value],
-                  sorted_weights, sorted_weights.astype(np.longdouble))
+                  by_value, values[by_value], weights[by_value])
         if cache is not None:
             cache.put(variable, _KeptRows(y, out))
         return out
 
     @property
     def nbytes(self) -> int:
-        """Memory held."""
-        return sum(a.nbytes for a in (self.rows, self.values, self.weights, self.psu,
-                                      self.kept, self.long_weights, self.by_value,
-                                      self.sorted_values, self.sorted_weights,
-                                      self.sorted_long))
+        """Memory held (twice the arrays made on construction, for those made later)."""
+        return 2 * sum(a.nbytes for a in (self.rows, self.values, self.weights, self.psu,
+                                          self.kept, self.by_value, self.sorted_values,
+                                          self.sorted_weights))
 
     def within(self, inside: np.ndarray) -> _Rows:
         """The rows where ``inside`` (one flag per row of ``rows``) holds, in the same
@@ -736,9 +813,8 @@ class _Rows:
         sorted_inside = inside[self.by_value]
         return _Rows(self.rows[inside], self.values[inside], self.weights[inside],
                      self.psu[inside], self.n_psu, position[self.kept[kept_inside]],
-                     self.long_weights[kept_inside], position[self.by_value[sorted_inside]],
-                     self.sorted_values[sorted_inside], self.sorted_weights[sorted_inside],
-                     self.sorted_long[sorted_inside])
+                     position[self.by_value[sorted_inside]],
+                     self.sorted_values[sorted_inside], self.sorted_weights[sorted_inside])
 
     @functools.cached_property
     def nonpositive(self) -> np.ndarray:
@@ -749,6 +825,11 @@ class _Rows:
     def zero(self) -> np.ndarray:
         """Positions of the rows of weight 0 (the quantile rules leave them out)."""
         return np.flatnonzero(self.weights == 0)
+
+    @property
+    def negative(self) -> bool:
+        """Whether some weight is negative (an unbounded linear calibration)."""
+        return len(self.nonpositive) > len(self.zero)
 
     @functools.cached_property
     def psu_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -764,6 +845,16 @@ class _Rows:
         return weights, rows, positive
 
     @functools.cached_property
+    def long_weights(self) -> np.ndarray:
+        """The weights of ``kept`` widened to extended precision (R's accumulator)."""
+        return self.weights[self.kept].astype(np.longdouble)
+
+    @functools.cached_property
+    def sorted_long(self) -> np.ndarray:
+        """``sorted_weights`` widened to extended precision."""
+        return self.sorted_weights.astype(np.longdouble)
+
+    @functools.cached_property
     def long_total(self) -> float:
         """R's ``sum(w)`` over all the rows (in row order, extended precision, rounded)."""
         return float(np.cumsum(self.long_weights)[-1]) if len(self.kept) else 0.0
@@ -772,6 +863,11 @@ class _Rows:
     def long_cumulative(self) -> np.ndarray:
         """The cumulative weights in value order (extended precision, rounded)."""
         return np.cumsum(self.sorted_long).astype(np.float64)
+
+    @functools.cached_property
+    def cumulative(self) -> np.ndarray:
+        """The cumulative weights in value order in double precision (approximate)."""
+        return np.cumsum(self.sorted_weights)
 
 
 @dataclass(frozen=True, eq=False)
@@ -836,17 +932,17 @@ class _Problem:
 
     def _samples(self, rows: _Rows, codes: np.ndarray) -> _Samples:
         """The domains' samples: the rows of weight other than 0 sorted by domain, value and
-        row (a stable sort by domain of the rows sorted by value), their cumulative weights,
-        and R's ``sum(w)`` of each domain (in row order, accumulated in extended precision;
-        rows of weight 0 add nothing)."""
+        row (a stable sort by domain of the rows sorted by value), with their cumulative
+        weights and each domain's sum of weights in double precision and, when a rule asks,
+        as R accumulates them (in extended precision; the sum in row order)."""
         n_domains = self.n_domains
+        negative = rows.negative
         if n_domains == 1:  # kept with the rows
-            return _Samples(rows.sorted_values, rows.long_cumulative,
-                            np.array([rows.long_total]), np.array([0, len(rows.by_value)]),
-                            rows.sorted_weights)
-        kept_codes = codes if len(rows.kept) == len(codes) else codes[rows.kept]
-        sums = np.zeros(n_domains, dtype=np.longdouble)
-        np.add.at(sums, kept_codes, rows.long_weights)
+            return _Samples(
+                rows.sorted_values, np.array([0, len(rows.by_value)]), rows.sorted_weights,
+                None, lambda: (rows.long_cumulative, np.array([rows.long_total])),
+                None if negative else (rows.cumulative, self.weight_total, self.row_counts),
+            )
         by_domain = codes[rows.by_value]
         if n_domains <= 2**8:
             by_domain = by_domain.astype(np.uint8)  # a stable sort of small integers is a
@@ -857,13 +953,21 @@ class _Problem:
         if len(rows.zero):
             counts = counts - np.bincount(codes[rows.zero], minlength=n_domains)
         bounds = np.r_[0, np.cumsum(counts)]
-        long_weights = rows.sorted_long[within]
-        cumulative = np.empty(len(within), dtype=np.longdouble)
-        for g in np.flatnonzero(bounds[1:] > bounds[:-1]):
-            a, b = bounds[g], bounds[g + 1]
-            np.cumsum(long_weights[a:b], out=cumulative[a:b])
-        return _Samples(rows.sorted_values[within], cumulative.astype(np.float64),
-                        sums.astype(np.float64), bounds, rows.sorted_weights, within)
+        present = np.flatnonzero(counts)
+
+        def exact() -> tuple[np.ndarray, np.ndarray]:
+            kept_codes = codes if len(rows.kept) == len(codes) else codes[rows.kept]
+            sums = np.zeros(n_domains, dtype=np.longdouble)
+            np.add.at(sums, kept_codes, rows.long_weights)
+            return (_domain_cumsums(rows.sorted_long[within], bounds, present),
+                    sums.astype(np.float64))
+
+        approximate = None
+        weights = rows.sorted_weights[within]
+        if not negative:
+            approximate = (_domain_cumsums(weights, bounds, present), self.weight_total,
+                           self.row_counts)
+        return _Samples(rows.sorted_values[within], bounds, weights, None, exact, approximate)
 
     def _used_rows(self) -> np.ndarray:
         """Whether each row has a value in some domain."""

@@ -179,3 +179,44 @@ def test_one_search_over_all_domains_equals_a_search_per_domain(monkeypatch):
     for per_domain, keys in zip(results[64], results[0], strict=True):
         pd.testing.assert_frame_equal(per_domain, keys, check_exact=True)
     assert results[0][0]["estimate"].notna().sum() > 40
+
+
+def _exact_shares(frame: pd.DataFrame, by: str) -> list[float]:
+    """``C_k / W`` of R's extended-precision sums at a few positions of each domain: the
+    probabilities where R's math rule meets a tie of a cumulative weight and ``p W``."""
+    shares = []
+    for _, rows in frame.dropna(subset=["age"]).groupby(by):
+        rows = rows[rows["w"] != 0]
+        order = np.argsort(rows["age"].to_numpy(), kind="stable")
+        weights = rows["w"].to_numpy()
+        total = float(np.cumsum(weights.astype(np.longdouble))[-1])
+        cumulative = np.cumsum(weights[order].astype(np.longdouble)).astype(np.float64)
+        shares += [cumulative[k] / total for k in (0, len(order) // 3, len(order) // 2)]
+    return shares
+
+
+@pytest.mark.parametrize("weights", ["uniform", "equal", "dyadic"])
+def test_double_precision_decisions_are_those_of_r_sums(weights, monkeypatch):
+    """The math and school rules decide from double-precision sums where their error
+    bound allows and from R's extended-precision sums elsewhere: the same values as R's
+    sums everywhere, at random probabilities, at exact ties of a cumulative weight and
+    ``p W`` (equal or dyadic weights, and shares taken from R's sums), and at 0 and 1."""
+    frame = _frame(seed=3)
+    rng = np.random.default_rng(4)
+    if weights == "equal":
+        frame["w"] = np.where(frame["w"] > 0, 1.0, 0.0)
+    elif weights == "dyadic":
+        frame["w"] = np.where(frame["w"] > 0, rng.integers(1, 8, len(frame)) / 4, 0.0)
+    q = sorted({0.0, 1.0, 0.5, *rng.uniform(0, 1, 5), *_exact_shares(frame, "region")})
+    design = mt.SurveyDesign(frame, weight="w", strata="stratum", psu="psu")
+    results = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in ("fast", "exact"):
+            if path == "exact":  # as with a negative weight: R's sums only
+                monkeypatch.setattr(quantiles._Rows, "negative", property(lambda self: True))
+            results[path] = [mt.quantile(design, "age", q, by=by, qrule=rule, interval=interval)
+                             for by in (None, "region") for rule in ("math", "school")
+                             for interval in ("mean", "asin")]
+    for fast, exact in zip(results["fast"], results["exact"], strict=True):
+        pd.testing.assert_frame_equal(fast, exact, check_exact=True)
