@@ -239,6 +239,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {labels[tool]} | {min(seconds):.3f} | {statistics.median(seconds):.3f} | "
               f"{len(results[tool])}{note} | {ratio} | {estimate:.1e} | {se:.1e} |")
     print()
+    for ours in ("ours", "tabulate"):
+        for other in ("svy", "r"):
+            if ours in timings and other in timings:
+                best = min(timings[other]) / min(timings[ours])
+                median = statistics.median(timings[other]) / statistics.median(timings[ours])
+                print(f"- {other} / {ours}: {best:.1f}x (best), {median:.1f}x (median)")
+    print()
     for key, value in environment().items():
         print(f"- {key}: {value}")
     return 0
