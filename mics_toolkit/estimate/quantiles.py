@@ -553,14 +553,19 @@ class _Samples:
     def _search(self, cumulative: np.ndarray, keys: str, domain: np.ndarray,
                 target: np.ndarray) -> np.ndarray:
         """For each ``target``, the position after the last cumulative weight of its
-        domain at or below it (``searchsorted(side="right")`` within the domain)."""
-        if len(self.bounds) - 1 > _SEARCHES_BY_DOMAIN:
+        domain at or below it (``searchsorted(side="right")`` within the domain); the
+        ``domain`` codes come in ascending order."""
+        n_domains = len(self.bounds) - 1
+        if n_domains > _SEARCHES_BY_DOMAIN:
             return np.searchsorted(getattr(self, keys), domain + 1j * target, side="right")
         found = np.empty(len(target), dtype=np.intp)
-        for g in np.unique(domain):
-            at = domain == g
-            a, b = self.bounds[g], self.bounds[g + 1]
-            found[at] = a + np.searchsorted(cumulative[a:b], target[at], side="right")
+        edges = np.searchsorted(domain, np.arange(n_domains + 1)).tolist()  # domain sorted
+        bounds = self.bounds.tolist()
+        for g in range(n_domains):
+            s, e = edges[g], edges[g + 1]
+            if s < e:
+                a, b = bounds[g], bounds[g + 1]
+                found[s:e] = a + np.searchsorted(cumulative[a:b], target[s:e], side="right")
         return found
 
     def _keys_of(self, cumulative: np.ndarray) -> np.ndarray:
@@ -996,8 +1001,9 @@ class _Problem:
         else:
             lower_p, upper_p = self._proportion_interval(interval, scores.estimate, variance,
                                                          t, scores)
-            lower = self._through_rule(np.where(lower_p < 0, np.nan, lower_p))
-            upper = self._through_rule(np.where(upper_p > 1, np.nan, upper_p))
+            ends = self._through_rule(np.hstack([np.where(lower_p < 0, np.nan, lower_p),
+                                                 np.where(upper_p > 1, np.nan, upper_p)]))
+            lower, upper = np.hsplit(ends, 2)
         se = (upper - lower) / (2 * t)
         shape = self.estimate.shape
         with np.errstate(invalid="ignore", divide="ignore"):
