@@ -2,10 +2,11 @@
 
 A table asks many variables over the same domains, and an analyst asks one variable over many
 domains; the engine keeps, per design, the domain partitions of ``by`` variables, the cells of
-the last partitions, the row products of the last requests (within a memory budget) and the
-design-only parts of a calibrated variance. The cache belongs to the engine: it is created
-here on first use, is reachable only through :func:`engine_cache`, and is dropped with its
-design (a weak reference), so no design field is ever written by estimation.
+the last partitions, the row products of the last requests (within a memory budget), the rows
+of the last variables asked for quantiles sorted by value, and the design-only parts of a
+calibrated variance. The cache belongs to the engine: it is created here on first use, is
+reachable only through :func:`engine_cache`, and is dropped with its design (a weak
+reference), so no design field is ever written by estimation.
 """
 
 from __future__ import annotations
