@@ -680,7 +680,8 @@ def _stable_order(values: np.ndarray) -> np.ndarray:
     if len(values):
         low, high = values.min(), values.max()
         if high - low < 2**16 and np.array_equal(values, np.floor(values)):
-            return np.argsort((values - low).astype(np.uint16), kind="stable")
+            small = np.uint8 if high - low < 2**8 else np.uint16  # one pass, or two
+            return np.argsort((values - low).astype(small), kind="stable")
     return np.argsort(values, kind="stable")
 
 
@@ -1040,13 +1041,17 @@ class _Problem:
         y, weight = self.used_values, self.used_weights
         numerator = np.empty((n_cells, n_columns))
         compare = np.less_equal if side == "<=" else np.greater
-        # each row against its domain's cut, all columns at once: (M, N)
-        row_cut = cut.T if n_domains == 1 else np.take(cut.T, domain, axis=1)
+        # each row against its domain's cut: (M, N), one gather of the cuts per column
+        indicator = np.empty((n_columns, len(y)), dtype=bool)
+        columns = np.ascontiguousarray(cut.T)
         with np.errstate(invalid="ignore"):
-            indicator = compare(y[None, :], row_cut)
-        weighted = indicator * weight
+            for m in range(n_columns):
+                row_cut = columns[m, 0] if n_domains == 1 else np.take(columns[m], domain)
+                compare(y, row_cut, out=indicator[m])
+        weighted = np.empty(len(y))
         for m in range(n_columns):
-            sums = np.bincount(cells, weights=weighted[m], minlength=self.n_bins)
+            np.multiply(indicator[m], weight, out=weighted)
+            sums = np.bincount(cells, weights=weighted, minlength=self.n_bins)
             numerator[:, m] = sums if self.take is None else sums[self.take]
         denominator = self.cell_weights
         weight_total = self.weight_total[:, None]
