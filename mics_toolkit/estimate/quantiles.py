@@ -278,16 +278,13 @@ def _blocks(design, requests, probabilities, breakdowns, where, options, qrule,
         variable = request.variable
         check_request(base, Request("quantile", variable), analysed_rows(partitions, mask))
         y = numeric_column(base, variable, "quantile")
-        valid = ~np.isnan(y)
-        if mask is not None:
-            valid &= mask
         rows = _Rows.of(base, variable, y, mask)
         for names, domains in zip(breakdowns, partitions, strict=True):
             if domains.n_domains == 0:
                 _warn_no_domains(base, names)
                 statistics = empty
             else:
-                problem = _Problem(design, domains.index, domains.n_domains, y, valid, rows,
+                problem = _Problem(design, domains.index, domains.n_domains, y, rows,
                                    probabilities, qrule, options)
                 statistics = problem.statistics(interval)
             blocks.append(Block(request, tuple(names), domains.table, probabilities,
@@ -891,14 +888,13 @@ class _KeptRows:
 class _Problem:
     """The quantiles of one variable in every domain of one breakdown, and their intervals."""
 
-    def __init__(self, design, domain_index, n_domains, y, valid, rows: _Rows, probabilities,
+    def __init__(self, design, domain_index, n_domains, y, rows: _Rows, probabilities,
                  qrule, options: Options) -> None:
         self.design = design
         self.base, self.method = analysis_of(design)
         self.domain_index = domain_index
         self.n_domains = n_domains
         self.y = y
-        self.valid = valid
         self.probabilities = probabilities
         self.qrule = qrule
         self.options = options
@@ -977,7 +973,9 @@ class _Problem:
 
     def _used_rows(self) -> np.ndarray:
         """Whether each row has a value in some domain."""
-        return self.valid & (self.domain_index >= 0)
+        used = np.zeros(len(self.domain_index), dtype=bool)
+        used[self.used] = True
+        return used
 
     @functools.cached_property
     def rows(self) -> list[np.ndarray]:
