@@ -16,7 +16,11 @@ the quantile with every replicate's weights and hands the replicate estimates to
 
 The quantile rules reproduce R's arithmetic, including its extended-precision (``long
 double``) sums and cumulative sums of weights, so that ties between a cumulative weight and
-``p * sum(w)`` fall the same way as in R.
+``p * sum(w)`` fall the same way as in R; the ``"math"`` and ``"school"`` rules compute those
+sums only where the double-precision sums, within their error bound, could decide otherwise.
+A variable's rows with a value and their order by value are found once per design and kept
+by the engine; :func:`quantile_blocks` serves :func:`quantile`, :func:`median` and the
+quantiles of :func:`~mics_toolkit.estimate.tabulate`.
 """
 
 from __future__ import annotations
