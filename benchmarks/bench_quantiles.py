@@ -11,18 +11,22 @@ each with its SE and Woodruff confidence interval (R's defaults: ``qrule="math"`
 
 * ``ours``: ``SurveyDesign(...)`` then ``design.quantile(v, [0.25, 0.5, 0.75], by=b,
   df="domain")``, 12 calls;
+* ``tabulate``: ``SurveyDesign(...)`` then one ``design.tabulate(quantile=[...],
+  q=[0.25, 0.5, 0.75], breakdowns=[...], df="domain")`` call;
 * ``svy``: ``Sample(...).estimation.quantile(v, p=(0.25, 0.5, 0.75), by=b,
   drop_nulls=True)`` (its default ``q_method="higher"`` is R's ``"math"``), 12 calls;
 * ``r``: ``svyquantile`` for the total and ``svyby(~v, ~b, design, svyquantile, ...)``
   (``bench_quantiles.R``).
 
-Building the design and collecting the estimates are timed; generating the data, deriving
-the variables and converting the frame to the tool's input are not. Each Python tool runs
-once untimed before its timed runs (imports, first-touch memory); R times the workload after
-loading the package and reading the data. The estimates and SEs are compared with R's.
+Building the design and collecting each tool's result objects are timed; generating the
+data, deriving the variables, converting the frame to the tool's input and turning the
+results into one frame for the comparison with R are not. The Python tools run once each
+untimed (imports, first-touch memory), then in turns, one timed run of each per round, so
+that a change in the load of the machine touches all of them alike; R times the workload
+after loading the package and reading the data. The estimates and SEs are compared with R's.
 
 Run ``python benchmarks/bench_quantiles.py`` (``--rows``, ``--repeats``, ``--r-repeats``,
-``--tools ours,svy,r``).
+``--tools ours,tabulate,svy,r``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,14 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import BREAKDOWNS, DESIGN, _group_label, derive_indicators, environment, time_best
+from bench_core import (
+    BREAKDOWNS,
+    DESIGN,
+    _group_label,
+    derive_indicators,
+    environment,
+    time_interleaved,
+)
 from synthetic_women import DEFAULT_SEED, make_women
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -64,49 +75,90 @@ def _rows(variable, breakdown, groups, quantiles, estimate, se) -> pd.DataFrame:
     })
 
 
-def workload_ours(frame: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+def workload_ours(frame: pd.DataFrame) -> Callable[[], list]:
     """mics_toolkit: one ``quantile`` call per variable and breakdown."""
+    import mics_toolkit as mt
+
+    def run() -> list:
+        design = mt.SurveyDesign(frame, DESIGN["weight"], strata=DESIGN["strata"],
+                                 psu=DESIGN["psu"])
+        return [(variable, breakdown,
+                 design.quantile(variable, QUARTILES, by=breakdown, df="domain"))
+                for variable in VARIABLES for breakdown in BREAKDOWNS]
+
+    return run
+
+
+def results_ours(pieces: list) -> pd.DataFrame:
+    """The comparison frame of the ``quantile`` calls."""
+    out = []
+    for variable, breakdown, result in pieces:
+        groups = np.zeros(len(result)) if breakdown is None else result[breakdown].to_numpy()
+        out.append(_rows(variable, breakdown, groups, result["quantile"], result["estimate"],
+                         result["se"]))
+    return pd.concat(out, ignore_index=True)
+
+
+def workload_tabulate(frame: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    """mics_toolkit: one ``tabulate`` call for both variables and every breakdown."""
     import mics_toolkit as mt
 
     def run() -> pd.DataFrame:
         design = mt.SurveyDesign(frame, DESIGN["weight"], strata=DESIGN["strata"],
                                  psu=DESIGN["psu"])
-        pieces = []
-        for variable in VARIABLES:
-            for breakdown in BREAKDOWNS:
-                result = design.quantile(variable, QUARTILES, by=breakdown, df="domain")
-                groups = (np.zeros(len(result)) if breakdown is None
-                          else result[breakdown].to_numpy())
-                pieces.append(_rows(variable, breakdown, groups, result["quantile"],
-                                    result["estimate"], result["se"]))
-        return pd.concat(pieces, ignore_index=True)
+        return design.tabulate(quantile=VARIABLES, q=QUARTILES, breakdowns=BREAKDOWNS,
+                               df="domain")
 
     return run
 
 
-def workload_svy(frame: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+def results_tabulate(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison frame of the ``tabulate`` call."""
+    out = []
+    for variable in VARIABLES:
+        for breakdown in BREAKDOWNS:
+            rows = table[(table["variable"] == variable)
+                         & (table["breakdown"] == (breakdown or "total"))]
+            groups = np.zeros(len(rows)) if breakdown is None else rows[breakdown].to_numpy()
+            out.append(_rows(variable, breakdown, groups, rows["quantile"], rows["estimate"],
+                             rows["se"]))
+    return pd.concat(out, ignore_index=True)
+
+
+def workload_svy(frame: pd.DataFrame) -> Callable[[], list]:
     """svy: ``Sample(...).estimation.quantile(v, p=..., by=b, drop_nulls=True)``."""
     import polars as pl
     import svy
 
     data = pl.from_pandas(frame)
 
-    def run() -> pd.DataFrame:
+    def run() -> list:
         sample = svy.Sample(
             data, svy.Design(stratum=DESIGN["strata"], psu=DESIGN["psu"], wgt=DESIGN["weight"])
         )
-        pieces = []
-        for variable in VARIABLES:
-            for breakdown in BREAKDOWNS:
-                result = sample.estimation.quantile(variable, p=tuple(QUARTILES), by=breakdown,
-                                                    drop_nulls=True).to_polars()
-                groups = (np.zeros(len(result)) if breakdown is None
-                          else result[breakdown].to_numpy())
-                pieces.append(_rows(variable, breakdown, groups, result["prob"].to_numpy(),
-                                    result["est"].to_numpy(), result["se"].to_numpy()))
-        return pd.concat(pieces, ignore_index=True)
+        return [(variable, breakdown,
+                 sample.estimation.quantile(variable, p=tuple(QUARTILES), by=breakdown,
+                                            drop_nulls=True).to_polars())
+                for variable in VARIABLES for breakdown in BREAKDOWNS]
 
     return run
+
+
+def results_svy(pieces: list) -> pd.DataFrame:
+    """The comparison frame of the svy calls."""
+    out = []
+    for variable, breakdown, result in pieces:
+        groups = np.zeros(len(result)) if breakdown is None else result[breakdown].to_numpy()
+        out.append(_rows(variable, breakdown, groups, result["prob"].to_numpy(),
+                         result["est"].to_numpy(), result["se"].to_numpy()))
+    return pd.concat(out, ignore_index=True)
+
+
+TOOLS = {
+    "ours": ("mics_toolkit `quantile` (12 calls)", workload_ours, results_ours),
+    "tabulate": ("mics_toolkit `tabulate` (1 call)", workload_tabulate, results_tabulate),
+    "svy": ("svy `estimation.quantile`", workload_svy, results_svy),
+}
 
 
 def run_r(frame: pd.DataFrame, repeats: int) -> tuple[list[float], pd.DataFrame, str]:
@@ -151,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of ours and svy")
     parser.add_argument("--r-repeats", type=int, default=1, help="timed runs of R")
-    parser.add_argument("--tools", default="ours,svy,r")
+    parser.add_argument("--tools", default="ours,tabulate,svy,r")
     args = parser.parse_args(argv)
     tools = args.tools.split(",")
 
@@ -161,15 +213,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(QUARTILES)} quartiles", flush=True)
     timings: dict[str, list[float]] = {}
     results: dict[str, pd.DataFrame] = {}
-    labels = {"ours": "mics_toolkit `quantile`", "svy": "svy `estimation.quantile`"}
-    for tool, factory in (("ours", workload_ours), ("svy", workload_svy)):
-        if tool in tools:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                run = factory(frame)
-                run()  # one untimed run first: imports, caches and the allocator warm up
-                timings[tool], results[tool] = time_best(run, args.repeats)
-            print(f"{tool}: best {min(timings[tool]):.3f} s", flush=True)
+    labels = {tool: label for tool, (label, _, _) in TOOLS.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runs = {tool: TOOLS[tool][1](frame) for tool in TOOLS if tool in tools}
+        # one untimed run of each first (imports, caches, the allocator), then in turns
+        for tool, (seconds, raw) in time_interleaved(runs, args.repeats).items():
+            timings[tool], results[tool] = seconds, TOOLS[tool][2](raw)
+            print(f"{tool}: best {min(seconds):.3f} s", flush=True)
     if "r" in tools:
         timings["r"], results["r"], versions = run_r(frame, args.r_repeats)
         labels["r"] = f"{versions} `svyby(svyquantile)`"
@@ -187,6 +238,13 @@ def main(argv: list[str] | None = None) -> int:
         note = f" ({missing} missing)" if missing else ""
         print(f"| {labels[tool]} | {min(seconds):.3f} | {statistics.median(seconds):.3f} | "
               f"{len(results[tool])}{note} | {ratio} | {estimate:.1e} | {se:.1e} |")
+    print()
+    for ours in ("ours", "tabulate"):
+        for other in ("svy", "r"):
+            if ours in timings and other in timings:
+                best = min(timings[other]) / min(timings[ours])
+                median = statistics.median(timings[other]) / statistics.median(timings[ours])
+                print(f"- {other} / {ours}: {best:.1f}x (best), {median:.1f}x (median)")
     print()
     for key, value in environment().items():
         print(f"- {key}: {value}")

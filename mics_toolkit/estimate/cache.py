@@ -2,10 +2,11 @@
 
 A table asks many variables over the same domains, and an analyst asks one variable over many
 domains; the engine keeps, per design, the domain partitions of ``by`` variables, the cells of
-the last partitions, the row products of the last requests (within a memory budget) and the
-design-only parts of a calibrated variance. The cache belongs to the engine: it is created
-here on first use, is reachable only through :func:`engine_cache`, and is dropped with its
-design (a weak reference), so no design field is ever written by estimation.
+the last partitions, the row products of the last requests (within a memory budget), the rows
+of the last variables asked for quantiles sorted by value, and the design-only parts of a
+calibrated variance. The cache belongs to the engine: it is created here on first use, is
+reachable only through :func:`engine_cache`, and is dropped with its design (a weak
+reference), so no design field is ever written by estimation.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ Value = TypeVar("Value")
 PARTITIONS_KEPT = 16
 PRODUCTS_KEPT = 16
 PRODUCT_BYTES_KEPT = 256 * 2**20  # at most this much memory in row products per design
+VALUE_ROWS_KEPT = 8  # variables whose rows sorted by value are kept per design (quantiles)
 
 
 class Recent(Generic[Value]):
@@ -93,6 +95,9 @@ class EngineCache:
     products : Recent
         Row products of the last requests (:func:`mics_toolkit.estimate.products.row_products`),
         within :data:`PRODUCT_BYTES_KEPT`.
+    value_rows : Recent
+        The rows of the last variables asked for quantiles, sorted by value
+        (:mod:`mics_toolkit.estimate.quantiles`), within :data:`PRODUCT_BYTES_KEPT`.
     calibration : object or None
         Design-only parts of the calibrated variance
         (:mod:`mics_toolkit.estimate.calibrated_variance`).
@@ -106,6 +111,10 @@ class EngineCache:
     products: Recent = field(
         default_factory=lambda: Recent(PRODUCTS_KEPT, PRODUCT_BYTES_KEPT,
                                        lambda products: products.nbytes)
+    )
+    value_rows: Recent = field(
+        default_factory=lambda: Recent(VALUE_ROWS_KEPT, PRODUCT_BYTES_KEPT,
+                                       lambda rows: rows.nbytes)
     )
     calibration: Any = None
     degrees_of_freedom: int | None = None

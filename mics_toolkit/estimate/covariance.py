@@ -126,6 +126,14 @@ def _call(conventions: dict) -> tuple[list[Request], list[tuple[str, ...]]]:
     if estimator == "tabulate":
         requests = [Request(kind, *variables)
                     for kind, *variables in conventions["request_variables"]]
+        quantiles = sorted({r.kind for r in requests if r.kind in ("quantile", "median")})
+        if quantiles:
+            raise OptionError(
+                f"covariance() does not take a tabulate result with {' and '.join(quantiles)}"
+                " rows (the interval of a quantile does not come from its own scores); "
+                "tabulate the means, proportions, totals or ratios alone",
+                option="result", value=quantiles, valid=KINDS,
+            )
         breakdowns = [tuple(names) for names in conventions["breakdown_variables"]]
         return requests, breakdowns
     if estimator not in KINDS:

@@ -47,7 +47,8 @@ from mics_toolkit.estimate.scores import Scores
 from mics_toolkit.estimate.variance import TaylorVariance
 from mics_toolkit.io import special_code_counts
 
-__all__ = ["Block", "analysis_of", "estimate_blocks", "score_statistics", "variance_of"]
+__all__ = ["Block", "analysed_rows", "analysis_of", "estimate_blocks", "score_statistics",
+           "variance_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,7 +143,7 @@ def _blocks(design, requests, breakdowns, where, wheres, options, keep_scores) -
     partitions = [domains_of(base, list(names) or None) for names in breakdowns]
     for request, mask in jobs:
         if isinstance(request, Request):
-            check_request(base, request, _analysed_rows(partitions, mask))
+            check_request(base, request, analysed_rows(partitions, mask))
     if any(request.kind == "total" for request, _ in jobs):
         warn_normalised(base)
     products = [_restricted(base, request, mask) for request, mask in jobs]
@@ -185,7 +186,7 @@ def _restricted(design: Design, request, mask):
     return products
 
 
-def _analysed_rows(partitions, mask):
+def analysed_rows(partitions, mask):
     """A function giving the rows some estimate of a request uses (in a domain of some
     breakdown, and in its filter), computed only when asked (special codes)."""
     def rows() -> np.ndarray | None:

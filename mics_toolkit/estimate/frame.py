@@ -171,6 +171,7 @@ def result_frame(
     *,
     levels: np.ndarray | None = None,
     attrs: dict | None = None,
+    level_name: str = "level",
 ) -> pd.DataFrame:
     """Build the result frame from (G, K) arrays of statistics.
 
@@ -185,6 +186,8 @@ def result_frame(
         domain. Without levels, K must be 1.
     attrs : dict, optional
         Conventions stored in ``frame.attrs["mics"]``.
+    level_name : str
+        The name of the levels' column (``"quantile"`` for the probabilities of quantiles).
     """
     n_domains = len(domain_table)
     n_levels = 1 if levels is None else len(levels)
@@ -195,7 +198,7 @@ def result_frame(
         for name, series in domain_table.items()
     }
     if levels is not None:
-        columns["level"] = np.tile(np.asarray(levels), n_domains)
+        columns[level_name] = np.tile(np.asarray(levels), n_domains)
     for name in RESULT_COLUMNS:
         values = np.asarray(statistics[name]).reshape(-1)
         columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)

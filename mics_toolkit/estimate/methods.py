@@ -47,12 +47,14 @@ class EstimatorMethods:
                                      ci_method=ci_method, df=df)
 
     def tabulate(self, mean=None, proportion=None, total=None, ratio=None, breakdowns=(None,),
-                 where=None, level=0.95, ci="t", ci_method=None, df="design"):
+                 where=None, level=0.95, ci="t", ci_method=None, df="design", quantile=None,
+                 median=None, q=None, qrule="math", interval="mean"):
         """Several variables over several breakdowns in one pass, one long frame; see
         :func:`mics_toolkit.estimate.tabulate`."""
         return tabulate(self, mean=mean, proportion=proportion, total=total, ratio=ratio,
                         breakdowns=breakdowns, where=where, level=level, ci=ci,
-                        ci_method=ci_method, df=df)
+                        ci_method=ci_method, df=df, quantile=quantile, median=median, q=q,
+                        qrule=qrule, interval=interval)
 
     def covariance(self, result, where=None):
         """Design covariance of the estimates of ``result``; see

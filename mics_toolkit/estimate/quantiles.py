@@ -16,7 +16,11 @@ the quantile with every replicate's weights and hands the replicate estimates to
 
 The quantile rules reproduce R's arithmetic, including its extended-precision (``long
 double``) sums and cumulative sums of weights, so that ties between a cumulative weight and
-``p * sum(w)`` fall the same way as in R.
+``p * sum(w)`` fall the same way as in R; the ``"math"`` and ``"school"`` rules compute those
+sums only where the double-precision sums, within their error bound, could decide otherwise.
+A variable's rows with a value and their order by value are found once per design and kept
+by the engine; :func:`quantile_blocks` serves :func:`quantile`, :func:`median` and the
+quantiles of :func:`~mics_toolkit.estimate.tabulate`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import dataclasses
 import functools
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,9 +37,16 @@ import numpy as np
 import pandas as pd
 
 from mics_toolkit.errors import MicsWarning, OptionError, caller_stacklevel, check_option
+from mics_toolkit.estimate.cache import engine_cache
 from mics_toolkit.estimate.cells import partition_of
 from mics_toolkit.estimate.domains import by_names, domains_of
-from mics_toolkit.estimate.engine import analysis_of, check_request, score_statistics
+from mics_toolkit.estimate.engine import (
+    Block,
+    analysed_rows,
+    analysis_of,
+    check_request,
+    score_statistics,
+)
 from mics_toolkit.estimate.frame import RESULT_COLUMNS, result_frame
 from mics_toolkit.estimate.intervals import korn_graubard_interval, multiplier
 from mics_toolkit.estimate.options import CiType, DfRule, Options, where_array, where_text
@@ -42,7 +54,8 @@ from mics_toolkit.estimate.products import Request, numeric_column
 from mics_toolkit.estimate.replicate_variance import replicate_totals
 from mics_toolkit.estimate.scores import Scores, influence_scores
 
-__all__ = ["QRULES", "QUANTILE_INTERVALS", "median", "quantile"]
+__all__ = ["QRULES", "QUANTILE_INTERVALS", "median", "quantile", "quantile_blocks",
+           "quantile_options", "quantile_probabilities"]
 
 QRule = Literal["math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7",
                 "hf8", "hf9"]
@@ -54,6 +67,7 @@ QUANTILE_INTERVALS: tuple[str, ...] = ("mean", "beta", "xlogit", "asin", "score"
 _WOODRUFF = ("mean", "beta", "xlogit", "asin")
 _QS_RULES = {"math": "hf1", "school": "hf2"}  # R's aliases
 _MAX_ITERATIONS = 1000  # R's uniroot default
+_SEARCHES_BY_DOMAIN = 64  # up to this many domains, the rules search domain by domain
 _EPSILON = np.finfo(np.float64).eps
 _LARGEST = np.finfo(np.float64).max
 
@@ -191,17 +205,25 @@ def quantile(
     expected number of positive counts estimated from survey data. Survey Methodology 24,
     193-201.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        frame = _quantile(design, variable, q, by, where, qrule, interval, level, ci, df)
-    for message in {(w.category, str(w.message)): w for w in caught}.values():
-        warnings.warn(message.message, stacklevel=caller_stacklevel())
-    return frame
+    probabilities = quantile_probabilities(q)
+    options = quantile_options(qrule, interval, level, ci, df)
+    names = by_names(by)
+    [block] = quantile_blocks(design, [Request("quantile", variable)], probabilities, [names],
+                              where, options, qrule, interval)
+    _, method = analysis_of(design)
+    conventions = {
+        **method.conventions(), "estimator": "quantile", "variable": variable,
+        "quantiles": probabilities.tolist(), "qrule": qrule, "interval": interval,
+        "by": list(names), "where": where_text(where), "df": options.df,
+        "deff": "not defined for quantiles (NaN)", "level": options.level, "ci": options.ci,
+    }
+    return result_frame(block.table, block.statistics, levels=probabilities, attrs=conventions,
+                        level_name="quantile")
 
 
-def _quantile(design, variable, q, by, where, qrule, interval, level, ci, df) -> pd.DataFrame:
-    """The body of :func:`quantile` (its warnings are issued once each by the caller)."""
-    probabilities = _probabilities(q)
+def quantile_options(qrule: str, interval: str, level: float, ci: str, df: str) -> Options:
+    """The options of quantiles checked: ``qrule``, ``interval`` and the interval options
+    (OptionError for a value outside its set, or ``ci="mics"`` with ``interval="beta"``)."""
     check_option("qrule", qrule, QRULES)
     check_option("interval", interval, QUANTILE_INTERVALS)
     options = Options.checked(level, ci, df)
@@ -211,37 +233,67 @@ def _quantile(design, variable, q, by, where, qrule, interval, level, ci, df) ->
             "use interval='mean' (or another interval)",
             option="interval", value=interval, valid=tuple(i for i in _WOODRUFF if i != "beta"),
         )
+    return options
+
+
+def quantile_blocks(design, requests: list[Request], probabilities: np.ndarray,
+                    breakdowns: list[tuple[str, ...]], where, options: Options, qrule: str,
+                    interval: str) -> list[Block]:
+    """The quantiles of each request's variable over each breakdown, as engine blocks
+    (request by request, breakdown by breakdown): the body of :func:`quantile` and of the
+    quantiles of :func:`~mics_toolkit.estimate.tabulate`.
+
+    The rows of a variable with a value, their weights and their order by value are found
+    once for all breakdowns (and kept by the engine for later calls); each breakdown then
+    sorts them by domain and asks the design's variance method for the means of the
+    indicators. Warnings are issued once each, at the caller's line.
+
+    Parameters
+    ----------
+    design : SurveyDesign, Design or ReplicateDesign
+    requests : list of Request
+        One per variable (the kind, ``"quantile"`` or ``"median"``, labels the blocks).
+    probabilities : numpy.ndarray
+        The K probabilities (checked).
+    breakdowns : list of tuple of str
+        The ``by`` names of each breakdown (empty for the total).
+    where, options, qrule, interval
+        As :func:`quantile` (options checked by :func:`quantile_options`).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        blocks = _blocks(design, requests, probabilities, breakdowns, where, options, qrule,
+                         interval)
+    for message in {(w.category, str(w.message)): w for w in caught}.values():
+        warnings.warn(message.message, stacklevel=caller_stacklevel())
+    return blocks
+
+
+def _blocks(design, requests, probabilities, breakdowns, where, options, qrule,
+            interval) -> list[Block]:
+    """The body of :func:`quantile_blocks`."""
     base, method = analysis_of(design)
     _check_interval(interval, method)
-    names = by_names(by)
     mask = where_array(base.frame, where, base.n_rows)
-    domains = domains_of(base, list(names) or None)
-
-    def analysed() -> np.ndarray:
-        inside = domains.index >= 0
-        return inside if mask is None else inside & mask
-
-    check_request(base, Request("quantile", variable), analysed)
-    y = numeric_column(base, variable, "quantile")
-    valid = ~np.isnan(y)
-    if mask is not None:
-        valid &= mask
-    conventions = {
-        **method.conventions(), "estimator": "quantile", "variable": variable,
-        "quantiles": probabilities.tolist(), "qrule": qrule, "interval": interval,
-        "by": list(names), "where": where_text(where), "df": options.df,
-        "deff": "not defined for quantiles (NaN)", "level": options.level, "ci": options.ci,
-    }
-    if domains.n_domains == 0:
-        _warn_no_domains(base, names)
-        statistics = {name: np.empty((0, len(probabilities))) for name in RESULT_COLUMNS}
-    else:
-        problem = _Problem(design, domains.index, domains.n_domains, y, valid,
-                           probabilities, qrule, options)
-        statistics = problem.statistics(interval)
-    frame = result_frame(domains.table, statistics, levels=probabilities, attrs=conventions)
-    frame.columns = [*names, "quantile", *RESULT_COLUMNS]
-    return frame
+    partitions = [domains_of(base, list(names) or None) for names in breakdowns]
+    empty = {name: np.empty((0, len(probabilities))) for name in RESULT_COLUMNS}
+    blocks = []
+    for request in requests:
+        variable = request.variable
+        check_request(base, Request("quantile", variable), analysed_rows(partitions, mask))
+        y = numeric_column(base, variable, "quantile")
+        rows = _Rows.of(base, variable, y, mask)
+        for names, domains in zip(breakdowns, partitions, strict=True):
+            if domains.n_domains == 0:
+                _warn_no_domains(base, names)
+                statistics = empty
+            else:
+                problem = _Problem(design, domains.index, domains.n_domains, y, rows,
+                                   probabilities, qrule, options)
+                statistics = problem.statistics(interval)
+            blocks.append(Block(request, tuple(names), domains.table, probabilities,
+                                statistics))
+    return blocks
 
 
 def median(
@@ -277,7 +329,7 @@ def median(
 
 
 # ---------------------------------------------------------------------------------- options
-def _probabilities(q) -> np.ndarray:
+def quantile_probabilities(q) -> np.ndarray:
     """``q`` as a float array, each value in [0, 1] (OptionError otherwise)."""
     values = [q] if isinstance(q, (numbers.Real, np.number)) or isinstance(q, str) else q
     try:
@@ -413,6 +465,177 @@ class _Sample:
         return _approx(points, x, p, linear=True)
 
 
+@dataclass(frozen=True, eq=False)
+class _Samples:
+    """The :class:`_Sample` of every domain of a breakdown, held end to end.
+
+    ``x`` holds the domains' values one after the other (domain g at
+    ``bounds[g]:bounds[g + 1]``; each sorted by value, ties in row order, weights of 0
+    dropped) and their weights are ``weights[order]`` (``weights`` when ``order`` is None).
+    ``exact()`` gives their cumulative weights and each domain's ``sum(w)`` as R
+    accumulates them (from 0 in extended precision, the sum in row order); ``approximate``,
+    when given (no negative weight), holds the cumulative weights and the sums accumulated
+    in double precision, with each sum's number of terms.
+
+    The rules that only search the cumulative weights run for all domains at once (one
+    search per domain, or one search of (domain, cumulative weight) keys beyond
+    :data:`_SEARCHES_BY_DOMAIN` domains); the others domain by domain. ``"math"`` and
+    ``"school"`` decide from the double-precision sums wherever their error bound cannot
+    change R's decision (see :meth:`_decided`), and ask for R's sums only elsewhere.
+    """
+
+    x: np.ndarray
+    bounds: np.ndarray
+    weights: np.ndarray
+    order: np.ndarray | None
+    exact: Callable[[], tuple[np.ndarray, np.ndarray]]
+    approximate: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @functools.cached_property
+    def w(self) -> np.ndarray:
+        """The weights of ``x``."""
+        return self.weights if self.order is None else self.weights[self.order]
+
+    @functools.cached_property
+    def _exact(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.exact()
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        """R's cumulative weights of each domain (extended precision, rounded)."""
+        return self._exact[0]
+
+    @property
+    def total(self) -> np.ndarray:
+        """R's ``sum(w)`` of each domain (in row order, extended precision, rounded)."""
+        return self._exact[1]
+
+    @property
+    def n(self) -> np.ndarray:
+        """Values per domain (G,)."""
+        return np.diff(self.bounds)
+
+    def sample(self, g: int) -> _Sample:
+        """The sample of domain g."""
+        a, b = self.bounds[g], self.bounds[g + 1]
+        return _Sample(self.x[a:b], self.w[a:b], float(self.total[g]), self.cumulative[a:b])
+
+    def quantiles(self, rule: str, p: np.ndarray) -> np.ndarray:
+        """R's ``qrule_<rule>`` in each domain at its row of the (G, K) probabilities ``p``
+        (NaN where p is NaN or the domain has no values)."""
+        rule = _QS_RULES.get(rule, rule)
+        if rule not in ("hf1", "hf2", "hf4"):
+            return np.vstack([self.sample(g).quantiles(rule, p[g]) for g in range(len(p))])
+        n_columns = p.shape[1]
+        out = np.full(p.shape, np.nan)
+        n = np.repeat(self.n, n_columns)
+        known = ~np.isnan(p.reshape(-1)) & (n > 0)
+        start = np.repeat(self.bounds[:-1], n_columns)
+        single = known & (n == 1)
+        flat = out.reshape(-1)
+        flat[single] = self.x[start[single]]
+        [chosen] = np.nonzero(known & (n > 1))
+        if len(chosen):
+            chosen_p = p.reshape(-1)[chosen]
+            domain = chosen // n_columns
+            first = start[chosen]
+            last = first + n[chosen] - 1
+            if rule != "hf4" and self.approximate is not None:
+                values, undecided = self._decided(chosen_p, domain, first, last)
+            else:
+                values, undecided = np.empty(len(chosen)), np.ones(len(chosen), dtype=bool)
+            if undecided.any():
+                values[undecided] = self._qs_values(rule, chosen_p[undecided],
+                                                    domain[undecided], first[undecided],
+                                                    last[undecided])
+            flat[chosen] = values
+        return out
+
+    def _search(self, cumulative: np.ndarray, keys: str, domain: np.ndarray,
+                target: np.ndarray) -> np.ndarray:
+        """For each ``target``, the position after the last cumulative weight of its
+        domain at or below it (``searchsorted(side="right")`` within the domain); the
+        ``domain`` codes come in ascending order."""
+        n_domains = len(self.bounds) - 1
+        if n_domains > _SEARCHES_BY_DOMAIN:
+            return np.searchsorted(getattr(self, keys), domain + 1j * target, side="right")
+        found = np.empty(len(target), dtype=np.intp)
+        edges = np.searchsorted(domain, np.arange(n_domains + 1)).tolist()  # domain sorted
+        bounds = self.bounds.tolist()
+        for g in range(n_domains):
+            s, e = edges[g], edges[g + 1]
+            if s < e:
+                a, b = bounds[g], bounds[g + 1]
+                found[s:e] = a + np.searchsorted(cumulative[a:b], target[s:e], side="right")
+        return found
+
+    def _keys_of(self, cumulative: np.ndarray) -> np.ndarray:
+        """(domain, cumulative weight) of every value as a complex number, whose order is
+        the lexicographic order of the pairs: one search finds a domain's position."""
+        keys = np.empty(len(cumulative), dtype=np.complex128)
+        keys.real = np.repeat(np.arange(len(self.bounds) - 1, dtype=np.float64), self.n)
+        keys.imag = cumulative
+        return keys
+
+    @functools.cached_property
+    def _exact_keys(self) -> np.ndarray:
+        return self._keys_of(self.cumulative)
+
+    @functools.cached_property
+    def _approximate_keys(self) -> np.ndarray:
+        return self._keys_of(self.approximate[0])
+
+    def _qs_values(self, rule, p, domain, first, last) -> np.ndarray:
+        """:func:`_qs` and the rule's value for each probability ``p`` of domain ``domain``
+        (the domain's values at ``first..last``, two or more), from R's sums."""
+        total = self.total[domain]
+        found = self._search(self.cumulative, "_exact_keys", domain, p * total)
+        position = np.maximum(found - 1, first)
+        following = np.where(position == last, position, position + 1)
+        cumulative, x = self.cumulative, self.x
+        w_low = p - cumulative[position] / total
+        w_up = cumulative[following] / total - p
+        low, up = x[position], x[following]
+        if rule == "hf1":
+            return np.where(w_low == 0, low, up)
+        if rule == "hf2":
+            return np.where(w_low == 0, (low + up) / 2, up)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gamma = w_low / (w_up + w_low)
+            return low * (1 - gamma) + up * gamma
+
+    def _decided(self, p, domain, first, last) -> tuple[np.ndarray, np.ndarray]:
+        """``"math"`` and ``"school"`` from the double-precision sums: the values, and
+        where the sums cannot decide as R's would.
+
+        R takes the last position whose cumulative weight ``C_k`` is at or below
+        ``t = p W`` and, unless ``C_k / W`` equals p, the value after it (for both rules).
+        A sequential sum of k positive terms in double precision is within
+        ``(k - 1) u`` (relative, u = 2^-53) of the exact sum, and R's extended-precision
+        sum rounded to double within ``(k - 1) 2^-64 + u``; so where the double-precision
+        ``C_k`` of the positions either side lie farther from ``t`` than twice those bounds
+        and the error of ``t`` itself (with room for the rounding of these comparisons), R's
+        position is the same and ``C_k / W`` cannot equal p: the value is the one after the
+        position. Elsewhere (ties of a cumulative weight and ``p W``, as with equal
+        weights) the caller asks R's sums.
+        """
+        cumulative, totals, counts = self.approximate
+        total = totals[domain]
+        target = p * total
+        found = self._search(cumulative, "_approximate_keys", domain, target)
+        below = np.maximum(found - 1, first)
+        above = np.minimum(found, last)
+        unit = _EPSILON / 2
+        slack = 4 * unit * (p * (counts[domain] + 2) * total + 2 * target)
+        low, high = cumulative[below], cumulative[above]
+        decided = ((found == first) | (low + 4 * unit * (below - first + 2) * low + slack
+                                       < target))
+        decided &= (found > last) | (high - 4 * unit * (above - first + 2) * high - slack
+                                     > target)
+        following = np.where(below == last, below, below + 1)
+        return self.x[following], ~decided
+
+
 def _qs(x, cumulative, total, p):
     """R survey's ``qs()``: the values either side of ``p`` and their weight gaps."""
     n = len(x)
@@ -458,20 +681,24 @@ def _stable_order(values: np.ndarray) -> np.ndarray:
     if len(values):
         low, high = values.min(), values.max()
         if high - low < 2**16 and np.array_equal(values, np.floor(values)):
-            return np.argsort((values - low).astype(np.uint16), kind="stable")
+            small = np.uint8 if high - low < 2**8 else np.uint16  # one pass, or two
+            return np.argsort((values - low).astype(small), kind="stable")
     return np.argsort(values, kind="stable")
 
 
 def _long_cumsum(values: np.ndarray) -> np.ndarray:
-    """``cumsum`` with an extended-precision accumulator, as R's (each value rounded)."""
-    return np.cumsum(values, dtype=np.longdouble).astype(np.float64)
+    """``cumsum`` with an extended-precision accumulator, as R's (each value rounded).
+
+    The values are widened first (exactly) and then accumulated: the same sums as
+    ``cumsum(dtype=longdouble)``, which widens chunk by chunk several times slower."""
+    return np.cumsum(values.astype(np.longdouble)).astype(np.float64)
 
 
 def _long_sum(values: np.ndarray) -> float:
     """R's ``sum``: a sequential extended-precision accumulation, rounded."""
     if len(values) == 0:
         return 0.0
-    return float(np.cumsum(values, dtype=np.longdouble)[-1])
+    return float(np.cumsum(values.astype(np.longdouble))[-1])
 
 
 def _long_mean(values: np.ndarray) -> float:
@@ -499,6 +726,16 @@ def _segment_sums(values: np.ndarray, start: np.ndarray, long: int = 64) -> np.n
     return sums
 
 
+def _domain_cumsums(values: np.ndarray, bounds: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Cumulative sums of ``values`` within each segment ``bounds[g]:bounds[g + 1]`` of the
+    ``present`` (non-empty) segments, in the precision of ``values``, rounded to double."""
+    out = np.empty(len(values), dtype=values.dtype)
+    for g in present:
+        a, b = bounds[g], bounds[g + 1]
+        np.cumsum(values[a:b], out=out[a:b])
+    return out if values.dtype == np.float64 else out.astype(np.float64)
+
+
 def _type7_quantile(values: np.ndarray, probability: float) -> float:
     """R's ``quantile(values, probability, type = 7)`` (unweighted)."""
     ordered = np.sort(values)
@@ -513,62 +750,236 @@ def _type7_quantile(values: np.ndarray, probability: float) -> float:
 
 
 # ------------------------------------------------------------------------- estimation
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The rows of a variable that have a value, and what every breakdown shares of them.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        The rows with a value (in the filter), in row order.
+    values, weights, psu : numpy.ndarray
+        Their values, design weights and PSUs.
+    n_psu : int
+        PSUs of the design.
+    kept : numpy.ndarray
+        Positions (in ``rows``) of the rows of weight other than 0, which the quantile
+        rules use, in row order.
+    by_value : numpy.ndarray
+        The positions of ``kept`` sorted by value, ties in row order; ``sorted_values`` and
+        ``sorted_weights`` their values and weights. A stable sort by domain of this order
+        gives each breakdown its (domain, value, row) order.
+    """
+
+    rows: np.ndarray
+    values: np.ndarray
+    weights: np.ndarray
+    psu: np.ndarray
+    n_psu: int
+    kept: np.ndarray
+    by_value: np.ndarray
+    sorted_values: np.ndarray
+    sorted_weights: np.ndarray
+
+    @classmethod
+    def of(cls, design, variable: str, y: np.ndarray, mask: np.ndarray | None) -> _Rows:
+        """The rows of ``variable`` (values ``y``) in the filter ``mask``; without a filter
+        they are kept by the engine for later calls on the same design."""
+        cache = engine_cache(design).value_rows if mask is None else None
+        if cache is not None:
+            hit = cache.get(variable)
+            if hit is not None and hit.source is y:
+                return hit.rows
+        valid = ~np.isnan(y)
+        if mask is not None:
+            valid &= mask
+        rows = np.flatnonzero(valid)
+        values = y[rows]
+        weights = design.weights[rows]
+        nonzero = weights != 0
+        kept = np.arange(len(rows)) if nonzero.all() else np.flatnonzero(nonzero)
+        by_value = kept[_stable_order(values[kept])]
+        out = cls(rows, values, weights, design.psu_index[rows], design.n_psu_total, kept,
+                  by_value, values[by_value], weights[by_value])
+        if cache is not None:
+            cache.put(variable, _KeptRows(y, out))
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (twice the arrays made on construction, for those made later)."""
+        return 2 * sum(a.nbytes for a in (self.rows, self.values, self.weights, self.psu,
+                                          self.kept, self.by_value, self.sorted_values,
+                                          self.sorted_weights))
+
+    def within(self, inside: np.ndarray) -> _Rows:
+        """The rows where ``inside`` (one flag per row of ``rows``) holds, in the same
+        orders."""
+        position = np.cumsum(inside) - 1
+        kept_inside = inside[self.kept]
+        sorted_inside = inside[self.by_value]
+        return _Rows(self.rows[inside], self.values[inside], self.weights[inside],
+                     self.psu[inside], self.n_psu, position[self.kept[kept_inside]],
+                     position[self.by_value[sorted_inside]],
+                     self.sorted_values[sorted_inside], self.sorted_weights[sorted_inside])
+
+    @functools.cached_property
+    def nonpositive(self) -> np.ndarray:
+        """Positions of the rows whose weight is not positive."""
+        return np.flatnonzero(self.weights <= 0)
+
+    @functools.cached_property
+    def zero(self) -> np.ndarray:
+        """Positions of the rows of weight 0 (the quantile rules leave them out)."""
+        return np.flatnonzero(self.weights == 0)
+
+    @property
+    def negative(self) -> bool:
+        """Whether some weight is negative (an unbounded linear calibration)."""
+        return len(self.nonpositive) > len(self.zero)
+
+    @functools.cached_property
+    def psu_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per PSU: the sum of the weights, the rows and the rows of positive weight (each
+        PSU's rows in row order), the cell sums of every breakdown whose domains hold whole
+        PSUs."""
+        n_psu = self.n_psu
+        weights = np.bincount(self.psu, weights=self.weights, minlength=n_psu)
+        rows = np.bincount(self.psu, minlength=n_psu)
+        positive = rows
+        if len(self.nonpositive):
+            positive = rows - np.bincount(self.psu[self.nonpositive], minlength=n_psu)
+        return weights, rows, positive
+
+    @functools.cached_property
+    def long_weights(self) -> np.ndarray:
+        """The weights of ``kept`` widened to extended precision (R's accumulator)."""
+        return self.weights[self.kept].astype(np.longdouble)
+
+    @functools.cached_property
+    def sorted_long(self) -> np.ndarray:
+        """``sorted_weights`` widened to extended precision."""
+        return self.sorted_weights.astype(np.longdouble)
+
+    @functools.cached_property
+    def long_total(self) -> float:
+        """R's ``sum(w)`` over all the rows (in row order, extended precision, rounded)."""
+        return float(np.cumsum(self.long_weights)[-1]) if len(self.kept) else 0.0
+
+    @functools.cached_property
+    def long_cumulative(self) -> np.ndarray:
+        """The cumulative weights in value order (extended precision, rounded)."""
+        return np.cumsum(self.sorted_long).astype(np.float64)
+
+    @functools.cached_property
+    def cumulative(self) -> np.ndarray:
+        """The cumulative weights in value order in double precision (approximate)."""
+        return np.cumsum(self.sorted_weights)
+
+
+@dataclass(frozen=True, eq=False)
+class _KeptRows:
+    """:class:`_Rows` kept by the engine, with the values array they were made from."""
+
+    source: np.ndarray
+    rows: _Rows
+
+    @property
+    def nbytes(self) -> int:
+        return self.rows.nbytes
+
+
 class _Problem:
     """The quantiles of one variable in every domain of one breakdown, and their intervals."""
 
-    def __init__(self, design, domain_index, n_domains, y, valid, probabilities, qrule,
-                 options: Options) -> None:
+    def __init__(self, design, domain_index, n_domains, y, rows: _Rows, probabilities,
+                 qrule, options: Options) -> None:
         self.design = design
         self.base, self.method = analysis_of(design)
         self.domain_index = domain_index
         self.n_domains = n_domains
         self.y = y
-        self.valid = valid
         self.probabilities = probabilities
         self.qrule = qrule
         self.options = options
-        self.partition = partition_of(self.base, domain_index, n_domains)
+        self.partition = partition = partition_of(self.base, domain_index, n_domains)
         # the rows with a value in some domain, and their domains
-        self.used = used = np.flatnonzero(valid & (domain_index >= 0))
-        self.used_domain = codes = domain_index[used]
-        weights = self.base.weights
-        self.used_values = y[used]
-        self.used_weights = used_weights = weights[used]
+        codes = domain_index[rows.rows]
+        inside = codes >= 0
+        if not inside.all():
+            rows = rows.within(inside)
+            codes = codes[inside]
+        self.used = used = rows.rows
+        self.used_domain = codes
+        self.used_values = rows.values
+        self.used_weights = used_weights = rows.weights
         self.weight_total = np.bincount(codes, weights=used_weights, minlength=n_domains)
-        self.row_counts = np.bincount(codes, minlength=n_domains)
         # the (domain, PSU) cell of each used row, and the cells' weights and row counts
-        n_cells = self.partition.n_cells
-        self.cells = self._row_cells(used)
-        self.cell_weights = np.bincount(self.cells, weights=used_weights, minlength=n_cells)
-        self.cell_rows = np.bincount(self.cells, minlength=n_cells)
-        positive = used_weights > 0
-        self.cell_positive = (self.cell_rows if positive.all()
-                              else np.bincount(self.cells[positive], minlength=n_cells))
-        # R's sum(w) of each domain: in row order, accumulated in extended precision
-        sums = np.zeros(n_domains, dtype=np.longdouble)
-        np.add.at(sums, codes, used_weights.astype(np.longdouble))
-        by_value = self._value_order()
-        values, value_weights = y[by_value], weights[by_value]
-        bounds = np.r_[0, np.cumsum(self.row_counts)]
-        self.samples = [
-            _Sample.of(values[bounds[g]:bounds[g + 1]], value_weights[bounds[g]:bounds[g + 1]],
-                       float(sums[g]))
-            for g in range(n_domains)
-        ]
-        self.estimate = np.vstack([s.quantiles(qrule, probabilities) for s in self.samples])
+        n_cells = partition.n_cells
+        if partition.row_cell is None:  # the cells are PSUs: sums by PSU, taken per cell
+            self.cells, self.n_bins, self.take = rows.psu, rows.n_psu, partition.cell_psu
+            weights, counts, positive_counts = rows.psu_sums
+            self.cell_weights = weights[self.take]
+            self.cell_rows = counts[self.take]
+            self.cell_positive = positive_counts[self.take]
+        else:
+            self.cells, self.n_bins, self.take = partition.row_cell[used], n_cells, None
+            self.cell_weights = np.bincount(self.cells, weights=used_weights, minlength=n_cells)
+            self.cell_rows = np.bincount(self.cells, minlength=n_cells)
+            self.cell_positive = self.cell_rows
+            if len(rows.nonpositive):
+                self.cell_positive = self.cell_rows - np.bincount(
+                    self.cells[rows.nonpositive], minlength=n_cells)
+        self.row_counts = np.bincount(partition.cell_domain, weights=self.cell_rows,
+                                      minlength=n_domains).astype(np.intp)
+        self.samples = self._samples(rows, codes)
+        self.estimate = self.samples.quantiles(
+            qrule, np.broadcast_to(probabilities, (n_domains, len(probabilities))))
+
+    def _samples(self, rows: _Rows, codes: np.ndarray) -> _Samples:
+        """The domains' samples: the rows of weight other than 0 sorted by domain, value and
+        row (a stable sort by domain of the rows sorted by value), with their cumulative
+        weights and each domain's sum of weights in double precision and, when a rule asks,
+        as R accumulates them (in extended precision; the sum in row order)."""
+        n_domains = self.n_domains
+        negative = rows.negative
+        if n_domains == 1:  # kept with the rows
+            return _Samples(
+                rows.sorted_values, np.array([0, len(rows.by_value)]), rows.sorted_weights,
+                None, lambda: (rows.long_cumulative, np.array([rows.long_total])),
+                None if negative else (rows.cumulative, self.weight_total, self.row_counts),
+            )
+        by_domain = codes[rows.by_value]
+        if n_domains <= 2**8:
+            by_domain = by_domain.astype(np.uint8)  # a stable sort of small integers is a
+        elif n_domains <= 2**16:                     # radix sort
+            by_domain = by_domain.astype(np.uint16)
+        within = np.argsort(by_domain, kind="stable")
+        counts = self.row_counts
+        if len(rows.zero):
+            counts = counts - np.bincount(codes[rows.zero], minlength=n_domains)
+        bounds = np.r_[0, np.cumsum(counts)]
+        present = np.flatnonzero(counts)
+
+        def exact() -> tuple[np.ndarray, np.ndarray]:
+            kept_codes = codes if len(rows.kept) == len(codes) else codes[rows.kept]
+            sums = np.zeros(n_domains, dtype=np.longdouble)
+            np.add.at(sums, kept_codes, rows.long_weights)
+            return (_domain_cumsums(rows.sorted_long[within], bounds, present),
+                    sums.astype(np.float64))
+
+        approximate = None
+        weights = rows.sorted_weights[within]
+        if not negative:
+            approximate = (_domain_cumsums(weights, bounds, present), self.weight_total,
+                           self.row_counts)
+        return _Samples(rows.sorted_values[within], bounds, weights, None, exact, approximate)
 
     def _used_rows(self) -> np.ndarray:
         """Whether each row has a value in some domain."""
-        return self.valid & (self.domain_index >= 0)
-
-    def _row_cells(self, rows: np.ndarray) -> np.ndarray:
-        """The (domain, PSU) cell of each of ``rows`` in the breakdown's partition."""
-        partition = self.partition
-        if partition.row_cell is not None:
-            return partition.row_cell[rows]
-        cell_of_psu = np.full(self.base.n_psu_total, partition.n_cells, dtype=np.intp)
-        cell_of_psu[partition.cell_psu] = np.arange(partition.n_cells)
-        return cell_of_psu[self.base.psu_index[rows]]
+        used = np.zeros(len(self.domain_index), dtype=bool)
+        used[self.used] = True
+        return used
 
     @functools.cached_property
     def rows(self) -> list[np.ndarray]:
@@ -579,23 +990,6 @@ class _Problem:
         grouped = self.used[np.argsort(codes, kind="stable")]
         bounds = np.r_[0, np.cumsum(self.row_counts)]
         return [grouped[bounds[g]:bounds[g + 1]] for g in range(self.n_domains)]
-
-    def _value_order(self) -> np.ndarray:
-        """The used rows sorted by domain, then value, then row: one radix sort of a
-        composite key when the values are whole numbers of a small range (ages, scores,
-        counts), else a sort by value and a stable sort by domain."""
-        used, codes, values = self.used, self.used_domain, self.used_values
-        if len(values):
-            low = values.min()
-            span = values.max() - low + 1
-            if span * self.n_domains <= 2**16 and np.array_equal(values, np.floor(values)):
-                key = (values - low).astype(np.uint16)
-                key += codes.astype(np.uint16) * np.uint16(span)
-                return used[np.argsort(key, kind="stable")]
-        if self.n_domains < 2**15:
-            codes = codes.astype(np.int16)
-        by_value = _stable_order(values)
-        return used[by_value][np.argsort(codes[by_value], kind="stable")]
 
     # ------------------------------------------------------------------ intervals
     def statistics(self, interval: str) -> dict:
@@ -610,8 +1004,9 @@ class _Problem:
         else:
             lower_p, upper_p = self._proportion_interval(interval, scores.estimate, variance,
                                                          t, scores)
-            lower = self._through_rule(np.where(lower_p < 0, np.nan, lower_p))
-            upper = self._through_rule(np.where(upper_p > 1, np.nan, upper_p))
+            ends = self._through_rule(np.hstack([np.where(lower_p < 0, np.nan, lower_p),
+                                                 np.where(upper_p > 1, np.nan, upper_p)]))
+            lower, upper = np.hsplit(ends, 2)
         se = (upper - lower) / (2 * t)
         shape = self.estimate.shape
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -646,14 +1041,20 @@ class _Problem:
         n_cells = partition.n_cells
         n_domains, n_columns = cut.shape
         y, weight = self.used_values, self.used_weights
-        indicator = np.empty((n_columns, len(used)), dtype=bool)
         numerator = np.empty((n_cells, n_columns))
         compare = np.less_equal if side == "<=" else np.greater
+        # each row against its domain's cut: (M, N), one gather of the cuts per column
+        indicator = np.empty((n_columns, len(y)), dtype=bool)
+        columns = np.ascontiguousarray(cut.T)
         with np.errstate(invalid="ignore"):
             for m in range(n_columns):
-                compare(y, cut[:, m][domain], out=indicator[m])
-                numerator[:, m] = np.bincount(cells, weights=indicator[m] * weight,
-                                              minlength=n_cells)
+                row_cut = columns[m, 0] if n_domains == 1 else np.take(columns[m], domain)
+                compare(y, row_cut, out=indicator[m])
+        weighted = np.empty(len(y))
+        for m in range(n_columns):
+            np.multiply(indicator[m], weight, out=weighted)
+            sums = np.bincount(cells, weights=weighted, minlength=self.n_bins)
+            numerator[:, m] = sums if self.take is None else sums[self.take]
         denominator = self.cell_weights
         weight_total = self.weight_total[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -730,7 +1131,7 @@ class _Problem:
 
     def _through_rule(self, p: np.ndarray) -> np.ndarray:
         """Each domain's quantile rule at the (G, K) probabilities ``p``."""
-        return np.vstack([s.quantiles(self.qrule, p[g]) for g, s in enumerate(self.samples)])
+        return self.samples.quantiles(self.qrule, p)
 
     def _calibrated(self) -> bool:
         """Whether R's subset design keeps every row (a design with weight adjustments)."""
@@ -757,7 +1158,7 @@ class _Problem:
         low_t = np.full(n_domains, np.nan)
         high_t = np.full(n_domains, np.nan)
         tolerance = np.full(n_domains, np.nan)
-        values = [self._subset_values(g) if self.samples[g].n else None
+        values = [self._subset_values(g) if self.samples.n[g] else None
                   for g in range(n_domains)]
         for g, x in enumerate(values):
             if x is None or len(x) == 0:
@@ -796,7 +1197,7 @@ class _Problem:
                 continue
             shares = (x[None, None, :] <= root[g][..., None]).sum(axis=-1) / len(x)
             shares = np.where(usable[g], shares, np.nan)
-            ends[g] = self.samples[g].quantiles(self.qrule, shares.reshape(-1)).reshape(
+            ends[g] = self.samples.sample(g).quantiles(self.qrule, shares.reshape(-1)).reshape(
                 shares.shape)
         return ends[..., 0], ends[..., 1]
 

@@ -6,6 +6,8 @@ engine (:mod:`mics_toolkit.estimate.engine`) and returns one long frame: the row
 each variable are formed once, the cells of each breakdown are found once, breakdowns whose
 domains hold whole PSUs (area, region, the total) share the PSU sums, and the variance method
 of the design (Taylor, calibrated or replicate) runs once per breakdown for all variables.
+Quantiles and medians (:mod:`mics_toolkit.estimate.quantiles`) join the same frame: each
+variable's rows and their order by value are found once for all breakdowns.
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ from mics_toolkit.estimate.frame import (
 )
 from mics_toolkit.estimate.options import Options, where_text
 from mics_toolkit.estimate.products import Request
+from mics_toolkit.estimate.quantiles import (
+    QRule,
+    QuantileInterval,
+    quantile_blocks,
+    quantile_options,
+    quantile_probabilities,
+)
 
 __all__ = [
     "TOTAL",
@@ -32,6 +41,9 @@ __all__ = [
     "tabulate",
     "tabulate_conventions",
 ]
+
+_QUANTILE_KINDS = ("quantile", "median")
+
 
 def _names(value, option: str) -> list[str]:
     if value is None:
@@ -99,6 +111,11 @@ def tabulate(
     ci: str = "t",
     ci_method: str | None = None,
     df: str = "design",
+    quantile=None,
+    median=None,
+    q=None,
+    qrule: QRule = "math",
+    interval: QuantileInterval = "mean",
 ) -> pd.DataFrame:
     """Estimate several variables over several breakdowns in one call, as one long frame.
 
@@ -120,31 +137,45 @@ def tabulate(
         array); excluded rows keep their PSUs in the design.
     level, ci, ci_method, df
         As for the estimators; ``ci_method`` applies to the proportions.
+    quantile : str or list of str, optional
+        Numeric variables whose quantiles at the probabilities ``q`` are wanted, as
+        :func:`~mics_toolkit.estimate.quantile`.
+    median : str or list of str, optional
+        Numeric variables whose medians are wanted, as :func:`~mics_toolkit.estimate.median`.
+    q : float or sequence of float
+        The probabilities of ``quantile=`` (required with it).
+    qrule, interval
+        The quantile rule and interval of the quantiles and medians, as
+        :func:`~mics_toolkit.estimate.quantile`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per request, breakdown, domain and (for proportions) category, in that order:
-        ``estimator`` (``"mean"``, ``"proportion"``, ``"total"``, ``"ratio"``), ``variable``
-        (``"y/x"`` for a ratio), ``breakdown`` (:func:`breakdown_label`), one column per
-        ``by`` variable of any breakdown (its value on that breakdown's rows, missing on the
-        others), ``level`` (the category, when proportions are asked), then the result columns
-        ``estimate, se, ci_lower, ci_upper, cv, deff, deft, df, n_unweighted, n_weighted``.
-        Each row equals the row of the corresponding estimator call. The conventions are in
-        ``attrs["mics"]``.
+        One row per request, breakdown, domain and (for proportions) category or (for
+        quantiles) probability, in that order: ``estimator`` (``"mean"``, ``"proportion"``,
+        ``"total"``, ``"ratio"``, ``"quantile"``, ``"median"``), ``variable`` (``"y/x"`` for a
+        ratio), ``breakdown`` (:func:`breakdown_label`), one column per ``by`` variable of
+        any breakdown (its value on that breakdown's rows, missing on the others), ``level``
+        (the category, when proportions are asked), ``quantile`` (the probability, when
+        quantiles or medians are asked), then the result columns ``estimate, se, ci_lower,
+        ci_upper, cv, deff, deft, df, n_unweighted, n_weighted``. Each row equals the row of
+        the corresponding estimator call. The conventions are in ``attrs["mics"]``.
 
     Raises
     ------
     OptionError
-        Nothing is requested, or an option is outside its set.
+        Nothing is requested, an option is outside its set, ``quantile=`` without ``q=`` or
+        ``q=`` without ``quantile=``.
     VariableError
-        A variable is unknown (close names suggested) or not numeric for a mean, total or
-        ratio.
+        A variable is unknown (close names suggested) or not numeric for a mean, total,
+        ratio, quantile or median.
 
     Examples
     --------
     >>> design.tabulate(mean=["LS2"], proportion=["CP2"],
     ...                 breakdowns=[None, "HH6", "HH7", "windex5"])  # doctest: +SKIP
+    >>> design.tabulate(quantile=["LS2", "WB4"], q=[0.25, 0.5, 0.75],
+    ...                 breakdowns=[None, "HH6", "HH7"])  # doctest: +SKIP
     """
     requests = (
         [Request("mean", v) for v in _names(mean, "mean")]
@@ -152,16 +183,37 @@ def tabulate(
         + [Request("total", v) for v in _names(total, "total")]
         + [Request("ratio", y, x) for y, x in _ratios(ratio)]
     )
-    if not requests:
+    quantiles = [Request("quantile", v) for v in _names(quantile, "quantile")]
+    medians = [Request("median", v) for v in _names(median, "median")]
+    if not requests and not quantiles and not medians:
         raise OptionError(
             "nothing to estimate: give variables to at least one of mean=, proportion=, "
-            "total= or ratio=",
+            "total=, ratio=, quantile= or median=",
             option="mean", value=None, valid=(),
+        )
+    if bool(quantiles) != (q is not None):
+        raise OptionError(
+            "quantile= needs the probabilities q= (e.g. q=[0.25, 0.5, 0.75])" if quantiles
+            else f"q={q!r} gives the probabilities of quantile=, which names no variable",
+            option="q", value=q, valid=(),
         )
     groups = _breakdowns(breakdowns)
     options = Options.checked(level, ci, df, ci_method)
-    blocks = estimate_blocks(design, requests, groups, where, options)
-    return frame_of_blocks(blocks, tabulate_conventions(design, requests, groups, where, options))
+    if quantiles or medians:
+        quantile_settings = quantile_options(qrule, interval, level, ci, df)
+        probabilities = quantile_probabilities(q) if quantiles else None
+    blocks = estimate_blocks(design, requests, groups, where, options) if requests else []
+    attrs = tabulate_conventions(design, requests + quantiles + medians, groups, where, options)
+    if quantiles or medians:
+        if quantiles:
+            blocks += quantile_blocks(design, quantiles, probabilities, groups, where,
+                                      quantile_settings, qrule, interval)
+            attrs["quantiles"] = probabilities.tolist()
+        if medians:
+            blocks += quantile_blocks(design, medians, np.array([0.5]), groups, where,
+                                      quantile_settings, qrule, interval)
+        attrs.update(qrule=qrule, quantile_interval=interval)
+    return frame_of_blocks(blocks, attrs)
 
 
 def tabulate_conventions(design, requests: list[Request], groups, where,
@@ -198,6 +250,12 @@ def frame_of_blocks(blocks: list[Block], attrs: dict) -> pd.DataFrame:
         columns[name] = _by_column(blocks, name)
     if any(b.request.kind == "proportion" for b in blocks):
         columns["level"] = _level_column(blocks)
+    if any(b.request.kind in _QUANTILE_KINDS for b in blocks):
+        columns["quantile"] = np.concatenate([
+            np.tile(b.levels, len(b.table)) if b.request.kind in _QUANTILE_KINDS
+            else np.full(len(b.table) * (1 if b.levels is None else len(b.levels)), np.nan)
+            for b in blocks
+        ])
     for name in RESULT_COLUMNS:
         values = np.concatenate([np.asarray(b.statistics[name]).reshape(-1) for b in blocks])
         columns[name] = values.astype(np.int64 if name == "n_unweighted" else np.float64)
@@ -231,8 +289,9 @@ def _level_column(blocks: list[Block]) -> np.ndarray:
     """The category of each proportion row; missing on the rows of other estimators."""
     pieces = []
     for b in blocks:
-        if b.levels is None:
-            pieces.append(np.full(len(b.table), None, dtype=object))
+        if b.levels is None or b.request.kind in _QUANTILE_KINDS:
+            n_levels = 1 if b.levels is None else len(b.levels)
+            pieces.append(np.full(len(b.table) * n_levels, None, dtype=object))
         else:
             pieces.append(np.tile(np.asarray(b.levels, dtype=object), len(b.table)))
     values = np.concatenate(pieces)
