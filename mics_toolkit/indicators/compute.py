@@ -769,6 +769,7 @@ def estimate_indicators(
     progress: Progress | None = None,
     workers: int = 1,
     keep: Iterable[str] = (),
+    meanwhile: Callable[[dict[str, PreparedIndicator]], object] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, PreparedIndicator]]:
     """:func:`compute_indicators`, also returning the prepared indicators of the ids in
     ``keep`` (to compare their domains with :func:`~mics_toolkit.indicators.compute_gaps`).
@@ -780,6 +781,10 @@ def estimate_indicators(
     first, here, so a spec error is the one a single process reports; the frame is the
     same, bit for bit. Progress of the child's part is reported when it ends, and its
     warnings are issued then (:meth:`~mics_toolkit.io.forked.ForkedCall.result`).
+
+    ``meanwhile``, when given, is called here with the prepared indicators of ``keep`` once
+    this process has done its part, while the child may still work (a build compares their
+    domains then); with one process, at the end.
 
     Returns
     -------
@@ -797,14 +802,16 @@ def estimate_indicators(
     designs: dict[tuple, list[IndicatorSpec]] = {}
     for spec in specs:
         designs.setdefault(_design_key(spec), []).append(spec)
-    parts: list[list[list[IndicatorSpec]]] = [list(designs.values()), []]
+    # the specs of each part (in one process: all, in their order), by design
+    parts: list[list[list[IndicatorSpec]]] = [[specs], []]
     if workers == 2 and CAN_FORK and len(designs) > 1:
         _unique_ids(specs)
         check_indicators(survey, specs, plan)
+        groups = list(designs.values())
         sizes = [_work_size(members, survey.n_rows(members[0].files[0]), plan, total)
-                 for members in parts[0]]
-        here, there = _shared_out(sizes, [any(s.id in keep for s in m) for m in parts[0]])
-        parts = [[parts[0][k] for k in here], [parts[0][k] for k in there]]
+                 for members in groups]
+        here, there = _shared_out(sizes, [any(s.id in keep for s in m) for m in groups])
+        parts = [[groups[k] for k in here], [groups[k] for k in there]]
     steps = _Progress(progress, sum(int(total) + len(plan[s.id]) for s in specs))
 
     def estimate(designs_here: list[list[IndicatorSpec]], report: Callable | None):
@@ -813,18 +820,25 @@ def estimate_indicators(
                                       adjustments=adjustments)
         return prepared, _estimate_designs(prepared, plan, total, options, report)
 
+    def mine() -> tuple[dict[str, PreparedIndicator], dict[str, list[tuple]]]:
+        prepared, pieces = estimate(parts[0], steps)
+        kept = {k: v for k, v in prepared.items() if k in keep}
+        if meanwhile is not None:
+            meanwhile(kept)
+        return kept, pieces
+
     if parts[1]:
         with fork_call(lambda: _plain_tables(estimate(parts[1], None)[1])) as child:
-            prepared, pieces = estimate(parts[0], steps)
+            kept, pieces = mine()
             pieces.update(child.result())
         for members in parts[1]:
             steps(members, plan, total)
     else:
-        prepared, pieces = estimate(parts[0], steps)
+        kept, pieces = mine()
     out = estimates_frame(piece for spec in specs for piece in pieces.get(spec.id, []))
     out.attrs["mics"] = _conventions(level, ci, ci_method, df,
                                      {lonely_psu} if specs else set())
-    return out, {k: v for k, v in prepared.items() if k in keep}
+    return out, kept
 
 
 def estimate_prepared(

@@ -20,6 +20,7 @@ On systems without ``os.fork`` (Windows) the function runs in the calling proces
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import pickle
@@ -32,7 +33,7 @@ from typing import Any, Generic, TypeVar
 
 from mics_toolkit.errors import MicsError
 
-__all__ = ["CAN_FORK", "ForkedCall", "fork_call", "receive_message", "send_message"]
+__all__ = ["CAN_FORK", "ForkedCall", "fork_call", "reap", "receive_message", "send_message"]
 
 T = TypeVar("T")
 
@@ -98,10 +99,11 @@ class ForkedCall(Generic[T]):
         """
         if self._done is None:
             answer = receive_message(self._answers)
-            status = self._finish(kill=False)
             if answer is None:
+                status = self._finish(kill=False)
                 raise ChildProcessError(f"the forked process ended without an answer "
                                         f"({_status_text(status)})")
+            self._finish(kill=False, wait=False)  # its exit takes a while: reaped later
             self._done = pickle.loads(answer)
         outcome, value, recorded = self._done
         for message, category, filename, lineno in recorded:
@@ -110,8 +112,9 @@ class ForkedCall(Generic[T]):
             raise value
         return value
 
-    def _finish(self, *, kill: bool) -> int:
-        """Close the pipe, stop (when ``kill``) and reap the child; its wait status."""
+    def _finish(self, *, kill: bool, wait: bool = True) -> int:
+        """Close the pipe, stop (when ``kill``) and reap the child; its wait status. Without
+        ``wait``, a child still ending (its memory released) is reaped by :func:`reap`."""
         if self._pid is None:
             return 0
         pid, self._pid = self._pid, None
@@ -121,6 +124,10 @@ class ForkedCall(Generic[T]):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        if not wait:
+            _ending.append(pid)
+            reap()
+            return 0
         try:
             return os.waitpid(pid, 0)[1]
         except ChildProcessError:
@@ -131,6 +138,30 @@ class ForkedCall(Generic[T]):
 
     def __exit__(self, *exc_info: Any) -> None:
         self._finish(kill=True)
+
+
+_ending: list[int] = []  # children that answered and are still ending
+
+
+def reap() -> None:
+    """Reap the children that answered and have ended since (no waiting): called at each
+    answer, at each :func:`fork_call` and at exit, so that none stays a zombie for long."""
+    for pid in list(_ending):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _ending.remove(pid)
+
+
+def _reap_at_exit() -> None:
+    for pid in _ending:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    _ending.clear()
 
 
 def fork_call(function: Callable[[], T]) -> ForkedCall[T]:
@@ -158,6 +189,7 @@ def fork_call(function: Callable[[], T]) -> ForkedCall[T]:
     """
     if not CAN_FORK:
         return ForkedCall(None, None, _outcome(function))
+    reap()
     answer_read, answer_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -168,6 +200,7 @@ def fork_call(function: Callable[[], T]) -> ForkedCall[T]:
             for number in (signal.SIGTERM, signal.SIGHUP):
                 signal.signal(number, signal.SIG_DFL)
             gc.freeze()  # leave the inherited objects alone: no copy of their memory pages
+            _ending.clear()  # the caller's children are not ours
             send_message(answer_write, _pickled(_outcome(function)))
             status = 0
         finally:
@@ -206,3 +239,6 @@ def _status_text(status: int) -> str:
         except ValueError:
             return f"signal {number}"
     return f"exit status {os.WEXITSTATUS(status)}"
+
+
+atexit.register(_reap_at_exit)

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from mics_toolkit.errors import OutputError, SpecError, close_matches
+from mics_toolkit.errors import MicsError, OutputError, SpecError, close_matches
 from mics_toolkit.expr import parse
 from mics_toolkit.indicators import (
     GAP_TYPES,
@@ -370,16 +370,28 @@ class _Plan:
         and weighting: the estimates frame and the gaps frame."""
         options = spec.options
         requests = _gap_requests(spec)
-        estimates, prepared = estimate_indicators(
+        found: dict[str, Any] = {}
+
+        def gaps_of(prepared: dict) -> None:
+            # while the forked process estimates its part; a category that is not a domain
+            # is reported at the spec's line by _check_gap_categories, once estimates exist
+            try:
+                found["gaps"] = compute_gaps(prepared, [gap for gap, _ in requests],
+                                             level=options.level, ci=options.ci, df=options.df)
+            except MicsError as error:
+                found["error"] = error
+
+        estimates, _ = estimate_indicators(
             self.survey, self.specs, breakdowns=self.plan, lonely_psu=options.lonely_psu,
             adjustments=[step.adjustment() for step in spec.weighting], level=options.level,
             ci=options.ci, ci_method=options.ci_method, df=options.df,
             progress=lambda _done, _total, message: steps(f"estimate {message}"),
-            workers=_WORKERS, keep={gap.indicator for gap, _ in requests},
+            workers=_WORKERS, keep={gap.indicator for gap, _ in requests}, meanwhile=gaps_of,
         )
         _check_gap_categories(spec, requests, estimates)
-        gaps = compute_gaps(prepared, [gap for gap, _ in requests], level=options.level,
-                            ci=options.ci, df=options.df)
+        if "error" in found:
+            raise found["error"]
+        gaps = found["gaps"]
         if requests:
             steps("gaps")
         return estimates, gaps

@@ -105,6 +105,23 @@ def test_the_prepared_indicators_kept_come_back_from_this_process(example_folder
         pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_meanwhile_gets_the_kept_indicators_here(example_folder, workers):
+    import os
+
+    survey = mt.open_survey(example_folder)
+    specs = list(load_catalogue().values())
+    calls = []
+
+    def meanwhile(kept):
+        calls.append((os.getpid(), sorted(kept), kept[specs[0].id].estimate("HH6")))
+
+    _, kept = estimate_indicators(survey, specs, breakdowns=["HH6"], lonely_psu="adjust",
+                                  keep={specs[0].id}, workers=workers, meanwhile=meanwhile)
+    assert [(pid, ids) for pid, ids, _ in calls] == [(os.getpid(), [specs[0].id])]
+    pd.testing.assert_frame_equal(calls[0][2], kept[specs[0].id].estimate("HH6"))
+
+
 def test_a_spec_error_is_the_one_of_a_single_process(example_folder):
     """Two specs with unknown variables, on designs that two processes would share out:
     both ways report the first, checked before any work is shared."""

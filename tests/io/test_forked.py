@@ -121,3 +121,24 @@ def test_messages_of_any_size_cross_a_pipe():
     finally:
         os.close(read_end)
         os.waitpid(pid, 0)
+
+
+def test_a_child_that_answered_is_reaped_without_waiting_for_it():
+    def answer_then_linger():
+        # the answer is sent when this returns; the exit after it is slow on purpose
+        import atexit as child_exit
+        child_exit.register(time.sleep, 0.5)  # never runs: the child ends with os._exit
+        return os.getpid()
+
+    start = time.perf_counter()
+    with fork_call(answer_then_linger) as child:
+        pid = child.result()
+    assert time.perf_counter() - start < 5
+    for _ in range(200):  # the child ends at once; reap() collects it
+        forked.reap()
+        if pid not in forked._ending:
+            break
+        time.sleep(0.01)
+    assert pid not in forked._ending
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # no zombie left
