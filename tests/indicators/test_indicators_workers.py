@@ -87,6 +87,9 @@ def test_the_two_parts_are_balanced_and_keep_the_order():
     # pieces kept here start the first part: 4 first; then 12 -> second, 8 -> first, 2 -> first
     assert _shared_out([12, 4, 2, 8], [False, True, False, False]) == ([1, 2, 3], [0])
     assert _shared_out([5.0]) == ([0], [])
+    # other work of the first part counts: 12 -> second (0 < 10), 8 -> first (10 < 12),
+    # 4 -> second (12 < 18)
+    assert _shared_out([12, 4, 8], extra_here=10) == ([2], [0, 1])
     assert _shared_out([]) == ([], [])
 
 
