@@ -113,7 +113,8 @@ def check_codes(frame: pd.DataFrame, name: str, *, role: str, source: str | None
     """
     check_column(frame, name, role=role, source=source)
     series = frame[name]
-    missing = series.isna().to_numpy()
+    found = small_integer_codes(series)  # codes -1 where missing
+    missing = found[0] < 0 if found is not None else series.isna().to_numpy()
     if missing.any():
         where = f" in {source}" if source else ""
         raise DesignError(
@@ -122,7 +123,6 @@ def check_codes(frame: pd.DataFrame, name: str, *, role: str, source: str | None
             "every row needs a design code",
             codes=[],
         )
-    found = small_integer_codes(series)
     if found is not None:
         return found
     codes, uniques = pd.factorize(series, sort=True)
