@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mics_toolkit.errors import check_option
 from mics_toolkit.index import (
     IndexResult,
@@ -33,6 +35,7 @@ from mics_toolkit.index import (
     build_index,
     sensitivity_analysis,
 )
+from mics_toolkit.index.uncertainty import settings_with
 from mics_toolkit.index.yaml_spec import IndexFile, IndexInputs, load_index_data, load_index_spec
 from mics_toolkit.report.build import Progress, StageClock
 from mics_toolkit.report.index_outputs import index_outputs
@@ -172,6 +175,9 @@ def build_index_report(
     index_file = spec if isinstance(spec, IndexFile) else load_index_spec(spec)
     lang = check_option("lang", lang, LANGUAGES)
     folder = check_output_folder(out, index_inputs(index_file, survey))
+    # the options replacing the spec's, checked before the survey is read and estimated
+    settings_with(index_file.spec, engine=engine, replicates=replicates,
+                  seed=None if isinstance(seed, np.random.Generator) else seed)
     lap = clock.lap
     lap("open")
     inputs = load_index_data(index_file, survey=survey, progress=_stage(progress, "survey"))

@@ -102,6 +102,25 @@ def test_build_index_report_is_exported_and_lists_what_it_wrote(small_example_su
         build.sensitivity = None
 
 
+@pytest.mark.parametrize(("options", "option"), [
+    ({"replicates": 10**9}, "replicates"), ({"replicates": 1}, "replicates"),
+    ({"engine": "jackknife"}, "engine"), ({"seed": -1}, "seed"),
+])
+def test_index_build_checks_its_options_before_reading_the_survey(tmp_path, monkeypatch,
+                                                                   options, option):
+    """An option out of range is reported at once: the survey (here absent) is not read."""
+    import mics_toolkit.report.index_build as index_build
+
+    def never(*args, **kwargs):
+        raise AssertionError("the survey was read before the options were checked")
+
+    monkeypatch.setattr(index_build, "load_index_data", never)
+    with pytest.raises(mt.OptionError) as caught:
+        mt.build_index_report(INDEX_SPEC, tmp_path / "index", survey=tmp_path / "nothing",
+                              **options)
+    assert caught.value.option == option
+
+
 def test_index_build_compiles_once_and_draws_once(small_example_survey, tmp_path,
                                                   monkeypatch):
     import mics_toolkit.index.pipeline as pipeline
