@@ -22,6 +22,7 @@ import importlib
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,7 +89,14 @@ Progress = Callable[[int, int, str], None]
 _WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
 """Processes a build computes in: with two CPUs, the indicators of some designs, and then the
 tables and the workbook (while this process renders the tidy files), are computed in a forked
-child process; the outputs are the same bytes."""
+child process; the outputs are the same bytes. See :func:`_workers`."""
+
+
+def _workers() -> int:
+    """:data:`_WORKERS`, or 1 while other threads run in this process (a notebook's kernel):
+    a fork copies only the calling thread, and a lock another thread holds at that moment
+    would stay held in the child."""
+    return _WORKERS if threading.active_count() == 1 else 1
 
 _LATER_MODULES = ("scipy.special", "mics_toolkit.report.excel")
 """Modules a build needs after reading its files (the interval quantiles, the workbook with
@@ -386,7 +394,7 @@ class _Plan:
             adjustments=[step.adjustment() for step in spec.weighting], level=options.level,
             ci=options.ci, ci_method=options.ci_method, df=options.df,
             progress=lambda _done, _total, message: steps(f"estimate {message}"),
-            workers=_WORKERS, keep={gap.indicator for gap, _ in requests}, meanwhile=gaps_of,
+            workers=_workers(), keep={gap.indicator for gap, _ in requests}, meanwhile=gaps_of,
         )
         _check_gap_categories(spec, requests, estimates)
         if "error" in found:
@@ -523,7 +531,7 @@ def _render_outputs(spec: ReportSpec, plan: _Plan, estimates: pd.DataFrame, gaps
         tables, messages = _render_tables(spec, named, estimates, gaps, lang, plan.survey)
         return _workbook(tables, info, notes), messages, len(tables)
 
-    with fork_call(workbook) if _WORKERS > 1 else contextlib.nullcontext() as book:
+    with fork_call(workbook) if _workers() > 1 else contextlib.nullcontext() as book:
         done = workbook() if book is None else None
         tidy = _tidy_outputs(estimates, gaps, info, [*named.values(), *extra], spec.name, True)
         workbook_data, messages, n_tables = done if book is None else book.result()

@@ -59,16 +59,59 @@ def test_a_build_in_one_process_writes_the_same_bytes_as_in_two(small_example_su
                                                                 tmp_path, monkeypatch):
     """The build shares its estimates and its workbook with a forked process when the
     machine has two CPUs (``_WORKERS``); in one process every file is the same."""
+    import mics_toolkit.indicators.compute as compute
     import mics_toolkit.report.build as build_module
 
+    forks = []
+
+    def counted(module):
+        original = module.fork_call
+
+        def fork_call(function):
+            forks.append(module.__name__)
+            return original(function)
+        return fork_call
+
+    monkeypatch.setattr(build_module, "fork_call", counted(build_module))
+    monkeypatch.setattr(compute, "fork_call", counted(compute))
     spec = example_report_spec(tmp_path / "spec", small_example_survey)
-    written = {}
+    written, forked = {}, {}
     for workers in (1, 2):
         monkeypatch.setattr(build_module, "_WORKERS", workers)
         build = mt.build_report(spec, tmp_path / f"out{workers}")
         written[workers] = {f.name: f.path.read_bytes() for f in build.files}
+        forked[workers], forks[:] = sorted(forks), []
+    assert forked == {1: [], 2: ["mics_toolkit.indicators.compute", "mics_toolkit.report.build"]}
     assert list(written[1]) == REPORT_OUTPUTS
     assert written[1] == written[2]
+
+
+def test_a_build_forks_no_worker_while_other_threads_run(small_example_survey,
+                                                         example_report_spec, tmp_path,
+                                                         monkeypatch):
+    """In a process with other threads (a notebook's kernel) the build computes in its own
+    process: a fork would copy only the calling thread."""
+    import threading
+
+    import mics_toolkit.indicators.compute as compute
+    import mics_toolkit.report.build as build_module
+
+    def refused(function):
+        raise AssertionError("forked while another thread ran")
+
+    monkeypatch.setattr(build_module, "_WORKERS", 2)
+    monkeypatch.setattr(build_module, "fork_call", refused)
+    monkeypatch.setattr(compute, "fork_call", refused)
+    spec = example_report_spec(tmp_path / "spec", small_example_survey)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        build = mt.build_report(spec, tmp_path / "out")
+    finally:
+        stop.set()
+        other.join()
+    assert [f.name for f in build.files] == REPORT_OUTPUTS
 
 
 def test_build_report_options_of_the_cli(small_example_survey, example_report_spec,
