@@ -139,8 +139,7 @@ def build_index_report(
         Language of the workbook and charts.
     progress : callable, optional
         ``progress(done, total, message)``; ``message`` starts with the stage (``survey``,
-        the engine's name, ``sensitivity``, ``write``) and ``total`` is fixed within a
-        stage.
+        the engine's name, ``sensitivity``, ``write``); ``total`` is fixed within a stage.
 
     Returns
     -------
@@ -148,9 +147,10 @@ def build_index_report(
 
     Raises
     ------
-    SpecError, ReadError, VariableError, LinkError, WeightError, DesignError, OptionError
-        From the spec, the survey, the objective table and the methods (errors in the spec
-        file name ``file:line`` and the key).
+    OptionError
+        Before the survey is read: ``engine``, ``replicates`` or ``seed`` out of range.
+    SpecError, ReadError, VariableError, LinkError, WeightError, DesignError
+        From the spec (``file:line`` and the key), the survey, the objective table, methods.
     OutputError
         Before any work: ``out`` is a file or not writable, an input of the build (the spec,
         the survey folder or a file in it, an indicator file, the objective table) lies
@@ -175,9 +175,7 @@ def build_index_report(
     index_file = spec if isinstance(spec, IndexFile) else load_index_spec(spec)
     lang = check_option("lang", lang, LANGUAGES)
     folder = check_output_folder(out, index_inputs(index_file, survey))
-    # the options replacing the spec's, checked before the survey is read and estimated
-    settings_with(index_file.spec, engine=engine, replicates=replicates,
-                  seed=None if isinstance(seed, np.random.Generator) else seed)
+    _check_options(index_file, engine, replicates, seed)
     lap = clock.lap
     lap("open")
     inputs = load_index_data(index_file, survey=survey, progress=_stage(progress, "survey"))
@@ -215,6 +213,12 @@ def _stage(progress: Progress | None, label: str) -> Callable[..., None] | None:
         progress(done, total, ": ".join([label, *message]))
 
     return update
+
+
+def _check_options(index_file: IndexFile, engine, replicates, seed) -> None:
+    """The options replacing the spec's, checked before the survey is read and estimated."""
+    settings_with(index_file.spec, engine=engine, replicates=replicates,
+                  seed=None if isinstance(seed, np.random.Generator) else seed)
 
 
 def _sensitivity(index_file: IndexFile, inputs: IndexInputs, result: IndexResult,
