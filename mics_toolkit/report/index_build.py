@@ -161,10 +161,9 @@ def build_index_report(
 
     Notes
     -----
-    The pipeline is compiled once (``IndexResult.pipeline``) and the replicates of a
-    simulation engine are drawn once: the sensitivity analysis's sampling source reuses them
-    (``IndexUncertainty.draw``) and continues the same random stream, which gives the same
-    numbers as drawing them again from the uncertainty's seed.
+    The pipeline is compiled once (``IndexResult.pipeline``), the replicates of a simulation
+    engine drawn once: the sensitivity analysis reuses them (``IndexUncertainty.draw``) and
+    continues the random stream (the numbers of drawing them again from the same seed).
 
     Examples
     --------
