@@ -431,13 +431,7 @@ class _Sample:
         x, w, n = self.x, self.w, self.n
         if rule in ("hf1", "hf2", "hf4"):
             low, up, w_low, w_up, _ = _qs(x, self.cumulative, self.total, p)
-            if rule == "hf1":
-                return np.where(w_low == 0, low, up)
-            if rule == "hf2":
-                return np.where(w_low == 0, (low + up) / 2, up)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                gamma = w_low / (w_up + w_low)
-                return low * (1 - gamma) + up * gamma
+            return _between(rule, low, up, w_low, w_up)
         if rule == "hf3":
             start = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
             values = x[start]
@@ -595,14 +589,7 @@ class _Samples:
         cumulative, x = self.cumulative, self.x
         w_low = p - cumulative[position] / total
         w_up = cumulative[following] / total - p
-        low, up = x[position], x[following]
-        if rule == "hf1":
-            return np.where(w_low == 0, low, up)
-        if rule == "hf2":
-            return np.where(w_low == 0, (low + up) / 2, up)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gamma = w_low / (w_up + w_low)
-            return low * (1 - gamma) + up * gamma
+        return _between(rule, x[position], x[following], w_low, w_up)
 
     def _decided(self, p, domain, first, last) -> tuple[np.ndarray, np.ndarray]:
         """``"math"`` and ``"school"`` from the double-precision sums: the values, and
@@ -634,6 +621,18 @@ class _Samples:
                                      > target)
         following = np.where(below == last, below, below + 1)
         return self.x[following], ~decided
+
+
+def _between(rule: str, low, up, w_low, w_up):
+    """The quantile of rules hf1, hf2 and hf4 from the values around it (``low``, ``up``)
+    and the weight distances to them (``w_low``, ``w_up``), as R's ``qrule``."""
+    if rule == "hf1":
+        return np.where(w_low == 0, low, up)
+    if rule == "hf2":
+        return np.where(w_low == 0, (low + up) / 2, up)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gamma = w_low / (w_up + w_low)
+        return low * (1 - gamma) + up * gamma
 
 
 def _qs(x, cumulative, total, p):
