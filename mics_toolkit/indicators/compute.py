@@ -776,10 +776,10 @@ def estimate_indicators(
 
     With ``workers=2`` the indicators are prepared and estimated in this process and in a
     forked child process at once (:func:`~mics_toolkit.io.forked.fork_call`), whole designs
-    on each side: the designs of ``keep`` here, the others shared by the size of their work
-    (rows times indicators times breakdowns). Every spec is checked
-    first, here, so a spec error is the one a single process reports; the frame is the
-    same, bit for bit. Progress of the child's part is reported when it ends, and its
+    on each side: the designs of ``keep`` here, the others shared out by the time their work
+    takes (a model measured on the example report: files linked, indicators prepared, rows,
+    estimates). Every spec is checked first, here, so a spec error is the one a single
+    process reports; the frame is the same, bit for bit. Progress of the child's part is reported when it ends, and its
     warnings are issued then (:meth:`~mics_toolkit.io.forked.ForkedCall.result`).
 
     ``meanwhile``, when given, is called here with the prepared indicators of ``keep`` once

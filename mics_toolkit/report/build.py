@@ -128,13 +128,8 @@ def report_outputs(
     name: str = "report",
     parquet: bool = True,
     gaps: pd.DataFrame | None = None,
-    workers: int = 1,
 ) -> dict[str, bytes]:
     """Every output of a report, rendered in memory (the parameters of :func:`write_report`).
-
-    With ``workers=2`` the workbook is rendered in a forked child process
-    (:func:`~mics_toolkit.io.forked.fork_call`) while this process renders the tidy tables;
-    the bytes are the same.
 
     Returns
     -------
@@ -148,14 +143,7 @@ def report_outputs(
     OutputError
         pyarrow is missing for Parquet.
     """
-    def workbook() -> bytes:
-        return _workbook(tables, info, notes)
-
-    if workers > 1:
-        with fork_call(workbook) as book:
-            tidy = _tidy_outputs(estimates, gaps, info, breakdowns, name, parquet)
-            return _with_manifest(name, book.result(), tidy, info)
-    return _with_manifest(name, workbook(),
+    return _with_manifest(name, _workbook(tables, info, notes),
                           _tidy_outputs(estimates, gaps, info, breakdowns, name, parquet), info)
 
 
