@@ -230,6 +230,15 @@ class SamplingErrors:
             out[key] = part.reset_index(drop=True)
         return out
 
+    def _records_by_domain(self) -> dict[str, list[dict]]:
+        """The rows of :attr:`frame` as records, by ``domain`` in domain order (what
+        :meth:`to_frames` holds, in one pass over the frame)."""
+        out: dict[str, list[dict]] = {}
+        for key, row in zip(self.frame["domain"].astype(str), self.frame.to_dict("records"),
+                            strict=True):
+            out.setdefault(key, []).append(row)
+        return out
+
     def summary(self) -> str:
         """Plain text: per domain, indicator, r, se, deff and unweighted count."""
         lines = []
@@ -282,8 +291,8 @@ class SamplingErrors:
 
         labels = self._domain_labels(lang)
         tables = []
-        for number, (key, part) in enumerate(self.to_frames().items(), start=1):
-            by_indicator = {row["indicator"]: row for row in part.to_dict("records")}
+        for number, (key, records) in enumerate(self._records_by_domain().items(), start=1):
+            by_indicator = {row["indicator"]: row for row in records}
             groups: dict[str, list[Row]] = {}
             for item in self.indicators:
                 universe = localise(item.universe, lang, what=f"universe of {item.indicator}")
