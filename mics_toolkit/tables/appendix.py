@@ -224,19 +224,20 @@ class SamplingErrors:
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """One frame per domain, keyed by ``domain``, in domain order."""
-        out = {}
-        for key in dict.fromkeys(self.frame["domain"].astype(str)):
-            part = self.frame.loc[self.frame["domain"] == key]
-            out[key] = part.reset_index(drop=True)
-        return out
+        return {key: self.frame.take(rows).reset_index(drop=True)
+                for key, rows in self._domain_rows().items()}
 
     def _records_by_domain(self) -> dict[str, list[dict]]:
         """The rows of :attr:`frame` as records, by ``domain`` in domain order (what
         :meth:`to_frames` holds, in one pass over the frame)."""
-        out: dict[str, list[dict]] = {}
-        for key, row in zip(self.frame["domain"].astype(str), self.frame.to_dict("records"),
-                            strict=True):
-            out.setdefault(key, []).append(row)
+        records = self.frame.to_dict("records")
+        return {key: [records[k] for k in rows] for key, rows in self._domain_rows().items()}
+
+    def _domain_rows(self) -> dict[str, list[int]]:
+        """Positions of the rows of :attr:`frame` by ``domain``, in domain order."""
+        out: dict[str, list[int]] = {}
+        for position, key in enumerate(self.frame["domain"].astype(str)):
+            out.setdefault(key, []).append(position)
         return out
 
     def summary(self) -> str:
