@@ -47,11 +47,14 @@ class _DesignMemo:
         Column name -> (read-only integer codes, -1 missing; sorted unique values).
     degrees_of_freedom : int or None
         PSUs minus strata among rows of positive weight.
+    all_weights_positive : bool or None
+        Whether every weight is positive (no zero weight).
     """
 
     numeric: dict[str, np.ndarray | None] = field(default_factory=dict)
     codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     degrees_of_freedom: int | None = None
+    all_weights_positive: bool | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,8 +258,18 @@ class Design:
         """
         memo = self._memo
         if memo.degrees_of_freedom is None:
-            memo.degrees_of_freedom = self.domain_degrees_of_freedom(self.weights > 0)
+            memo.degrees_of_freedom = (
+                self.n_psu_total - self.n_strata if self.all_weights_positive
+                else self.domain_degrees_of_freedom(self.weights > 0))
         return memo.degrees_of_freedom
+
+    @property
+    def all_weights_positive(self) -> bool:
+        """Whether every row has a positive weight (weights are never negative)."""
+        memo = self._memo
+        if memo.all_weights_positive is None:
+            memo.all_weights_positive = bool(self.weights.min() > 0)
+        return memo.all_weights_positive
 
     def domain_degrees_of_freedom(self, rows: np.ndarray) -> int:
         """PSUs minus strata among ``rows`` (a boolean mask), as R's ``degf()`` of a subset."""

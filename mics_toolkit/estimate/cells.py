@@ -90,6 +90,11 @@ def partition_of(design: Design, domain: np.ndarray, n_domains: int) -> Partitio
             return hit
     psu = design.psu_index
     n_psu = design.n_psu_total
+    if domain is engine_cache(design).all_rows:  # one domain of every row: the cells are PSUs
+        partition = Partition(domain, 1, np.zeros(n_psu, dtype=np.intp),
+                              np.arange(n_psu, dtype=np.intp), None, n_psu)
+        kept.put(token, partition)
+        return partition
     owner = np.full(n_psu, -2, dtype=np.intp)
     owner[psu] = domain
     if np.array_equal(owner[psu], domain):

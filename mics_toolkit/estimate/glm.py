@@ -511,6 +511,10 @@ class _Model:
         Rows of the domain before rows with missing values are dropped (R's design at the fit).
     domain_weight : float
         Their sum of weights.
+    covariates : tuple of numpy.ndarray, optional
+        ``(index (m,), first (c,))``: the covariate pattern of each pattern (patterns that
+        differ only in the response share one) and a pattern of each covariate pattern, when
+        there are fewer covariate patterns than patterns; None otherwise.
     """
 
     formula: str
@@ -525,6 +529,7 @@ class _Model:
     terms: dict
     domain_rows: int
     domain_weight: float
+    covariates: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def n_columns(self) -> int:
@@ -574,9 +579,10 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     for name in names:
         if base.numeric(name) is not None:
             check_request(base, Request("glm", name), analysed)
-    grouped = None if called & _STATEFUL else _patterns(base, names, rows)
-    first, row_pattern = grouped if grouped is not None else (
-        np.arange(len(rows)), np.arange(len(rows)))
+    covariates = _variables(description.rhs_termlist, base, known, formula)[0]
+    grouped = None if called & _STATEFUL else _patterns(base, names, rows, covariates)
+    first, row_pattern, covariate = grouped if grouped is not None else (
+        np.arange(len(rows)), np.arange(len(rows)), None)
     data = {name: _model_column(base, name, rows[first], name in categorical)
             for name in names}
     matrices = model_matrices(formula, data, namespace)
@@ -593,6 +599,7 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
     if not finite.all():  # a transformation gave missing values (np.log(0)): rows dropped
         kept = np.flatnonzero(finite)
         y, x = y[kept], x[kept]
+        covariate = None if covariate is None else covariate[kept]
         renumber = np.full(len(first), -1)
         renumber[kept] = np.arange(len(kept))
         row_pattern = renumber[row_pattern]
@@ -605,20 +612,27 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
         np.ascontiguousarray(x), np.bincount(row_pattern, weights=weights, minlength=len(y)),
         list(matrices.names), terms, domain_rows,
         float((base.weights if mask is None else base.weights[domain]).sum()),
+        None if covariate is None else _runs(covariate),
     )
     _check_model(model, family, base)
     return model
 
 
-def _patterns(base, names: list[str], rows: np.ndarray):
-    """``(first, row_pattern)``: the first row of each distinct combination of the values of
-    ``names`` on ``rows`` and the combination of every row; None when there are more than
+def _patterns(base, names: list[str], rows: np.ndarray, covariates: Sequence[str] = ()):
+    """``(first, row_pattern, covariate)``: the first row of each distinct combination of the
+    values of ``names`` on ``rows``, the combination of every row, and a key of each
+    combination's values of the ``covariates`` among the names (non-decreasing over the
+    combinations: they are ordered by the covariates first); None when there are more than
     ``_GROUPED`` as many combinations as rows (grouping would not pay)."""
+    ordered = [n for n in names if n in covariates] + [n for n in names if n not in covariates]
+    n_covariates = len(ordered) - len([n for n in names if n not in covariates])
     key = np.zeros(len(rows), dtype=np.int64)
-    size = 1
-    for name in names:
+    size = after = 1  # after: the span of the names after the covariates
+    for position, name in enumerate(ordered):
         codes, n_codes = _pattern_codes(base, name, rows)
         size *= max(n_codes, 1)
+        if position >= n_covariates:
+            after *= max(n_codes, 1)
         if size >= 2**62:
             return None
         key *= n_codes
@@ -633,11 +647,24 @@ def _patterns(base, names: list[str], rows: np.ndarray):
         row_pattern = code[key]
         first = np.empty(n_patterns, dtype=np.intp)
         first[row_pattern[::-1]] = np.arange(len(rows) - 1, -1, -1)
-        return first, row_pattern
-    _, first, row_pattern = np.unique(key, return_index=True, return_inverse=True)
-    if len(first) > _GROUPED * len(rows):
+    else:
+        _, first, row_pattern = np.unique(key, return_index=True, return_inverse=True)
+        if len(first) > _GROUPED * len(rows):
+            return None
+        row_pattern = row_pattern.reshape(-1)
+    return first, row_pattern, key[first] // after
+
+
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(index, first)`` of non-decreasing ``keys``: the run of equal keys of each position
+    and the first position of each run; None when every key is its own run."""
+    change = np.empty(len(keys), dtype=bool)
+    change[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    first = np.flatnonzero(change)
+    if len(first) == len(keys):
         return None
-    return first, row_pattern.reshape(-1)
+    return np.cumsum(change) - 1, first
 
 
 def _pattern_codes(base, name: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
@@ -845,12 +872,12 @@ def _family(family: str):
             "poisson": families.Poisson}[family]()
 
 
-def _irls(x, y, weights, family, start=None):
-    """statsmodels IRLS fit with ``var_weights`` = weights scaled to mean 1; returns
-    (params, mu, converged, iterations)."""
+def _irls(x, y, weights, family, start=None, scale=None):
+    """statsmodels IRLS fit with ``var_weights`` = weights / scale (default: their mean);
+    returns (params, mu, converged, iterations)."""
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    scaled = weights / weights.mean()
+    scaled = weights / (weights.mean() if scale is None else scale)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         result = GLM(y, x, family=family, var_weights=scaled).fit(
@@ -892,13 +919,36 @@ def _start(x, y, weights, family) -> tuple[np.ndarray | None, int]:
     return None, _START_STEPS
 
 
+def _by_covariates(model: _Model, weights: np.ndarray):
+    """``(x, y, weights, index)`` of a fit with the given weights of the patterns: one row per
+    covariate pattern with the sum of its patterns' weights and their weighted mean response
+    (``index`` maps the patterns to them), or the patterns as they are (``index`` None) when
+    no two share their covariates or a weight is negative.
+
+    The estimating equations ``sum_i w_i x_i (y_i - mu_i) mu'_i / V(mu_i)`` and every IRLS
+    step are linear in ``w_i y_i`` over rows with the same ``x_i`` (and so the same
+    ``mu_i``): the grouped fit is the fit of the rows, and its deviance differs from theirs
+    by a constant."""
+    if model.covariates is None or (weights < 0).any():
+        return model.x, model.y, weights, None
+    index, first = model.covariates
+    total = np.bincount(index, weights=weights, minlength=len(first))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(index, weights=weights * model.y, minlength=len(first)) / total
+    return model.x[first], np.where(total > 0, mean, 0.0), total, index
+
+
 def _fit(model: _Model, family: str) -> _Fit:
     """The full-sample fit and the influence of its patterns."""
     from scipy import linalg
     fam = _family(family)
     weights = model.pattern_weights
-    start, steps = _start(model.x, model.y, weights, fam)
-    params, mu, converged, iterations = _irls(model.x, model.y, weights, fam, start=start)
+    x, y, fit_weights, index = _by_covariates(model, weights)
+    start, steps = _start(x, y, fit_weights, fam)
+    params, mu, converged, iterations = _irls(x, y, fit_weights, fam, start=start,
+                                              scale=weights.sum() / len(model.rows))
+    if index is not None:
+        mu = mu[index]
     if start is not None:
         iterations += steps
     with np.errstate(all="ignore"):
@@ -941,14 +991,15 @@ def _replicate_coefficients(base, model: _Model, family: str, start: np.ndarray,
     n_replicates = matrix.shape[1]
     out = np.full((1, model.n_columns, n_replicates), np.nan)
     for r in range(n_replicates):
-        weights = matrix[:, r]
+        x, y, weights, _ = _by_covariates(model, matrix[:, r])
         keep = weights != 0
         if not keep.any():
             continue
-        x, y, w = model.x[keep], model.y[keep], weights[keep]
+        x, y, w = x[keep], y[keep], weights[keep]
         if _aliased_columns(x, w):
             continue
-        params, _, _, _ = _irls(x, y, w, fam, start=start)
+        params, _, _, _ = _irls(x, y, w, fam, start=start,
+                                scale=max(w.sum(), 0.0) / len(model.rows) or None)
         out[0, :, r] = params
     missing = int(np.isnan(out[0, 0]).sum())
     if missing:

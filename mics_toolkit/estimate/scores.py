@@ -217,7 +217,9 @@ def influence_scores(
     partition = partition_of(design, domain, n_domains)
     n_cells = partition.n_cells
     row_cell = partition.row_cell
-    if row_cell is None:  # the cells are the PSUs of the domains (rows inside are in one)
+    if row_cell is None and n_cells == design.n_psu_total:  # cell k is PSU k
+        row_cell = design.psu_index
+    elif row_cell is None:  # the cells are the PSUs of the domains (rows inside are in one)
         cell_of_psu = np.full(design.n_psu_total, -1, dtype=np.intp)
         cell_of_psu[partition.cell_psu] = np.arange(n_cells)
         row_cell = cell_of_psu[design.psu_index]
@@ -230,11 +232,15 @@ def influence_scores(
             cell_scores[:, k] = np.bincount(cells, weights=influence[:, k],
                                             minlength=n_cells + 1)[:n_cells]
     counts = np.bincount(cells, minlength=n_cells + 1)[:n_cells]
-    positive = np.bincount(cells[design.weights > 0], minlength=n_cells + 1)[:n_cells]
+    positive = (counts if design.all_weights_positive
+                else np.bincount(cells[design.weights > 0], minlength=n_cells + 1)[:n_cells])
     n_valid = np.repeat(counts[:, None], n_vars, axis=1).astype(np.int64)
     n_positive = np.repeat(positive[:, None], n_vars, axis=1).astype(np.int64)
-    weight = np.bincount(np.where(inside, domain, n_domains), weights=design.weights,
-                         minlength=n_domains + 1)[:n_domains]
+    if n_domains == 1:  # the same sums in the same order, without the domain codes
+        weight = np.bincount(inside.view(np.uint8), weights=design.weights, minlength=2)[1:]
+    else:
+        weight = np.bincount(np.where(inside, domain, n_domains), weights=design.weights,
+                             minlength=n_domains + 1)[:n_domains]
     weight_total = np.repeat(weight[:, None], n_vars, axis=1)
 
     def projection(basis, row_factor: np.ndarray) -> np.ndarray:

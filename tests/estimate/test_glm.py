@@ -521,13 +521,29 @@ def test_covariate_patterns_are_the_distinct_combinations_in_value_order():
     base = mt.SurveyDesign(frame, weight="w", psu="psu")
     names = ["gaps", "wide", "half", "text", "flag"]
     rows = np.flatnonzero(rng.uniform(size=n) < 0.8)
-    first, row_pattern = glm_module._patterns(base, names, rows)
-    keys = list(zip(*(frame[name].to_numpy()[rows] for name in names), strict=True))
-    distinct = sorted(set(keys))
-    assert len(first) == len(distinct) < len(rows) / 2
-    assert [keys[k] for k in first] == distinct
-    assert [distinct[p] for p in row_pattern] == keys
-    assert all(keys.index(keys[k]) == k for k in first)  # the first row of each
+    for covariates in ([], ["half", "text"]):
+        # the covariates' values first, then the others, as the order of the patterns
+        ordered = covariates + [n for n in names if n not in covariates]
+        first, row_pattern, covariate = glm_module._patterns(base, names, rows, covariates)
+        keys = list(zip(*(frame[name].to_numpy()[rows] for name in ordered), strict=True))
+        distinct = sorted(set(keys))
+        assert len(first) == len(distinct) < len(rows) / 2
+        assert [keys[k] for k in first] == distinct
+        assert [distinct[p] for p in row_pattern] == keys
+        assert all(keys.index(keys[k]) == k for k in first)  # the first row of each
+        # equal covariate keys for equal covariate values, non-decreasing
+        shared = [d[: len(covariates)] for d in distinct]
+        assert np.all(np.diff(covariate) >= 0)
+        assert all((covariate[i] == covariate[j]) == (shared[i] == shared[j])
+                   for i in range(len(shared)) for j in range(len(shared)))
+        runs = glm_module._runs(covariate)
+        if covariates:
+            index, first_of_run = runs
+            assert len(first_of_run) == len(set(shared)) == 9
+            assert [shared[p] for p in first_of_run] == sorted(set(shared))
+            assert [shared[first_of_run[i]] for i in index] == shared
+        else:
+            assert runs[1].tolist() == [0]  # one run: no covariate
 
 
 def test_stateful_transformations_see_every_row():
