@@ -83,6 +83,8 @@ def check_weights(frame: pd.DataFrame, name: str, *, source: str | None) -> np.n
             variable=name,
             n_bad=len(frame),
         )
+    if np.isfinite(values.sum()) and values.min() >= 0:  # the common case, in two passes
+        return values
     problems = []
     n_bad = 0
     for label, mask in (
@@ -137,9 +139,10 @@ def check_nesting(
     psu_name: str,
     strata_name: str,
     source: str | None,
-) -> None:
-    """Raise :class:`DesignError` when a PSU code appears in more than one stratum."""
-    first = np.empty(len(psu_values), dtype=stratum.dtype)
+) -> np.ndarray:
+    """The stratum of each PSU; :class:`DesignError` when a PSU code appears in more than one
+    stratum."""
+    first = np.empty(len(psu_values), dtype=np.intp)
     first[psu] = stratum
     repeated = np.unique(psu[stratum != first[psu]])
     if repeated.size:
@@ -151,6 +154,7 @@ def check_nesting(
             "pass nest=True; otherwise the PSU or stratum codes are wrong.",
             codes=codes,
         )
+    return first
 
 
 def check_fpc(
@@ -233,12 +237,11 @@ def small_integer_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | No
     if dtype.kind == "f":
         with np.errstate(invalid="ignore"):
             position = values.astype(np.intp)  # NaN becomes an arbitrary integer
-        whole = position == values  # False where NaN
-        missing = np.isnan(values)
-        if np.count_nonzero(whole) + np.count_nonzero(missing) != len(values):
-            return None  # fractions
-        if not missing.any():
-            missing = None
+        n_whole = np.count_nonzero(position == values)  # not where NaN
+        if n_whole != len(values):
+            missing = np.isnan(values)
+            if n_whole + np.count_nonzero(missing) != len(values):
+                return None  # fractions
     else:
         position = values.astype(np.intp)
     position -= int(low)
@@ -248,7 +251,10 @@ def small_integer_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | No
     if missing is not None:
         counts[0] -= np.count_nonzero(missing)
     seen = counts > 0
-    codes = np.take(np.cumsum(seen) - 1, position, out=position)
+    if missing is None and seen.all():  # every value of the span occurs: the codes as they are
+        codes = position
+    else:
+        codes = np.take(np.cumsum(seen) - 1, position, out=position)
     if missing is not None:
         codes[missing] = -1
     uniques = (np.flatnonzero(seen) + low).astype(dtype)

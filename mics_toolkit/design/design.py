@@ -177,6 +177,7 @@ class Design:
             stratum = np.zeros(n_rows, dtype=np.intp)
             stratum_values = np.array([1])
 
+        psu_stratum = None
         if self.psu is not None:
             psu, psu_values = check_codes(frame, self.psu, role="PSU", source=source)
             if self.nest:
@@ -188,7 +189,7 @@ class Design:
                     dtype=object,
                 )
             elif self.strata is not None:
-                check_nesting(
+                psu_stratum = check_nesting(
                     stratum,
                     psu,
                     psu_values,
@@ -202,8 +203,9 @@ class Design:
         psu = np.asarray(psu, dtype=np.intp).reshape(-1)
 
         n_psu_total = int(psu.max()) + 1 if n_rows else 0
-        psu_stratum = np.zeros(n_psu_total, dtype=np.intp)
-        psu_stratum[psu] = stratum
+        if psu_stratum is None or len(psu_stratum) != n_psu_total:
+            psu_stratum = np.zeros(n_psu_total, dtype=np.intp)
+            psu_stratum[psu] = stratum
         n_psu = np.bincount(psu_stratum, minlength=len(stratum_values))
 
         if self.lonely_psu == "fail":
