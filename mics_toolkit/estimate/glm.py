@@ -416,20 +416,17 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
 
     # z_ik = w_i G[pattern(i), k], 0 outside the fit: the engine sums the weights of each
     # (cell, pattern) times the pattern's G, without the (N, K) values
-    used = np.zeros(base.n_rows, dtype=bool)
-    used[model.rows] = True
-    row_weight = np.zeros(base.n_rows)
-    row_weight[model.rows] = model.weights
-    pattern = np.zeros(base.n_rows, dtype=np.intp)
-    pattern[model.rows] = model.row_pattern
-    influence = GroupedInfluence(pattern, row_weight, fit.unit_influence)
+    influence = GroupedInfluence(model.row_pattern, model.weights, fit.unit_influence,
+                                 rows=model.rows, n_rows=base.n_rows)
+    n_weighted = float(model.weights.sum())
 
     def replicates(units: ReplicateUnits) -> np.ndarray:
         return _replicate_coefficients(base, model, family, fit.params, units)
 
     # one domain, every row (the engine's cached partition: the cells are the PSUs); the
-    # rows outside the fit are left out of the sums and counts by ``used``
-    scores = influence_scores(base, influence, fit.params[None, :], replicates, used=used)
+    # rows of the fit are the rows used
+    scores = influence_scores(base, influence, fit.params[None, :], replicates,
+                              weight_total=np.array([n_weighted]))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         covariance = method.covariance([scores])
@@ -464,7 +461,7 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
         bse=pd.Series(bse, index=index, name="se"),
         df_resid=df_resid,
         nobs=int(np.count_nonzero(model.weights > 0)),
-        n_weighted=float(model.weights.sum()),
+        n_weighted=n_weighted,
         dispersion=_dispersion(model, fit, family, base, replicate_design),
         converged=fit.converged,
         iterations=fit.iterations,

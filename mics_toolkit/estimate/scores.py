@@ -122,31 +122,40 @@ class GroupedInfluence:
 
     Attributes
     ----------
-    group : numpy.ndarray of int, shape (N,)
+    group : numpy.ndarray of int, shape (n,)
         The group of each row (any valid group where ``factor`` is 0).
-    factor : numpy.ndarray, shape (N,)
+    factor : numpy.ndarray, shape (n,)
     values : numpy.ndarray, shape (M, K)
+    rows : numpy.ndarray of int, shape (n,), optional
+        The positions of those rows among the design's N rows, increasing: the other rows
+        have no influence and are not used. None: n = N, every row (the used rows are
+        those of nonzero influence unless given to :func:`influence_scores`).
+    n_rows : int, optional
+        N, when ``rows`` is given.
     """
 
     group: np.ndarray
     factor: np.ndarray
     values: np.ndarray
+    rows: np.ndarray | None = None
+    n_rows: int | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         """(N, K)."""
-        return (len(self.factor), self.values.shape[1])
+        return (len(self.factor) if self.rows is None else self.n_rows, self.values.shape[1])
 
-    def rows(self) -> np.ndarray:
+    def row_values(self) -> np.ndarray:
         """The (N, K) influence values, column-major."""
-        out = np.empty(self.shape, order="F")
+        out = np.zeros(self.shape, order="F")
+        at = slice(None) if self.rows is None else self.rows
         for k in range(self.shape[1]):
-            np.multiply(self.values[:, k].take(self.group), self.factor, out=out[:, k])
+            out[at, k] = self.values[:, k].take(self.group) * self.factor
         return out
 
     def cell_sums(self, cells: np.ndarray, n_cells: int) -> np.ndarray:
-        """(n_cells, K) sums over the rows of each cell (rows with ``cells == n_cells`` are
-        left out)."""
+        """(n_cells, K) sums over the rows of each cell (``cells``: the cell of each of the n
+        rows; rows with ``cells == n_cells`` are left out)."""
         from scipy import sparse
         matrix = sparse.coo_array((self.factor, (cells, self.group)),
                                   shape=(n_cells + 1, self.values.shape[0]))
@@ -164,6 +173,7 @@ def influence_scores(
     used: np.ndarray | None = None,
     srs: np.ndarray | None = None,
     levels: np.ndarray | None = None,
+    weight_total: np.ndarray | None = None,
 ) -> Scores:
     """The :class:`Scores` of a statistic given by its row influence values.
 
@@ -189,11 +199,14 @@ def influence_scores(
     n_domains : int
         G.
     used : numpy.ndarray of bool, shape (N,), optional
-        The rows the estimates use (default: rows with a nonzero influence value).
+        The rows the estimates use (default: rows with a nonzero influence value); not
+        given with a :class:`GroupedInfluence` that has ``rows`` (those are the rows used).
     srs : numpy.ndarray, shape (G, K), optional
         Variance under simple random sampling for a design effect (default NaN: none).
     levels : numpy.ndarray, optional
         Names of the K estimates, when they are categories.
+    weight_total : numpy.ndarray, shape (G,), optional
+        The sums of weights of the rows used in each domain, when the caller has them.
 
     Returns
     -------
@@ -205,15 +218,13 @@ def influence_scores(
     if grouped is None:
         influence = np.asarray(influence, dtype=np.float64)
     n_vars = influence.shape[1]
-    if domain is None:
+    every_row = domain is None
+    if every_row:
         domain = domains_of(design).index  # the engine's one-domain partition, kept
     domain = np.asarray(domain, dtype=np.intp)
     if domain.flags.writeable:
         domain = domain.copy()
         domain.flags.writeable = False
-    if used is None:
-        used = ((influence if grouped is None else grouped.rows()) != 0).any(axis=1)
-    inside = used & (domain >= 0)
     partition = partition_of(design, domain, n_domains)
     n_cells = partition.n_cells
     row_cell = partition.row_cell
@@ -223,7 +234,25 @@ def influence_scores(
         cell_of_psu = np.full(design.n_psu_total, -1, dtype=np.intp)
         cell_of_psu[partition.cell_psu] = np.arange(n_cells)
         row_cell = cell_of_psu[design.psu_index]
-    cells = np.where(inside, row_cell, n_cells)
+    positions = None if grouped is None else grouped.rows
+    if positions is not None and used is not None:
+        raise ValueError("the rows of a GroupedInfluence are the rows used: give no used=")
+    if positions is None:  # every row: those outside the domains or not used to cell C
+        if used is None:
+            used = ((influence if grouped is None else grouped.row_values()) != 0).any(axis=1)
+        inside = used & (domain >= 0)
+        cells = np.where(inside, row_cell, n_cells)
+        row_domain = np.where(inside, domain, n_domains)
+        weights = design.weights
+    else:  # the rows of the groups only
+        row_domain = (np.zeros(len(positions), dtype=np.intp) if every_row
+                      else domain[positions])
+        cells = row_cell[positions]
+        weights = design.weights[positions]
+        if not every_row:
+            outside = row_domain < 0
+            cells[outside] = n_cells
+            row_domain = np.where(outside, n_domains, row_domain)
     if grouped is not None:
         cell_scores = grouped.cell_sums(cells, n_cells)
     else:
@@ -233,19 +262,29 @@ def influence_scores(
                                             minlength=n_cells + 1)[:n_cells]
     counts = np.bincount(cells, minlength=n_cells + 1)[:n_cells]
     positive = (counts if design.all_weights_positive
-                else np.bincount(cells[design.weights > 0], minlength=n_cells + 1)[:n_cells])
+                else np.bincount(cells[weights > 0], minlength=n_cells + 1)[:n_cells])
     n_valid = np.repeat(counts[:, None], n_vars, axis=1).astype(np.int64)
     n_positive = np.repeat(positive[:, None], n_vars, axis=1).astype(np.int64)
-    if n_domains == 1:  # the same sums in the same order, without the domain codes
-        weight = np.bincount(inside.view(np.uint8), weights=design.weights, minlength=2)[1:]
-    else:
-        weight = np.bincount(np.where(inside, domain, n_domains), weights=design.weights,
-                             minlength=n_domains + 1)[:n_domains]
-    weight_total = np.repeat(weight[:, None], n_vars, axis=1)
+    if weight_total is None:
+        weight_total = np.bincount(row_domain, weights=weights,
+                                   minlength=n_domains + 1)[:n_domains]
+
+    def inside_rows() -> np.ndarray:
+        """Positions of the used rows inside a domain."""
+        if positions is None:
+            return np.flatnonzero(inside)
+        return positions if every_row else positions[row_domain < n_domains]
+
+    def used_rows() -> np.ndarray:
+        if positions is None:
+            return used
+        mask = np.zeros(design.n_rows, dtype=bool)
+        mask[positions] = True
+        return mask
 
     def projection(basis, row_factor: np.ndarray) -> np.ndarray:
-        values = influence if grouped is None else grouped.rows()
-        rows = np.flatnonzero(inside)
+        values = influence if grouped is None else grouped.row_values()
+        rows = inside_rows()
         out = np.empty((n_domains * n_vars, basis.n_columns))
         for k in range(n_vars):
             out[k::n_vars] = basis.sums(domain[rows], n_domains,
@@ -258,10 +297,11 @@ def influence_scores(
         cell_scores=cell_scores,
         n_valid=n_valid,
         n_positive=n_positive,
-        weight_total=weight_total,
+        weight_total=np.repeat(np.asarray(weight_total, dtype=np.float64)[:, None], n_vars,
+                               axis=1),
         srs=np.full((n_domains, n_vars), np.nan) if srs is None else srs,
         levels=levels,
         projection=projection,
         replicates=replicates,
-        used_rows=lambda: used,
+        used_rows=used_rows,
     )

@@ -89,19 +89,33 @@ def test_grouped_influence_values_give_the_same_scores_as_the_row_values(kind):
     values = rng.normal(size=(40, 3))
     grouped = GroupedInfluence(group, factor, values)
     rows = factor[:, None] * values[group]
-    np.testing.assert_array_equal(grouped.rows(), rows)
+    np.testing.assert_array_equal(grouped.row_values(), rows)
+    # the same values held only on the rows of nonzero factor
+    held = np.flatnonzero(factor)
+    on_rows = GroupedInfluence(group[held], factor[held], values, rows=held, n_rows=n)
+    np.testing.assert_array_equal(on_rows.row_values(), rows)
     domain = base.frame["region"].to_numpy().astype(np.intp)
-    domain[factor == 0] = -1
+    domain[::7] = -1  # rows outside every domain, some of them used
 
-    def replicates(units):
-        return np.zeros((3, 3, units.weights.shape[1]))
+    for domains in ({"domain": domain, "n_domains": 3}, {}):
+        n_domains = domains.get("n_domains", 1)
 
-    made = [influence_scores(base, z, np.zeros((3, 3)), replicates, domain=domain,
-                             n_domains=3) for z in (rows, grouped)]
-    np.testing.assert_allclose(made[1].cell_scores, made[0].cell_scores, rtol=1e-13,
-                               atol=1e-13)
-    np.testing.assert_array_equal(made[1].used_rows(), made[0].used_rows())
-    np.testing.assert_array_equal(made[1].n_positive, made[0].n_positive)
-    assert np.count_nonzero(made[0].cell_scores) > 0
-    np.testing.assert_allclose(method.covariance([made[1]]), method.covariance([made[0]]),
-                               rtol=1e-12, atol=1e-15)
+        def replicates(units, n_domains=n_domains):
+            return np.zeros((n_domains, 3, units.weights.shape[1]))
+
+        made = [influence_scores(base, z, np.zeros((n_domains, 3)), replicates, **domains)
+                for z in (rows, grouped, on_rows)]
+        for other in made[1:]:
+            np.testing.assert_allclose(other.cell_scores, made[0].cell_scores, rtol=1e-13,
+                                       atol=1e-13)
+            np.testing.assert_array_equal(other.used_rows(), made[0].used_rows())
+            np.testing.assert_array_equal(other.n_valid, made[0].n_valid)
+            np.testing.assert_array_equal(other.n_positive, made[0].n_positive)
+            np.testing.assert_array_equal(other.weight_total, made[0].weight_total)
+            np.testing.assert_allclose(method.covariance([other]),
+                                       method.covariance([made[0]]), rtol=1e-12, atol=1e-15)
+        assert np.count_nonzero(made[0].cell_scores) > 0
+        assert made[0].n_valid[:, 0].sum() == (len(held) if not domains
+                                         else np.count_nonzero(factor * (domain >= 0)))
+    with pytest.raises(ValueError, match="give no used="):
+        influence_scores(base, on_rows, np.zeros((1, 3)), None, used=factor > 0)
