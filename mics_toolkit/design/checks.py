@@ -246,11 +246,9 @@ def small_integer_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | No
         position = values.astype(np.intp)
     position -= int(low)
     if missing is not None:
-        position[missing] = 0
-    counts = np.bincount(position)
-    if missing is not None:
-        counts[0] -= np.count_nonzero(missing)
-    seen = counts > 0
+        position[missing] = 0  # the lowest value, which occurs
+    seen = np.zeros(int(high - low) + 1, dtype=bool)
+    seen[position] = True  # a scatter: faster than counting on sorted codes
     if missing is None and seen.all():  # every value of the span occurs: the codes as they are
         codes = position
     else:

@@ -275,7 +275,8 @@ class Design:
 
     def domain_degrees_of_freedom(self, rows: np.ndarray) -> int:
         """PSUs minus strata among ``rows`` (a boolean mask), as R's ``degf()`` of a subset."""
-        used = np.bincount(self.psu_index[rows], minlength=self.n_psu_total) > 0
+        used = np.zeros(self.n_psu_total, dtype=bool)
+        used[self.psu_index[rows]] = True
         strata = np.bincount(self.psu_stratum[used], minlength=self.n_strata) > 0
         return int(used.sum() - strata.sum())
 

@@ -563,11 +563,12 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
         description.lhs_termlist + description.rhs_termlist, base, known, formula)
     domain = np.ones(base.n_rows, dtype=bool) if mask is None else mask.copy()
     domain_rows = int(domain.sum())
-    complete = domain.copy()
+    left_out = ~domain
     for name in names:
         numbers = base.numeric(name)
-        complete &= ~(np.isnan(numbers) if numbers is not None
-                      else pd.isna(base.frame[name]).to_numpy())
+        left_out |= (np.isnan(numbers) if numbers is not None
+                     else pd.isna(base.frame[name]).to_numpy())
+    complete = ~left_out
     rows = np.flatnonzero(complete)
 
     def analysed() -> np.ndarray:
@@ -616,14 +617,14 @@ def _model_matrices(base, formula: str, mask, family: str) -> _Model:
 
 
 def _patterns(base, names: list[str], rows: np.ndarray, covariates: Sequence[str] = ()):
-    """``(first, row_pattern, covariate)``: the first row of each distinct combination of the
-    values of ``names`` on ``rows``, the combination of every row, and a key of each
+    """``(first, row_pattern, covariate)``: a row of each distinct combination of the values
+    of ``names`` on ``rows``, the combination of every row, and a key of each
     combination's values of the ``covariates`` among the names (non-decreasing over the
     combinations: they are ordered by the covariates first); None when there are more than
     ``_GROUPED`` as many combinations as rows (grouping would not pay)."""
     ordered = [n for n in names if n in covariates] + [n for n in names if n not in covariates]
     n_covariates = len(ordered) - len([n for n in names if n not in covariates])
-    key = np.zeros(len(rows), dtype=np.int64)
+    key = None
     size = after = 1  # after: the span of the names after the covariates
     for position, name in enumerate(ordered):
         codes, n_codes = _pattern_codes(base, name, rows)
@@ -632,8 +633,13 @@ def _patterns(base, names: list[str], rows: np.ndarray, covariates: Sequence[str
             after *= max(n_codes, 1)
         if size >= 2**62:
             return None
-        key *= n_codes
-        key += codes
+        if key is None:
+            key = codes.astype(np.int64, copy=True)
+        else:
+            key *= n_codes
+            key += codes
+    if key is None:
+        key = np.zeros(len(rows), dtype=np.int64)
     if size <= 4 * len(rows) + 1024:  # combinations as dense codes, without a sort
         present = np.zeros(size, dtype=bool)
         present[key] = True
@@ -643,7 +649,7 @@ def _patterns(base, names: list[str], rows: np.ndarray, covariates: Sequence[str
         code = np.cumsum(present) - 1
         row_pattern = code[key]
         first = np.empty(n_patterns, dtype=np.intp)
-        first[row_pattern[::-1]] = np.arange(len(rows) - 1, -1, -1)
+        first[row_pattern] = np.arange(len(rows))  # the last row of each: a plain scatter
     else:
         _, first, row_pattern = np.unique(key, return_index=True, return_inverse=True)
         if len(first) > _GROUPED * len(rows):

@@ -260,9 +260,12 @@ def influence_scores(
         for k in range(n_vars):
             cell_scores[:, k] = np.bincount(cells, weights=influence[:, k],
                                             minlength=n_cells + 1)[:n_cells]
-    counts = np.bincount(cells, minlength=n_cells + 1)[:n_cells]
-    positive = (counts if design.all_weights_positive
-                else np.bincount(cells[weights > 0], minlength=n_cells + 1)[:n_cells])
+    if design.all_weights_positive:
+        counts = positive = np.bincount(cells, minlength=n_cells + 1)[:n_cells]
+    else:  # rows counted by (cell, weight > 0) in one pass
+        both = np.bincount(cells * 2 + (weights > 0), minlength=2 * n_cells + 2)[: 2 * n_cells]
+        positive = both[1::2]
+        counts = both[0::2] + positive
     n_valid = np.repeat(counts[:, None], n_vars, axis=1).astype(np.int64)
     n_positive = np.repeat(positive[:, None], n_vars, axis=1).astype(np.int64)
     if weight_total is None:
