@@ -116,6 +116,8 @@ def check_codes(frame: pd.DataFrame, name: str, *, role: str, source: str | None
     check_column(frame, name, role=role, source=source)
     series = frame[name]
     found = small_integer_codes(series)  # codes -1 where missing
+    if found is not None and found[0].min() >= 0:
+        return found
     missing = found[0] < 0 if found is not None else series.isna().to_numpy()
     if missing.any():
         where = f" in {source}" if source else ""
@@ -140,9 +142,18 @@ def check_nesting(
     strata_name: str,
     source: str | None,
 ) -> np.ndarray:
-    """The stratum of each PSU; :class:`DesignError` when a PSU code appears in more than one
-    stratum."""
-    first = np.empty(len(psu_values), dtype=np.intp)
+    """The stratum of each PSU (codes ``psu`` and ``stratum`` 0.. of every row, every PSU
+    code present); :class:`DesignError` when a PSU code appears in more than one stratum."""
+    n_psu = len(psu_values)
+    n_strata = int(stratum.max()) + 1 if len(stratum) else 0
+    if n_psu * n_strata <= max(4 * len(psu), 1 << 20):  # the (PSU, stratum) pairs that occur
+        pairs = np.zeros((n_psu, n_strata), dtype=bool)
+        key = psu * n_strata
+        key += stratum
+        pairs.reshape(-1)[key] = True
+        if np.count_nonzero(pairs) == n_psu:  # one stratum for each PSU
+            return np.argmax(pairs, axis=1)
+    first = np.empty(n_psu, dtype=np.intp)
     first[psu] = stratum
     repeated = np.unique(psu[stratum != first[psu]])
     if repeated.size:

@@ -19,7 +19,7 @@ from mics_toolkit.errors import OptionError
 from mics_toolkit.estimate.cache import engine_cache
 from mics_toolkit.expr import where_mask
 
-__all__ = ["Domains", "by_names", "domains_of"]
+__all__ = ["Domains", "by_names", "domains_of", "every_row"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,18 @@ def by_names(by) -> tuple[str, ...]:
     return names
 
 
+def every_row(design: Design) -> np.ndarray:
+    """The domain codes of one domain holding every row: read-only zeros, kept per design (the
+    engine knows this partition by its identity: its cells are the PSUs)."""
+    cache = engine_cache(design)
+    index = cache.all_rows
+    if index is None:
+        index = np.zeros(design.n_rows, dtype=np.intp)
+        index.flags.writeable = False
+        cache.all_rows = index
+    return index
+
+
 def domains_of(design: Design, by=None, where=None) -> Domains:
     """Return the :class:`Domains` defined by ``by`` and ``where`` on ``design``.
 
@@ -85,11 +97,7 @@ def domains_of(design: Design, by=None, where=None) -> Domains:
 
     if not names:
         if mask is None:
-            index = cache.all_rows
-            if index is None:
-                index = np.zeros(n_rows, dtype=np.intp)
-                index.flags.writeable = False
-                cache.all_rows = index
+            index = every_row(design)
         else:
             index = np.where(mask, 0, -1).astype(np.intp)
         return Domains(index=index, table=pd.DataFrame(index=range(1)), by=())

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mics_toolkit.estimate.cells import Partition, partition_of
-from mics_toolkit.estimate.domains import domains_of
+from mics_toolkit.estimate.domains import every_row
 
 __all__ = ["GroupedInfluence", "ReplicateUnits", "Scores", "influence_scores"]
 
@@ -218,9 +218,9 @@ def influence_scores(
     if grouped is None:
         influence = np.asarray(influence, dtype=np.float64)
     n_vars = influence.shape[1]
-    every_row = domain is None
-    if every_row:
-        domain = domains_of(design).index  # the engine's one-domain partition, kept
+    all_rows = domain is None
+    if all_rows:
+        domain = every_row(design)  # the engine's one-domain partition, kept
     domain = np.asarray(domain, dtype=np.intp)
     if domain.flags.writeable:
         domain = domain.copy()
@@ -245,11 +245,11 @@ def influence_scores(
         row_domain = np.where(inside, domain, n_domains)
         weights = design.weights
     else:  # the rows of the groups only
-        row_domain = (np.zeros(len(positions), dtype=np.intp) if every_row
+        row_domain = (np.zeros(len(positions), dtype=np.intp) if all_rows
                       else domain[positions])
         cells = row_cell[positions]
         weights = design.weights[positions]
-        if not every_row:
+        if not all_rows:
             outside = row_domain < 0
             cells[outside] = n_cells
             row_domain = np.where(outside, n_domains, row_domain)
@@ -276,7 +276,7 @@ def influence_scores(
         """Positions of the used rows inside a domain."""
         if positions is None:
             return np.flatnonzero(inside)
-        return positions if every_row else positions[row_domain < n_domains]
+        return positions if all_rows else positions[row_domain < n_domains]
 
     def used_rows() -> np.ndarray:
         if positions is None:
