@@ -11,7 +11,8 @@ go to :func:`~mics_toolkit.estimate.scores.influence_scores`; the design's varia
 covariance. For replicate designs the model is fitted again with each replicate's weights,
 starting from the full-sample coefficients (R's ``svyglm.svyrep.design``). The model matrix
 comes from :mod:`mics_toolkit.estimate.model_matrix`; the rows are fitted once per covariate
-pattern and reach the engine as :class:`~mics_toolkit.estimate.scores.GroupedInfluence`.
+pattern and reach the engine, held on the rows of the fit, as
+:class:`~mics_toolkit.estimate.scores.GroupedInfluence`.
 
 The result is a :class:`GlmResult`: coefficients, standard errors, t tests with the residual
 degrees of freedom, intervals, the covariance, a plain-text summary, a tidy frame and
@@ -76,7 +77,7 @@ _DIVERGING = 10.0
 # A column is aliased when its weighted residual on the columns before it keeps less than this
 # share of its own weighted sum of squares (R's glm.fit: qr tolerance 1e-7 on the columns).
 _ALIASED = 1e-7
-# IRLS stops when the deviance (weights scaled to mean 1) changes by less than this.
+# IRLS stops when the deviance (the rows' weights scaled to mean 1) changes by less than this.
 _TOLERANCE = 1e-10
 _MAX_ITERATIONS = 100
 # The Newton steps that find statsmodels' starting values stop when no coefficient changes by
@@ -357,10 +358,10 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     -----
     Rows: those in ``where`` with a value for every variable of the formula (R's
     ``na.omit`` after ``subset``). Coefficients: weighted IRLS with the design weights
-    ``w_i`` scaled to mean 1, to a deviance change below 1e-10 (statsmodels ``GLM`` with
-    ``var_weights``, started at its fixed point found by Newton steps on the covariate
-    patterns, so that it converges in one iteration). With ``mu'_i = dmu/deta``, ``V`` the family's variance function and
-    ``x_i`` the model row, the score of row i is
+    ``w_i`` scaled to mean 1 over the rows of the fit, to a deviance change below 1e-10
+    (statsmodels ``GLM`` with ``var_weights``, started at its fixed point found by Newton
+    steps, so that it converges in one iteration). With ``mu'_i = dmu/deta``, ``V`` the
+    family's variance function and ``x_i`` the model row, the score of row i is
     ``U_i = w_i x_i (y_i - mu_i) mu'_i / V(mu_i)`` and ``B = sum_i w_i mu'_i^2 / V(mu_i)
     x_i x_i'``; the influence values ``z_i = B^-1 U_i`` (0 outside the fit) give the
     covariance through the design's variance method, R's ``svy.varcoef``
@@ -368,11 +369,13 @@ def glm(design, formula: str, family: GlmFamily = "gaussian", where=None,
     designs: the model is fitted again with each replicate's weights from the full-sample
     coefficients and ``V = scale * sum_r rscales_r (b_r - centre)(b_r - centre)'``; a
     replicate whose columns are collinear has no estimate and is left out with a warning.
-    Rows with the same values of every variable of the formula (a covariate pattern) are
-    fitted once with the sum of their weights: the estimating equations, the information and
-    each PSU's score are the same sums grouped, so the results are those of the row-by-row
-    fit (formulas with a stateful transformation such as ``center(x)`` are fitted row by
-    row).
+    Rows with the same values of every variable of the formula (a pattern) share their
+    influence per unit of weight, and each PSU's score sums them grouped; rows with the same
+    values of the terms' variables (a covariate pattern) are fitted as one row with the sum
+    of their weights and their weighted mean response (the estimating equations and every
+    IRLS step are linear in ``w_i y_i`` over rows with the same ``x_i``). The results are
+    those of the row-by-row fit (formulas with a stateful transformation such as
+    ``center(x)`` are fitted row by row).
 
     ``df_resid = df + 1 - p`` (R: ``degf(design) + 1 - length(coef)``), p the number of
     coefficients; t tests, intervals and :meth:`GlmResult.wald_test` use it.

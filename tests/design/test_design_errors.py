@@ -148,3 +148,23 @@ def test_input_frame_not_modified():
     design.mean("LS2", by="stratum", where="LS2 < 50")
     design.proportion("name")
     pd.testing.assert_frame_equal(data, before)
+
+
+@pytest.mark.parametrize("n_strata", [7, 600])  # the grid of pairs, and too large a grid
+def test_nesting_check_gives_the_stratum_of_each_psu(n_strata):
+    from mics_toolkit.design.checks import check_nesting
+
+    rng = np.random.default_rng(5)
+    n_psu = 2000
+    psu_stratum = rng.integers(0, n_strata, n_psu)
+    psu_stratum[:n_strata] = np.arange(n_strata)  # every stratum holds a PSU
+    psu = rng.permutation(np.repeat(np.arange(n_psu), 3))
+    stratum = psu_stratum[psu]
+    found = check_nesting(stratum, psu, np.arange(n_psu) + 100, psu_name="HH1",
+                          strata_name="stratum", source=None)
+    np.testing.assert_array_equal(found, psu_stratum)
+    stratum[np.flatnonzero(psu == 9)[0]] = (psu_stratum[9] + 1) % n_strata
+    with pytest.raises(mt.DesignError, match="1 PSU codes of 'HH1' appear") as info:
+        check_nesting(stratum, psu, np.arange(n_psu) + 100, psu_name="HH1",
+                      strata_name="stratum", source=None)
+    assert info.value.codes == [109]
