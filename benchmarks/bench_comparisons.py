@@ -1,4 +1,4 @@
-"""Comparison benchmark: all pairwise differences of 20 regions, in mics_toolkit and R survey.
+"""Comparison benchmark: all pairwise differences of 20 regions, in mics_toolkit, svy and R.
 
 This module holds the runner of the comparison benchmark. On the synthetic women's file of
 ``synthetic_women.py`` (generated in memory, 100,000 rows, 40 strata, 1,200 PSUs, 20 regions
@@ -8,14 +8,17 @@ p-value.
 
 * ``ours``: ``SurveyDesign(...).compare("mean", "ladder", by="HH7")`` (the domain means,
   their joint covariance from the PSU scores, the 190 contrasts);
+* ``svy`` (when installed): ``Sample(...).estimation.mean("ladder", by="HH7")`` then
+  ``Estimate.contrast`` with the 190 named contrasts (svy's linear contrasts of domain
+  estimates with their covariance, R's ``svycontrast``); the polars frame is made before the
+  timing;
 * ``R``: ``svyby(~ladder, ~HH7, design, svymean, covmat = TRUE)`` then one ``svycontrast``
   with the 190 contrast vectors (``bench_comparisons.R``), when ``Rscript`` is on the PATH.
 
-svy (0.35) has no contrast of domain estimates, so it is not timed. Building the design and
-the comparisons are timed; generating the data and deriving the indicator are not. The
-estimates and SEs of both tools are compared.
+Building the design and the comparisons are timed; generating the data and deriving the
+indicator are not. The estimates and SEs of every tool are compared with ours.
 
-Run ``python benchmarks/bench_comparisons.py`` (``--rows``, ``--repeats``).
+Run ``python benchmarks/bench_comparisons.py`` (``--rows``, ``--repeats``, ``--no-r``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,37 @@ def ours(frame: pd.DataFrame):
     return run
 
 
+def theirs_svy(frame: pd.DataFrame):
+    """The timed work of svy (None when svy is not installed): the design, the 20 domain
+    means and the 190 contrasts, as a frame indexed by ``"b - a"``."""
+    try:
+        import polars as pl
+        import svy
+    except ImportError:
+        return None
+    data = pl.from_pandas(frame[["HH1", "stratum", "wmweight", "HH7", "ladder"]])
+
+    def run() -> pd.DataFrame:
+        sample = svy.Sample(data, svy.Design(stratum=DESIGN["strata"], psu=DESIGN["psu"],
+                                             wgt=DESIGN["weight"]))
+        means = sample.estimation.mean("ladder", by="HH7", drop_nulls=True)
+        keys = means.keys()
+        pairs = {f"{int(keys[j])} - {int(keys[i])}": {keys[j]: 1, keys[i]: -1}
+                 for i in range(len(keys)) for j in range(i + 1, len(keys))}
+        table = means.contrast(pairs).to_polars().to_pandas()
+        return table.set_index("contrast")[["est", "se"]].rename(columns={"est": "estimate"})
+
+    return run
+
+
+def largest_differences(mine: pd.DataFrame, theirs: pd.DataFrame) -> str:
+    """The largest relative differences of their estimates and SEs from ours."""
+    mine = mine.set_index("contrast").loc[theirs.index]
+    return ", ".join(
+        f"{column} {np.max(np.abs(mine[column] - theirs[column]) / np.abs(theirs[column])):.1e}"
+        for column in ("estimate", "se"))
+
+
 def run_r(frame: pd.DataFrame, repeats: int) -> tuple[list[float], pd.DataFrame, str]:
     """Run ``bench_comparisons.R``; its timings, contrasts and versions."""
     with tempfile.TemporaryDirectory() as folder:
@@ -70,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-r", action="store_true", help="skip R")
     args = parser.parse_args(argv)
     frame = derive_indicators(make_women(args.rows, seed=DEFAULT_SEED))
     print(f"rows {len(frame):,}, regions {frame['HH7'].nunique()}, "
@@ -79,8 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     timings, result = time_best(ours(frame), args.repeats)
     print(f"ours: best {min(timings):.4f} s, median {statistics.median(timings):.4f} s, "
           f"{len(result)} comparisons")
-    if shutil.which("Rscript") is None:
-        print("R: Rscript not found, not timed")
+    svy_run = theirs_svy(frame)
+    if svy_run is None:
+        print("svy: not installed, not timed")
+    else:
+        svy_run()  # first-call costs outside the timing
+        svy_timings, svy_result = time_best(svy_run, args.repeats)
+        print(f"svy: best {min(svy_timings):.4f} s, median {statistics.median(svy_timings):.4f}"
+              f" s, {min(svy_timings) / min(timings):.1f}x ours; largest relative differences "
+              f"from ours: {largest_differences(result, svy_result)}")
+    if args.no_r or shutil.which("Rscript") is None:
+        print("R: not timed")
         return 0
     seconds, theirs, versions = run_r(frame, max(2, args.repeats // 2))
     print(f"R ({versions}): best {min(seconds):.3f} s, median {statistics.median(seconds):.3f} s"
@@ -88,10 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = [f"{int(a)} - {int(b)}" for a, b in
               (text.split(" - ") for text in theirs["contrast"].astype(str))]
     theirs = theirs.assign(contrast=labels).set_index("contrast")
-    mine = result.set_index("contrast").loc[theirs.index]
-    for column in ("estimate", "se"):
-        difference = np.max(np.abs(mine[column] - theirs[column]) / np.abs(theirs[column]))
-        print(f"largest relative difference of {column}: {difference:.1e}")
+    print(f"R: largest relative differences from ours: {largest_differences(result, theirs)}")
     return 0
 
 

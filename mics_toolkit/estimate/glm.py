@@ -630,7 +630,10 @@ def _patterns(base, names: list[str], rows: np.ndarray, covariates: Sequence[str
     key = None
     size = after = 1  # after: the span of the names after the covariates
     for position, name in enumerate(ordered):
-        codes, n_codes = _pattern_codes(base, name, rows)
+        found = _pattern_codes(base, name, rows)
+        if found is None:
+            return None
+        codes, n_codes = found
         size *= max(n_codes, 1)
         if position >= n_covariates:
             after *= max(n_codes, 1)
@@ -673,10 +676,12 @@ def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return np.cumsum(change) - 1, first
 
 
-def _pattern_codes(base, name: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
+def _pattern_codes(base, name: str, rows: np.ndarray) -> tuple[np.ndarray, int] | None:
     """Codes of column ``name`` on ``rows`` that increase with its values, and a bound on
     them: whole numbers of a small span (survey codes, whole years) as the value minus the
-    lowest, read from the rows only; any other column the design's codes of its values."""
+    lowest, read from the rows only; any other column the design's codes of its values, or
+    None when it has more than ``_GROUPED`` as many values as there are rows (an exact
+    measurement: grouping the rows would not pay)."""
     numbers = base.numeric(name, role="analysis")
     if numbers is not None and len(rows):
         values = numbers[rows]
@@ -687,6 +692,8 @@ def _pattern_codes(base, name: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
                 whole -= int(low)
                 return whole, int(high - low) + 1
     codes, uniques = base.codes(name, role="analysis")
+    if len(uniques) > _GROUPED * len(rows):
+        return None
     return codes[rows], len(uniques)
 
 
@@ -887,7 +894,7 @@ def _irls(x, y, weights, family, start=None, scale=None):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         result = GLM(y, x, family=family, var_weights=scaled).fit(
-            start_params=start, tol=_TOLERANCE, maxiter=_MAX_ITERATIONS, wls_method="qr")
+            start_params=start, tol=_TOLERANCE, maxiter=_MAX_ITERATIONS, wls_method="lstsq")
         history = getattr(result, "fit_history", {}) or {}
         return (np.asarray(result.params, dtype=float), np.asarray(result.mu, dtype=float),
                 bool(result.converged), int(history.get("iteration", 0)))
