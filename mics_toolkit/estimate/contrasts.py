@@ -27,7 +27,6 @@ import pandas as pd
 
 from mics_toolkit.errors import MicsWarning, OptionError, caller_stacklevel, check_option
 from mics_toolkit.estimate import estimators
-from mics_toolkit.estimate.covariance import covariance as design_covariance
 from mics_toolkit.estimate.domains import by_names
 from mics_toolkit.estimate.frame import RESULT_COLUMNS, Conventions
 from mics_toolkit.estimate.intervals import multiplier
@@ -133,18 +132,15 @@ def compare(
     if not names:
         raise OptionError("compare() needs by=: the domains to compare", option="by",
                           value=by, valid=())
-    function = getattr(estimators, statistic)
-    if statistic == "ratio":
-        if isinstance(variable, str) or len(variable) != 2:
-            raise OptionError(
-                f"a ratio compares numerator / denominator: give variable=(numerator, "
-                f"denominator), not {variable!r}", option="variable", value=variable, valid=())
-        result = function(design, *variable, by=by, where=where, level=confidence, ci=ci,
-                          df=df)
-    else:
-        result = function(design, variable, by=by, where=where, level=confidence, ci=ci,
-                          df=df)
-    matrix = design_covariance(design, result, where=where).to_numpy()
+    if statistic == "ratio" and (isinstance(variable, str) or len(variable) != 2):
+        raise OptionError(
+            f"a ratio compares numerator / denominator: give variable=(numerator, "
+            f"denominator), not {variable!r}", option="variable", value=variable, valid=())
+    # the estimates and their joint covariance from one pass of the engine
+    request, attrs = estimators.request_of(statistic, variable)
+    result, matrix = estimators.estimate(design, request, by, where,
+                                         Options.checked(confidence, ci, df), attrs,
+                                         with_covariance=True)
     domains = _domain_keys(result, names)
     groups = [(None, np.arange(len(result)))]
     if statistic == "proportion":

@@ -57,11 +57,15 @@ _COMMON_DOC = """
 """
 
 
-def estimate(design, request: Request, by, where, options: Options, attrs: dict):
+def estimate(design, request: Request, by, where, options: Options, attrs: dict, *,
+             with_covariance: bool = False):
     """One request over the domains of ``by`` (and ``where``) as the estimator result frame;
-    ``attrs`` start its conventions."""
+    ``attrs`` start its conventions. With ``with_covariance``, ``(frame, covariance)``: the
+    joint design covariance of its rows from the same pass (what
+    :func:`~mics_toolkit.estimate.covariance` gives for the frame)."""
     names = by_names(by)
-    [block] = estimate_blocks(design, [request], [names], where, options)
+    [block] = estimate_blocks(design, [request], [names], where, options,
+                              keep_scores=with_covariance)
     _, method = analysis_of(design)
     conventions = {**method.conventions(), **attrs, "by": list(names), "where": where_text(where)}
     if request.kind == "proportion":
@@ -69,7 +73,21 @@ def estimate(design, request: Request, by, where, options: Options, attrs: dict)
     conventions.update(df=options.df, deff=method.deff, level=options.level, ci=options.ci,
                        ci_method=(options.proportion_interval if request.kind == "proportion"
                                   else None))
-    return result_frame(block.table, block.statistics, levels=block.levels, attrs=conventions)
+    frame = result_frame(block.table, block.statistics, levels=block.levels, attrs=conventions)
+    if not with_covariance:
+        return frame
+    return frame, method.covariance([block.scores])
+
+
+def request_of(statistic: str, variable) -> tuple[Request, dict]:
+    """The engine's request of an estimator given by name (``"mean"``, ``"proportion"``,
+    ``"total"`` or ``"ratio"`` with ``variable`` = (numerator, denominator)) and the start of
+    its conventions, as the estimator of that name makes them."""
+    if statistic == "ratio":
+        numerator, denominator = variable
+        return (Request("ratio", numerator, denominator),
+                {"estimator": "ratio", "numerator": numerator, "denominator": denominator})
+    return Request(statistic, variable), {"estimator": statistic, "variable": variable}
 
 
 def mean(
@@ -121,8 +139,8 @@ def mean(
     surveys. International Statistical Review 51, 279-292.
     """
     options = Options.checked(level, ci, df)
-    return estimate(design, Request("mean", variable), by, where, options,
-                    {"estimator": "mean", "variable": variable})
+    request, attrs = request_of("mean", variable)
+    return estimate(design, request, by, where, options, attrs)
 
 
 def total(
@@ -161,8 +179,8 @@ def total(
     ``svyby(~y, ~by, design, svytotal, na.rm=TRUE, deff="replace")``.
     """
     options = Options.checked(level, ci, df)
-    return estimate(design, Request("total", variable), by, where, options,
-                    {"estimator": "total", "variable": variable})
+    request, attrs = request_of("total", variable)
+    return estimate(design, request, by, where, options, attrs)
 
 
 def ratio(
@@ -195,8 +213,8 @@ def ratio(
     ``svyratio(deff="replace")``. R: ``svyby(~y, ~by, design, svyratio, denominator=~x)``.
     """
     options = Options.checked(level, ci, df)
-    return estimate(design, Request("ratio", numerator, denominator), by, where, options,
-                    {"estimator": "ratio", "numerator": numerator, "denominator": denominator})
+    request, attrs = request_of("ratio", (numerator, denominator))
+    return estimate(design, request, by, where, options, attrs)
 
 
 def proportion(
@@ -244,8 +262,8 @@ def proportion(
     193-201.
     """
     options = Options.checked(level, ci, df, ci_method)
-    return estimate(design, Request("proportion", variable), by, where, options,
-                    {"estimator": "proportion", "variable": variable})
+    request, attrs = request_of("proportion", variable)
+    return estimate(design, request, by, where, options, attrs)
 
 
 for _function in (mean, total, ratio, proportion):
