@@ -20,9 +20,11 @@ benchmark (``synthetic_women.make_women``, the same rows as the ``.sav`` file) i
    family=quasibinomial())``, timed inside R with ``proc.time()``;
 
 and checks that they give the same coefficients and that ours, svy's and R's give the same
-SEs. Each Python tool runs once untimed first (imports, first-call costs); R's start-up and
-package loading are outside its timing. A second model replaces the whole-year age ``WB4`` by an exact age with a uniform
-fraction of a year (``age_exact``), so that nearly every row is a distinct covariate pattern:
+SEs. Each Python tool runs once untimed first (imports, first-call costs), then the Python
+tools run in rounds of one run each (the machine's changing load falls on all of them); R's
+start-up and package loading are outside its timing. A second model replaces the whole-year
+age ``WB4`` by an exact age with a uniform fraction of a year (``age_exact``), so that nearly
+every row is a distinct covariate pattern:
 mics_toolkit then fits row by row (see :func:`mics_toolkit.estimate.glm`), the slow path.
 
 BLAS runs on one thread for every tool (``OPENBLAS_NUM_THREADS=1`` and the like, set before
@@ -47,7 +49,6 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -58,6 +59,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent))
 
+from bench_core import time_interleaved  # noqa: E402
 from synthetic_women import DEFAULT_SEED, make_women  # noqa: E402
 
 import mics_toolkit as mt  # noqa: E402
@@ -80,13 +82,6 @@ def load(n_rows: int, seed: int) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def timed(function, repeats: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return times, result
 
 
 def ours(frame: pd.DataFrame, formula: str):
@@ -195,14 +190,16 @@ def main(argv: list[str] | None = None) -> int:
     if r is not None:
         print(f"R: {r['version']}")
     for (label, formula), key in zip(MODELS.items(), ("whole", "exact"), strict=True):
+        runs = {"ours": ours(frame, formula), "floor": statsmodels_floor(frame, formula)}
         svy_run = svy_fit(frame, formula)
-        for warm_up in (ours(frame, formula), statsmodels_floor(frame, formula), svy_run):
-            if warm_up is not None:
-                warm_up()  # imports and first-call costs, outside the timing
-        ours_times, fit = timed(ours(frame, formula), options.repeats)
-        floor_times, floor = timed(statsmodels_floor(frame, formula), options.repeats)
-        svy_times, svy_result = (None, None) if svy_run is None else timed(svy_run,
-                                                                           options.repeats)
+        if svy_run is not None:
+            runs["svy"] = svy_run
+        # one untimed run each (imports, first calls), then rounds of one run of each tool:
+        # the machine's changing load falls on every tool alike
+        found = time_interleaved(runs, options.repeats)
+        ours_times, fit = found["ours"]
+        floor_times, floor = found["floor"]
+        svy_times, svy_result = found.get("svy", (None, None))
         print(f"\n## {label}: {formula}")
         print(f"rows in the fit {fit.nobs} of {len(frame)}, coefficients {len(fit.params)}, "
               f"residual df {fit.df_resid:g}")
