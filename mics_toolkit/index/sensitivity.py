@@ -44,7 +44,13 @@ from mics_toolkit.errors import OptionError, SpecError, check_option
 from mics_toolkit.index.inputs import IndexData
 from mics_toolkit.index.pipeline import IndexPipeline
 from mics_toolkit.index.ranks import rank_descending
-from mics_toolkit.index.spec import NOMINAL, IndexSpec, SensitivitySource, UncertaintySettings
+from mics_toolkit.index.spec import (
+    MAX_REPLICATES,
+    NOMINAL,
+    IndexSpec,
+    SensitivitySource,
+    UncertaintySettings,
+)
 from mics_toolkit.index.uncertainty import (
     ReplicateDraw,
     check_pipeline,
@@ -251,7 +257,8 @@ def sensitivity_analysis(
         Default the spec's ``sensitivity``. Include a ``"sampling"`` source to add the
         survey's sampling error.
     n : int
-        Base sample size N (default 200): ``N (d + 2)`` runs for Sobol, N for uncertainty.
+        Base sample size N (default 200, at most 100,000): ``N (d + 2)`` runs for Sobol, N
+        for uncertainty.
     method : {"sobol", "uncertainty"}
     seed : int or numpy.random.Generator, optional
         Without one, fresh entropy is drawn and recorded in ``settings["seed"]``.
@@ -390,8 +397,9 @@ def _checked_sources(spec: IndexSpec, sources: Sequence[SensitivitySource] | Non
             value=method,
             valid=("uncertainty",),
         )
-    if isinstance(n, bool) or not isinstance(n, int) or n < 3:
-        raise OptionError(f"n={n!r} must be a whole number >= 3", option="n", value=n, valid=())
+    if isinstance(n, bool) or not isinstance(n, int) or not 3 <= n <= MAX_REPLICATES:
+        raise OptionError(f"n={n!r} must be a whole number from 3 to {MAX_REPLICATES:,} (the "
+                          "base sample of runs)", option="n", value=n, valid=())
     return sources
 
 

@@ -235,6 +235,11 @@ def test_other_arguments_outside_their_range_are_option_errors(linear_case):
         sensitivity_analysis(spec, data, [SensitivitySource("sampling", "sampling")],
                              method="uncertainty", n=3, replicates=10**9)
     assert info.value.option == "replicates"
+    for n in (2, 10**9, 3.0):  # the base sample of runs is bounded before any run
+        with pytest.raises(OptionError, match="from 3 to 100,000") as info:
+            sensitivity_analysis(spec, data, [SensitivitySource("sampling", "sampling")],
+                                 method="uncertainty", n=n)
+        assert info.value.option == "n" and info.value.value == n
     at_limit = assess_uncertainty(spec, data, engine="delta", replicates=2, seed=1)
     assert at_limit.settings["replicates"] == 2
 
