@@ -953,7 +953,6 @@ def _by_covariates(model: _Model, weights: np.ndarray):
 
 def _fit(model: _Model, family: str) -> _Fit:
     """The full-sample fit and the influence of its patterns."""
-    from scipy import linalg
     fam = _family(family)
     weights = model.pattern_weights
     x, y, fit_weights, index = _by_covariates(model, weights)
@@ -974,9 +973,10 @@ def _fit(model: _Model, family: str) -> _Fit:
     working = np.where(positive, working, 0.0)
     information = model.x.T @ (model.x * working[:, None])
     scores = model.x * score_factor[:, None]
-    try:
-        unit_influence = linalg.cho_solve(linalg.cho_factor(information), scores.T).T
-    except linalg.LinAlgError:
+    try:  # B^-1 = L^-T L^-1 from the Cholesky factor of the p x p information
+        inverse_factor = np.linalg.inv(np.linalg.cholesky(information))
+        unit_influence = (scores @ inverse_factor.T) @ inverse_factor
+    except np.linalg.LinAlgError:
         unit_influence = scores @ np.linalg.pinv(information)
     return _Fit(params, mu, unit_influence, converged, iterations)
 
