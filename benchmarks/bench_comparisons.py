@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     svy_run = theirs_svy(frame)
     if svy_run is not None:
         runs["svy"] = svy_run
-    # an untimed run of each, then rounds of one run of each tool
-    found = time_interleaved(runs, args.repeats)
+    # an untimed run of each, then rounds of one warm run of each tool (after an untimed one)
+    found = time_interleaved(runs, args.repeats, warm=True)
     timings, result = found["ours"]
     print(f"ours: best {min(timings):.4f} s, median {statistics.median(timings):.4f} s, "
           f"{len(result)} comparisons")

@@ -480,14 +480,18 @@ def time_best(function: Callable[[], object], repeats: int) -> tuple[list[float]
 
 
 def time_interleaved(
-    functions: dict[str, Callable[[], object]], repeats: int
+    functions: dict[str, Callable[[], object]], repeats: int, *, warm: bool = False
 ) -> dict[str, tuple[list[float], object]]:
     """Run each function once untimed, then ``repeats`` rounds of one run of each in turn;
-    return each one's wall-clock times and last result."""
+    return each one's wall-clock times and last result. With ``warm``, each timed run comes
+    right after an untimed run of the same function (its data in the caches, as in a loop
+    of the same call), so that the other tools of the round do not slow it down."""
     results = {name: function() for name, function in functions.items()}
     seconds: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
         for name, function in functions.items():
+            if warm:
+                function()
             started = time.perf_counter()
             results[name] = function()
             seconds[name].append(time.perf_counter() - started)

@@ -21,8 +21,9 @@ benchmark (``synthetic_women.make_women``, the same rows as the ``.sav`` file) i
 
 and checks that they give the same coefficients and that ours, svy's and R's give the same
 SEs. Each Python tool runs once untimed first (imports, first-call costs), then the Python
-tools run in rounds of one run each (the machine's changing load falls on all of them); R's
-start-up and package loading are outside its timing. A second model replaces the whole-year
+tools run in rounds, each timed run right after an untimed run of the same tool (its data in
+the caches, as in R's loop of the same call), so that the machine's changing load falls on
+all of them; R's start-up and package loading are outside its timing. A second model replaces the whole-year
 age ``WB4`` by an exact age with a uniform fraction of a year (``age_exact``), so that nearly
 every row is a distinct covariate pattern:
 mics_toolkit then fits row by row (see :func:`mics_toolkit.estimate.glm`), the slow path.
@@ -194,9 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         svy_run = svy_fit(frame, formula)
         if svy_run is not None:
             runs["svy"] = svy_run
-        # one untimed run each (imports, first calls), then rounds of one run of each tool:
-        # the machine's changing load falls on every tool alike
-        found = time_interleaved(runs, options.repeats)
+        # one untimed run each (imports, first calls), then rounds of one warm run of each
+        # tool (after an untimed one, as R's loop): the machine's changing load falls on
+        # every tool alike
+        found = time_interleaved(runs, options.repeats, warm=True)
         ours_times, fit = found["ours"]
         floor_times, floor = found["floor"]
         svy_times, svy_result = found.get("svy", (None, None))
