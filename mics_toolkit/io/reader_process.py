@@ -16,10 +16,15 @@ each call takes an idle reader process, or starts one, and gives it back when do
 threads read two files in two reader processes at the same time.
 
 The reader process is a fork: it has the caller's modules already imported and needs no
-start-up. It exits when the caller closes its end of the pipe (at exit, or when the caller is
-killed). A process forked from the caller (``multiprocessing``) starts its own reader process.
-Each call runs in the caller's current directory. Calls and answers travel with the pipe
-protocol of :mod:`~mics_toolkit.io.forked`.
+start-up. A fork copies only the calling thread, and a lock another thread holds at that
+moment stays held in the child, where the reader could wait on it for ever; so while other
+threads run (a notebook's kernel, a server), a new reader process is instead a new
+interpreter started on the same pipes (``subprocess`` with the caller's ``sys.path``), which
+imports what it needs first (about half a second, once: it is kept for the next reads). The
+reader process exits when the caller closes its end of the pipe (at exit, or when the caller
+is killed). A process forked from the caller (``multiprocessing``) starts its own reader
+process. Each call runs in the caller's current directory. Calls and answers travel with the
+pipe protocol of :mod:`~mics_toolkit.io.forked`.
 
 Cost, measured with ``benchmarks/bench_reader_process.py`` on the 2-core development machine
 while other jobs shared it (load average about 3; Linux, Python 3.11): best of 7 runs of the
@@ -53,6 +58,7 @@ import importlib
 import os
 import pickle
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -67,15 +73,18 @@ __all__ = ["run_in_reader", "start_readers"]
 T = TypeVar("T")
 
 _CAN_FORK = CAN_FORK
+_CAN_SPAWN = bool(sys.executable)  # an interpreter to start (not in an embedded Python)
 
 
 @dataclass
 class _Reader:
-    """The reader process: its id, the pipe we write calls to, the pipe we read answers from."""
+    """The reader process: its id, the pipe we write calls to, the pipe we read answers from
+    (and the ``subprocess.Popen`` of a reader started as a new interpreter)."""
 
     pid: int
     calls: int
     answers: int
+    process: Any = None
 
 
 _idle: list[_Reader] = []  # reader processes waiting for a call
@@ -158,14 +167,40 @@ def _acquire(new: bool = False) -> _Reader:
 def _start(preload: tuple[str, ...] = ()) -> _Reader:
     call_read, call_write = os.pipe()
     answer_read, answer_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the reader process: never returns
-        os.close(call_write)
-        os.close(answer_read)
-        _serve(call_read, answer_write, preload)
+    process = None
+    if threading.active_count() > 1 and _CAN_SPAWN:  # no fork while other threads run
+        try:
+            process = _spawn(call_read, answer_write, preload)
+        except BaseException:
+            for fd in (call_read, call_write, answer_read, answer_write):
+                os.close(fd)
+            raise
+        pid = process.pid
+    else:
+        pid = os.fork()
+        if pid == 0:  # the reader process: never returns
+            os.close(call_write)
+            os.close(answer_read)
+            _serve(call_read, answer_write, preload)
     os.close(call_read)
     os.close(answer_write)
-    return _Reader(pid=pid, calls=call_write, answers=answer_read)
+    return _Reader(pid=pid, calls=call_write, answers=answer_read, process=process)
+
+
+def _spawn(calls: int, answers: int, preload: tuple[str, ...]):
+    """A reader process started as a new interpreter that serves the pipe ends ``calls`` and
+    ``answers`` (inherited with the same numbers), with the caller's ``sys.path``."""
+    import subprocess
+
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        entry for entry in (os.path.abspath(p) for p in sys.path if isinstance(p, str) and p))
+    code = ("import sys; from mics_toolkit.io.reader_process import _serve; "
+            "_serve(int(sys.argv[1]), int(sys.argv[2]), tuple(sys.argv[3:]))")
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(calls), str(answers), *preload],
+        pass_fds=(calls, answers), stdin=subprocess.DEVNULL, env=environment,
+        cwd=os.getcwd())
 
 
 def _serve(calls: int, answers: int, preload: tuple[str, ...] = ()) -> None:
@@ -225,9 +260,12 @@ def _stop(reader: _Reader, *, kill: bool) -> int:
         except ProcessLookupError:
             pass
     try:
-        return os.waitpid(reader.pid, 0)[1]
+        status = os.waitpid(reader.pid, 0)[1]
     except ChildProcessError:
-        return 0
+        status = 0
+    if reader.process is not None:  # waited for here: its Popen need not wait again
+        reader.process.returncode = os.waitstatus_to_exitcode(status)
+    return status
 
 
 def _forget_in_child() -> None:

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -261,3 +262,38 @@ def test_a_reader_process_killed_while_reading_is_a_read_error():
         "cannot read big.sav: the SPSS/Stata reader was killed (signal 9, SIGKILL). "
         "The system may have ended it for lack of memory."
     )
+
+
+@pytest.fixture
+def other_thread():
+    """Another thread running, as in a notebook's kernel, and no reader process waiting."""
+    reader_process = sys.modules["mics_toolkit.io.reader_process"]
+    for reader in list(reader_process._idle):
+        reader_process._stop(reader, kill=True)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    yield reader_process
+    stop.set()
+    thread.join()
+    for reader in list(reader_process._idle):  # the next tests fork their own
+        reader_process._stop(reader, kill=True)
+
+
+def test_with_other_threads_the_reader_is_a_new_interpreter(other_thread, small_files,
+                                                              tmp_path, monkeypatch):
+    # a fork would copy only this thread (and any lock the other one holds): while other
+    # threads run, the reader process is a new interpreter on the same pipes
+    run_in_reader = other_thread.run_in_reader
+    pid = run_in_reader(os.getpid, file_name="x.sav")
+    [reader] = other_thread._idle
+    assert reader.process is not None and reader.pid == pid != os.getpid()
+    assert mt.read(small_files / "small.sav").frame["LS2"].sum() == FRAME["LS2"].sum()
+    monkeypatch.chdir(tmp_path)
+    assert run_in_reader(os.getcwd, file_name="x.sav") == str(tmp_path)
+    with pytest.raises(ReadError, match=r"crashed on it \(signal 11, SIGSEGV\)"):
+        run_in_reader(ctypes.string_at, 0, file_name="wm.sav")
+    assert run_in_reader(sum, [1, 2, 3], file_name="wm.sav") == 6
+    [reader] = other_thread._idle
+    assert reader.process is not None and reader.pid != pid
+    assert reader.process.poll() is None  # running, waiting for the next call
