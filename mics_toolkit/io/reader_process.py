@@ -171,10 +171,13 @@ def _start(preload: tuple[str, ...] = ()) -> _Reader:
     if threading.active_count() > 1 and _CAN_SPAWN:  # no fork while other threads run
         try:
             process = _spawn(call_read, answer_write, preload)
+        except OSError:  # no interpreter to start after all: a fork, as without threads
+            process = None
         except BaseException:
             for fd in (call_read, call_write, answer_read, answer_write):
                 os.close(fd)
             raise
+    if process is not None:
         pid = process.pid
     else:
         pid = os.fork()

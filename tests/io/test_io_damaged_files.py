@@ -297,3 +297,11 @@ def test_with_other_threads_the_reader_is_a_new_interpreter(other_thread, small_
     [reader] = other_thread._idle
     assert reader.process is not None and reader.pid != pid
     assert reader.process.poll() is None  # running, waiting for the next call
+
+
+def test_with_other_threads_and_no_interpreter_to_start_the_reader_is_a_fork(other_thread,
+                                                                             monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    assert other_thread.run_in_reader(sum, [4, 5], file_name="x.sav") == 9
+    [reader] = other_thread._idle
+    assert reader.process is None and reader.pid != os.getpid()
