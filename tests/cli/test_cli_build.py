@@ -7,11 +7,9 @@ inputs exit with status 2 and one line naming the culprit, and leave no half-wri
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -26,7 +24,6 @@ from mics_toolkit.report.build import build_report
 from mics_toolkit.report.spec import load_report_spec
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = PROJECT_ROOT / "examples" / "kz_mics" / "generate.py"
 EXAMPLE_SPEC = PROJECT_ROOT / "examples" / "kz_mics" / "report.yaml"
 OUTPUTS = ("report.xlsx", "report_estimates.csv", "report_estimates.parquet", "report_gaps.csv",
            "report_gaps.parquet", "manifest.json")
@@ -34,16 +31,9 @@ HEADER_ROW = 4
 
 
 @pytest.fixture(scope="module")
-def small_survey(tmp_path_factory) -> Path:
-    if not GENERATOR.is_file():
-        pytest.skip(f"the example survey generator {GENERATOR} is absent")
-    spec = importlib.util.spec_from_file_location("kz_mics_generate_cli_build", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    folder = tmp_path_factory.mktemp("kz_small")
-    module.write_survey(folder, scale=0.05)
-    return folder
+def small_survey(small_example_survey) -> Path:
+    """The example survey at scale 0.05 (the session's, read only)."""
+    return small_example_survey
 
 
 def spec_text(survey: Path, *, estimates: str = "catalogue") -> str:

@@ -3,9 +3,7 @@ as codes in another, a weight stored as text, and one file in two formats."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,21 +13,13 @@ import mics_toolkit as mt
 from mics_toolkit.cli.main import main
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = PROJECT_ROOT / "examples" / "kz_mics" / "generate.py"
 EXAMPLE_SPEC = PROJECT_ROOT / "examples" / "kz_mics" / "report.yaml"
 
 
 @pytest.fixture(scope="module")
-def small_survey(tmp_path_factory) -> Path:
-    if not GENERATOR.is_file():
-        pytest.skip(f"the example survey generator {GENERATOR} is absent")
-    spec = importlib.util.spec_from_file_location("kz_mics_generate_build_input", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    folder = tmp_path_factory.mktemp("kz_small")
-    module.write_survey(folder, scale=0.05)
-    return folder
+def small_survey(small_example_survey) -> Path:
+    """The example survey at scale 0.05 (the session's, read only)."""
+    return small_example_survey
 
 
 def _copy(survey: Path, folder: Path) -> Path:

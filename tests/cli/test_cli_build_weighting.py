@@ -9,9 +9,7 @@ file's SHA-256 and the step; bad steps give located SpecErrors or a ReadError na
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +23,6 @@ from mics_toolkit.errors import ReadError, SpecError
 from mics_toolkit.report import file_sha256
 from mics_toolkit.report.build import build_report
 from mics_toolkit.report.spec import WEIGHTING_METHODS, load_report_spec
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = PROJECT_ROOT / "examples" / "kz_mics" / "generate.py"
 
 REGION_TOTALS = {k: 1000.0 * (k + 10) for k in range(1, 21)}  # sum 410,000
 AREA_TOTALS = {1: 250_000.0, 2: 160_000.0}
@@ -65,16 +60,9 @@ weighting:
 
 
 @pytest.fixture(scope="module")
-def small_survey(tmp_path_factory) -> Path:
-    if not GENERATOR.is_file():
-        pytest.skip(f"the example survey generator {GENERATOR} is absent")
-    spec = importlib.util.spec_from_file_location("kz_mics_generate_weighting", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    folder = tmp_path_factory.mktemp("kz_small_weighting")
-    module.write_survey(folder, scale=0.05)
-    return folder
+def small_survey(small_example_survey) -> Path:
+    """The example survey at scale 0.05 (the session's, read only)."""
+    return small_example_survey
 
 
 def write_totals(path: Path, margins: dict, numeric: dict | None = None) -> Path:

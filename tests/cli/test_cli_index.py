@@ -4,9 +4,7 @@ errors name file:line and the key (exit status 2)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +21,6 @@ from mics_toolkit.io import open_survey
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = PROJECT_ROOT / "examples" / "kz_mics"
-GENERATOR = EXAMPLE / "generate.py"
 REPLICATES = "200"
 OUTPUTS = {
     "index.xlsx", "league.csv", "domain_scores.csv", "scores.csv", "ranks.csv", "pairwise.csv",
@@ -34,17 +31,9 @@ OUTPUTS = {
 
 
 @pytest.fixture(scope="module")
-def survey_folder(tmp_path_factory) -> Path:
-    """The synthetic survey at scale 0.05 (about 80 clusters)."""
-    if not GENERATOR.is_file():
-        pytest.skip(f"the example survey generator {GENERATOR} is absent")
-    spec = importlib.util.spec_from_file_location("kz_mics_generate_cli_index", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    folder = tmp_path_factory.mktemp("kz_small")
-    module.write_survey(folder, scale=0.05)
-    return folder
+def survey_folder(small_example_survey) -> Path:
+    """The example survey at scale 0.05 (the session's, read only)."""
+    return small_example_survey
 
 
 @pytest.fixture(scope="module")

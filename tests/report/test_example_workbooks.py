@@ -6,9 +6,7 @@ index explanation sheet, and CSV outputs that do not depend on the language."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 
@@ -20,22 +18,14 @@ from mics_toolkit.report.excel import LINE_HEIGHT, text_lines
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = PROJECT_ROOT / "examples" / "kz_mics"
-GENERATOR = EXAMPLE / "generate.py"
 LANGUAGES = ("en", "ru", "kk")
 A4 = 9
 
 
 @pytest.fixture(scope="module")
-def survey(tmp_path_factory) -> Path:
-    if not GENERATOR.is_file():
-        pytest.skip(f"the example survey generator {GENERATOR} is absent")
-    spec = importlib.util.spec_from_file_location("kz_mics_generate_workbooks", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    folder = tmp_path_factory.mktemp("kz_small")
-    module.write_survey(folder, scale=0.05)
-    return folder
+def survey(small_example_survey) -> Path:
+    """The example survey at scale 0.05 (the session's, read only)."""
+    return small_example_survey
 
 
 @pytest.fixture(scope="module")
