@@ -625,8 +625,8 @@ def _patterns(base, names: list[str], rows: np.ndarray, covariates: Sequence[str
     combination's values of the ``covariates`` among the names (non-decreasing over the
     combinations: they are ordered by the covariates first); None when there are more than
     ``_GROUPED`` as many combinations as rows (grouping would not pay)."""
-    ordered = [n for n in names if n in covariates] + [n for n in names if n not in covariates]
-    n_covariates = len(ordered) - len([n for n in names if n not in covariates])
+    ordered = sorted(names, key=lambda n: n not in covariates)  # covariates first, stable
+    n_covariates = sum(n in covariates for n in names)
     key = None
     size = after = 1  # after: the span of the names after the covariates
     for position, name in enumerate(ordered):
